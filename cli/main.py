@@ -1,0 +1,35 @@
+"""The `musegen` group: it only registers commands, one module per command."""
+
+from __future__ import annotations
+
+import click
+from musegen.cli.lazy import LazyGroup
+
+from musegen import __version__
+
+COMMANDS = {
+    "generate": "musegen.cli.generate:generate",
+    "render": "musegen.cli.render:render",
+    "lyrics": "musegen.cli.lyrics:lyrics",
+    "melody": "musegen.cli.melody:melody",
+    "corpus": "musegen.cli.corpus:corpus",
+    "train": "musegen.cli.train:train",
+    "finetune": "musegen.cli.finetune:finetune",
+    "styles": "musegen.cli.styles:styles",
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="musegen")
+def main() -> None:
+    """Musegen writes whole songs offline: words, melody, chords, arrangement, MIDI, lead sheet, audio."""
+
+
+def run() -> None:
+    """Console-script entry point: library errors become one-line messages, never tracebacks."""
+    from musegen.errors import MusegenError
+
+    try:
+        main(standalone_mode=True)
+    except MusegenError as exc:  # pragma: no cover - commands convert these themselves
+        raise SystemExit(f"Error: {exc}") from None
