@@ -1,0 +1,72 @@
+"""Exports of a finished `Song`: song.json, song.mid, song.musicxml, song.wav/.flac, lyrics.txt, song.lrc.
+
+`write_song_folder` writes them all into one folder atomically; each exporter also stands alone
+(`midi.write_midi`, `musicxml.write_musicxml`, `audio.render_audio`, `lyrics_text.write_lrc` /
+`write_lyrics_txt`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from musegen.errors import InputError
+from musegen.fsutil import atomic_dir
+from musegen.types import Song
+
+AUDIO_FORMATS = ("wav", "flac")
+__all__ = ["AUDIO_FORMATS", "write_song_folder"]
+
+
+def write_song_folder(
+    song: Song,
+    out_dir: str | os.PathLike,
+    *,
+    audio_format: str | None = "wav",
+    soundfont: str | os.PathLike | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Write every export of `song` into `out_dir` (all or nothing) and return the written paths.
+
+    Files: song.json, song.mid, song.musicxml, song.<audio_format> (None: no audio), lyrics.txt, song.lrc.
+    An existing non-empty `out_dir` raises OutputExistsError unless `force`; a bad `audio_format` or a
+    missing soundfont raises InputError before anything is written.
+    """
+    from musegen.render.lyrics_text import write_lrc, write_lyrics_txt
+    from musegen.render.midi import write_midi
+    from musegen.render.musicxml import write_musicxml
+    from musegen.songfile import save_song
+
+    if audio_format is not None and audio_format not in AUDIO_FORMATS:
+        raise InputError(f"--format {audio_format}: unknown audio format; "
+                         f"use one of {', '.join(AUDIO_FORMATS)}")
+    sf_path = None
+    if audio_format is not None:
+        from musegen.render.audio import resolve_soundfont
+
+        sf_path = resolve_soundfont(soundfont)
+    out = Path(out_dir)
+    names = ["song.json", "song.mid", "song.musicxml", "lyrics.txt", "song.lrc"]
+    if audio_format is not None:
+        names.insert(3, f"song.{audio_format}")
+    with atomic_dir(out, force=force) as tmp:
+        save_song(song, tmp / "song.json")
+        write_midi(song, tmp / "song.mid")
+        write_musicxml(song, tmp / "song.musicxml")
+        if audio_format is not None:
+            from musegen.render.audio import render_audio
+
+            render_audio(song, tmp / f"song.{audio_format}", soundfont=sf_path)
+        write_lyrics_txt(song, tmp / "lyrics.txt")
+        write_lrc(song, tmp / "song.lrc")
+        _share(tmp)
+    return [out / n for n in names]
+
+
+def _share(folder: Path) -> None:
+    """Give the finished folder the usual permissions (temp files are created private: 0700/0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for f in folder.iterdir():
+        f.chmod(0o666 & ~umask)

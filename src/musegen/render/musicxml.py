@@ -1,0 +1,153 @@
+"""song.musicxml: a lead sheet built with music21.
+
+The sung line with its lyrics under the notes (syllabic begin/middle/end/single, melisma extenders
+and slurs), chord symbols above, rehearsal marks for the sections, and the key, meter and tempo.
+
+MusicXML needs notated durations, so onsets and durations are snapped to a 1/24-quarter grid (32nd
+notes and 16th-note triplets stay exact).
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+from pathlib import Path
+
+from musegen.fsutil import atomic_write_bytes
+from musegen.render.common import section_labels
+from musegen.theory import FLAT_NAMES, MUSICXML_KIND, SHARP_NAMES, Chord, Key
+from musegen.types import Song, Syllable
+
+GRID_PER_QUARTER = 24
+KIND_TO_QUALITY = {v: k for k, v in MUSICXML_KIND.items()}
+
+
+def _m21_name(name: str) -> str:
+    """Our note name ("Bb") in music21 spelling ("B-")."""
+    return name[0] + name[1:].replace("b", "-")
+
+
+def syllabic(syl: Syllable) -> str:
+    """MusicXML <syllabic> of a syllable: single, begin, middle or end."""
+    if syl.word_start and syl.word_end:
+        return "single"
+    if syl.word_start:
+        return "begin"
+    return "end" if syl.word_end else "middle"
+
+
+def chord_symbol_m21(symbol: str, prefer_flats: bool):
+    """A music21 `harmony.ChordSymbol` for one of our chord symbols."""
+    from music21 import harmony
+
+    ch = Chord.parse(symbol)
+    names = FLAT_NAMES if prefer_flats else SHARP_NAMES
+    kw = {"root": _m21_name(names[ch.root]), "kind": MUSICXML_KIND[ch.quality]}
+    if ch.bass is not None:
+        kw["bass"] = _m21_name(names[ch.bass])
+    return harmony.ChordSymbol(**kw)
+
+
+def chord_from_m21(cs) -> Chord:
+    """Our `Chord` from a music21 ChordSymbol (as parsed back from MusicXML)."""
+    from musegen.theory import pitch_class
+
+    root = pitch_class(cs.root().name.replace("-", "b"))
+    bass_name = cs.bass().name.replace("-", "b") if cs.bass() is not None else None
+    bass = pitch_class(bass_name) if bass_name else None
+    return Chord(root, KIND_TO_QUALITY.get(cs.chordKind, ""), None if bass == root else bass)
+
+
+def song_to_score(song: Song):
+    """The lead sheet as a music21 `stream.Score` (one part, "Vocal")."""
+    from music21 import clef, expressions, key, metadata, meter, note, spanner, stream, tempo
+
+    plan = song.plan
+    k = Key.parse(f"{plan.key} {plan.mode}")
+    names = FLAT_NAMES if k.prefer_flats else SHARP_NAMES
+    grid = song.ppq // GRID_PER_QUARTER if song.ppq % GRID_PER_QUARTER == 0 else 1
+
+    def ql(ticks: int) -> Fraction:
+        units = round(ticks / grid)
+        return Fraction(units * grid, song.ppq)
+
+    score = stream.Score()
+    score.metadata = metadata.Metadata()
+    score.metadata.title = plan.title
+    score.metadata.composer = "musegen"
+    part = stream.Part()
+    part.id = "Vocal"
+    part.partName = "Vocal"
+    part.insert(0, clef.TrebleClef() if min((n.pitch for n in song.vocal), default=60) >= 55
+                else clef.Treble8vbClef())
+    part.insert(0, key.Key(_m21_name(k.name), plan.mode))
+    part.insert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
+    part.insert(0, tempo.MetronomeMark(number=round(plan.tempo, 2), referent=note.Note(type="quarter")))
+    for sec, label in zip(song.sections, section_labels(song), strict=True):
+        part.insert(ql(sec.start), expressions.RehearsalMark(label))
+
+    syllables = song.syllables()
+    placed: list[tuple[Fraction, Fraction, object]] = []
+    slurs: list[list[object]] = []
+    for i, vn in enumerate(song.vocal):
+        start = ql(vn.onset)
+        end = max(ql(vn.onset + vn.duration), start + Fraction(grid, song.ppq))
+        nxt = ql(song.vocal[i + 1].onset) if i + 1 < len(song.vocal) else None
+        if nxt is not None and nxt > start:
+            end = min(end, nxt)
+        n = note.Note(_m21_name(names[vn.pitch % 12]) + str(vn.pitch // 12 - 1))
+        n.quarterLength = end - start
+        n.volume.velocity = vn.velocity
+        if vn.syllable is not None and not vn.melisma:
+            syl = syllables[vn.syllable]
+            n.lyrics.append(note.Lyric(text=syl.text, syllabic=syllabic(syl)))
+        if vn.melisma and slurs and slurs[-1][-1] is placed[-1][2] if placed else False:
+            slurs[-1].append(n)
+        elif vn.melisma and placed:
+            slurs.append([placed[-1][2], n])
+        placed.append((start, end, n))
+    for start, _, n in placed:
+        part.insert(start, n)
+    for group in slurs:
+        part.insert(0, spanner.Slur(group))
+    for c in song.chords:
+        part.insert(ql(c.onset), chord_symbol_m21(c.symbol, k.prefer_flats))
+    end_q = Fraction(song.length_ticks, song.ppq)
+    part.makeRests(fillGaps=True, refStreamOrTimeRange=[0, end_q], inPlace=True, hideRests=False)
+    part.makeMeasures(inPlace=True)
+    part.makeTies(inPlace=True)
+    score.insert(0, part)
+    return score
+
+
+def _add_extenders(xml: bytes, song: Song) -> bytes:
+    """Mark melismas with <extend type="start"/> on the lyric they prolong (music21 does not write it)."""
+    root = ET.fromstring(xml)
+    sung = [n for n in root.iter("note")
+            if n.find("rest") is None and not any(t.get("type") == "stop" for t in n.findall("tie"))]
+    for i, vn in enumerate(song.vocal[:len(sung)]):
+        nxt = song.vocal[i + 1] if i + 1 < len(song.vocal) else None
+        if vn.syllable is not None and not vn.melisma and nxt is not None and nxt.melisma:
+            lyric = sung[i].find("lyric")
+            if lyric is not None and lyric.find("extend") is None:
+                ext = ET.Element("extend", {"type": "start"})
+                # <extend> follows <text> (and precedes end-line/end-paragraph) in the lyric content model
+                idx = max(j for j, el in enumerate(lyric) if el.tag == "text") + 1
+                lyric.insert(idx, ext)
+    body = ET.tostring(root, encoding="unicode")
+    head = xml[: xml.index(b"<score-partwise")].decode("utf-8")
+    return (head + body + "\n").encode("utf-8")
+
+
+def song_to_musicxml_bytes(song: Song) -> bytes:
+    """song.musicxml as bytes (MusicXML partwise, UTF-8)."""
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    xml = GeneralObjectExporter(song_to_score(song)).parse()
+    return _add_extenders(xml, song)
+
+
+def write_musicxml(song: Song, path: str | os.PathLike) -> Path:
+    """Write song.musicxml atomically; returns the path."""
+    return atomic_write_bytes(path, song_to_musicxml_bytes(song))
