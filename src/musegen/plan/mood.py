@@ -1,0 +1,79 @@
+"""Prompt → mood attributes and arrangement style, by embedding similarity to the anchor table.
+
+The table is `moods.json` (package data): anchor phrases with attribute values, and styles with
+describing phrases and their arrangement defaults. Attributes are the softmax(cos / T)-weighted mean of
+the anchors' values; the style is the one whose best phrase is nearest to the prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from musegen.plan.embed import embed
+
+
+@dataclass(frozen=True)
+class MoodTable:
+    """The parsed anchor table."""
+
+    temperature: float
+    attribute_names: tuple[str, ...]
+    phrases: tuple[str, ...]
+    values: np.ndarray  # (n_anchors, n_attributes)
+    styles: dict[str, dict[str, Any]]
+
+
+@lru_cache(maxsize=1)
+def load_table() -> MoodTable:
+    """Read `moods.json` from the package."""
+    raw = json.loads(resources.files("musegen.plan").joinpath("moods.json").read_text("utf-8"))
+    names = tuple(raw["attributes"])
+    anchors = raw["anchors"]
+    values = np.array([[a[n] for n in names] for a in anchors], dtype=np.float64)
+    return MoodTable(
+        temperature=float(raw["temperature"]),
+        attribute_names=names,
+        phrases=tuple(a["phrase"] for a in anchors),
+        values=values,
+        styles=raw["styles"],
+    )
+
+
+@lru_cache(maxsize=1)
+def _anchor_embeddings() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    table = load_table()
+    style_names = list(table.styles)
+    style_phrases = [p for s in style_names for p in table.styles[s]["phrases"]]
+    emb = embed(list(table.phrases) + style_phrases)
+    anchors, rest = emb[: len(table.phrases)], emb[len(table.phrases) :]
+    per_style, i = {}, 0
+    for s in style_names:
+        n = len(table.styles[s]["phrases"])
+        per_style[s] = rest[i : i + n]
+        i += n
+    return anchors, per_style
+
+
+def mood_attributes(prompt: str) -> dict[str, float]:
+    """Mood attributes (valence, energy, darkness, warmth, swing) of a free-text prompt."""
+    table = load_table()
+    anchors, _ = _anchor_embeddings()
+    sims = anchors @ embed([prompt])[0]  # (n_anchors,)
+    w = np.exp((sims - sims.max()) / table.temperature)
+    w /= w.sum()
+    attrs = w @ table.values
+    # Rounded so that float noise in the embedding never flips a plan decision.
+    return {n: round(float(v), 3) for n, v in zip(table.attribute_names, attrs, strict=True)}
+
+
+def style_scores(prompt: str) -> dict[str, float]:
+    """Cosine similarity of the prompt to each style's nearest describing phrase."""
+    _, per_style = _anchor_embeddings()
+    q = embed([prompt])[0]
+    return {s: round(float((e @ q).max()), 4) for s, e in per_style.items()}

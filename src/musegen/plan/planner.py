@@ -1,0 +1,180 @@
+"""Mood prompt (or the user's lyrics) → `SongPlan`. Every attribute can be overridden by the caller."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from musegen.errors import InputError
+from musegen.plan.form import (
+    FORMS,
+    choose_layout,
+    link_repeats,
+    parse_bars,
+    parse_form,
+    phrase_bars_for,
+    sung_section,
+)
+from musegen.plan.mood import load_table, mood_attributes, style_scores
+from musegen.theory import Key
+from musegen.types import INSTRUMENTAL_SECTIONS, SECTION_TYPES, Lyrics, SectionPlan, SongPlan
+
+MAJOR_KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb")
+MINOR_KEYS = ("A", "B", "C", "D", "E", "F#", "G")
+GROOVES = ("straight", "ballad", "four-on-floor", "waltz", "shuffle", "folk")
+TEMPO_RANGE = (30.0, 260.0)
+
+
+def parse_meter(meter: str | tuple[int, int]) -> tuple[int, int]:
+    """"3/4" or (3, 4) → (3, 4); only meters the arranger and alignment know."""
+    if isinstance(meter, str):
+        m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", meter)
+        if not m:
+            raise InputError(f"--meter {meter!r}: expected e.g. 4/4, 3/4 or 6/8")
+        meter = (int(m.group(1)), int(m.group(2)))
+    if tuple(meter) not in ((4, 4), (3, 4), (2, 4), (6, 8), (12, 8)):
+        raise InputError(f"--meter {meter[0]}/{meter[1]}: supported meters are 4/4, 3/4, 2/4, 6/8, 12/8")
+    return (int(meter[0]), int(meter[1]))
+
+
+def parse_key(key: str, mode: str | None = None) -> tuple[str, str | None]:
+    """"A", "A minor", "Am" → (tonic name, mode or None when the text gave none)."""
+    k = Key.parse(key if mode is None else f"{key.split()[0]} {mode}")
+    t = key.strip()
+    explicit = mode is not None or len(t.split()) == 2 or (t.endswith("m") and len(t) > 1)
+    return k.name, (k.mode if explicit else None)
+
+
+def title_from_prompt(prompt: str) -> str:
+    """A title from the first words of the prompt."""
+    words = re.findall(r"[A-Za-z0-9']+", prompt)[:6]
+    return " ".join(w.capitalize() for w in words) or "Untitled"
+
+
+def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, tempo: float | None = None,
+              meter: str | tuple[int, int] | None = None, form: str | list[str] | None = None,
+              bars: str | int | list[int] | None = None, style: str | None = None, seed: int | None = None,
+              groove: str | None = None, drums: bool | None = None, instruments: dict[str, int] | None = None,
+              phrase_bars: int | None = None) -> SongPlan:
+    """Plan a song for a mood prompt: key, mode, tempo, meter, form, bars, lines, rhymes, instruments."""
+    if not prompt or not prompt.strip():
+        raise InputError("prompt: give a few words describing the mood, e.g. 'melancholic rainy night'")
+    rng = random.Random(seed)
+    attrs = mood_attributes(prompt)
+    table = load_table()
+    style_name, style_def = _pick_style(prompt, style, table.styles)
+
+    # key and mode: minor for sad or dark moods; tonic is a seeded pick among singable keys
+    key_mode = None
+    if key is not None:
+        tonic, key_mode = parse_key(key, mode)
+    elif mode is not None:
+        key_mode = Key.parse(f"C {mode}").mode
+    sad = attrs["valence"] < 0 or (attrs["darkness"] > 0.6 and attrs["valence"] < 0.3)
+    mode_ = key_mode or ("minor" if sad else "major")
+    tonic = tonic if key is not None else rng.choice(MINOR_KEYS if mode_ == "minor" else MAJOR_KEYS)
+
+    meter_ = parse_meter(meter) if meter is not None else tuple(style_def["meter"])
+    lo, hi = style_def["tempo"]
+    tempo_ = float(round(lo + (hi - lo) * attrs["energy"])) if tempo is None else float(tempo)
+    if not TEMPO_RANGE[0] <= tempo_ <= TEMPO_RANGE[1]:
+        lo_t, hi_t = TEMPO_RANGE
+        raise InputError(f"--tempo {tempo}: choose a tempo between {lo_t:g} and {hi_t:g} BPM")
+
+    groove_ = groove or style_def["groove"]
+    if groove is None and attrs["swing"] > 0.65 and groove_ in ("straight", "folk") and meter_ == (4, 4):
+        groove_ = "shuffle"
+    if groove is None and meter_[0] == 3 and groove_ in ("straight", "folk", "four-on-floor"):
+        groove_ = "waltz"
+    if groove_ not in GROOVES:
+        raise InputError(f"groove {groove_!r}: choose one of {', '.join(GROOVES)}")
+
+    forms = _forms(form, rng, attrs["energy"])
+    form_ = forms[0]
+    pb = phrase_bars or phrase_bars_for(meter_, tempo_)
+    if bars is None:
+        form_, bar_list = choose_layout(forms, meter_, tempo_, pb, rng)
+    else:
+        b = parse_bars(bars, len(form_))
+        bar_list = b if isinstance(b, list) else [
+            max(2, b // 2) if t in INSTRUMENTAL_SECTIONS else (max(pb, b // 2) if t == "pre-chorus" else b)
+            for t in form_]
+    melisma_rate = 0.15 + 0.45 * (1.0 - attrs["energy"])
+    sections = []
+    for t, b in zip(form_, bar_list, strict=True):
+        if t in INSTRUMENTAL_SECTIONS:
+            sections.append(SectionPlan(type=t, bars=b))
+        else:
+            p = min(pb, b)
+            sections.append(sung_section(t, b - b % p, p, meter_, attrs["energy"], melisma_rate, rng))
+    return SongPlan(
+        title=title_from_prompt(prompt), mood=prompt.strip(), key=tonic, mode=mode_, tempo=tempo_,
+        meter=meter_, sections=link_repeats(sections), style=style_name, groove=groove_,
+        instruments=dict(instruments or style_def["instruments"]),
+        drums=style_def["drums"] if drums is None else bool(drums),
+        attributes={**attrs, "melisma_rate": round(melisma_rate, 3)},
+    )
+
+
+def plan_from_lyrics(lyrics: Lyrics, prompt: str = "", **overrides) -> SongPlan:
+    """A plan whose sung sections, lines and syllable counts are those of the user's lyrics.
+
+    The mood (for key, tempo, style …) comes from `prompt`, or from the lyrics' own words when empty.
+    An intro and an outro are added around the sung sections.
+    """
+    sung = [s for s in lyrics.sections if s.lines]
+    if not sung:
+        raise InputError("--lyrics: the file has no lyric lines; put lines under [Verse]/[Chorus] headers")
+    mood = prompt.strip() or " ".join(line.text for line in sung[0].lines[:4])
+    overrides.pop("form", None)
+    bars_override = overrides.pop("bars", None)
+    base = make_plan(mood, form="intro,verse,outro", **overrides)
+    pb = overrides.get("phrase_bars") or phrase_bars_for(base.meter, base.tempo)
+    quarters = pb * base.meter[0] * 4 / base.meter[1]
+    rng = random.Random(overrides.get("seed"))
+    intro, outro = base.sections[0], base.sections[-1]
+    sections: list[SectionPlan] = [intro]
+    for sec in lyrics.sections:
+        syl = [max(1, len(line.syllables)) for line in sec.lines]
+        if not syl:
+            sections.append(SectionPlan(type=sec.type, bars=int(bars_override or 4)))
+            continue
+        # a line with more syllables than the phrase holds comfortably gets a longer phrase
+        per_line = [pb * (2 if s > quarters * 2 - 2 else 1) for s in syl]
+        repeat_of = None if sec.repeat_of is None else sec.repeat_of + 1  # +1: the intro comes first
+        notes = [s + (1 if rng.random() < base.attributes["melisma_rate"] * 0.5 else 0) for s in syl]
+        kind = sec.type if sec.type in SECTION_TYPES else "verse"
+        sp = SectionPlan(type=kind, bars=sum(per_line), syllables=syl, rhyme="", phrase_bars=per_line,
+                         phrase_notes=notes, repeat_of=repeat_of)
+        if repeat_of is not None and sections[repeat_of].syllables == syl:
+            src = sections[repeat_of]
+            sp.phrase_notes, sp.phrase_bars, sp.bars = list(src.phrase_notes), list(src.phrase_bars), src.bars
+        sections.append(sp)
+    sections.append(outro)
+    base.sections = sections
+    base.title = title_from_prompt(prompt) if prompt.strip() else title_from_prompt(sung[0].lines[0].text)
+    return base
+
+
+def _pick_style(prompt: str, style: str | None, styles: dict) -> tuple[str, dict]:
+    if style is None:
+        scores = style_scores(prompt)
+        name = max(scores, key=lambda s: (scores[s], s))
+        return name, styles[name]
+    if style in styles:
+        return style, styles[style]
+    from musegen.styles.store import get_style
+
+    get_style(style)  # raises InputError naming the style and listing what exists
+    scores = style_scores(prompt)
+    base = max(scores, key=lambda s: (scores[s], s))
+    return style, styles[base]  # a fine-tuned style: its models, arranged like the nearest built-in style
+
+
+def _forms(form: str | list[str] | None, rng: random.Random, energy: float) -> list[tuple[str, ...]]:
+    """Candidate forms: the user's one, or the stock forms in a seeded order (the layout picks one)."""
+    if form is not None:
+        return [parse_form(form if isinstance(form, str) else ",".join(form))]
+    names = ["standard", "pre-chorus", "short"] if energy >= 0.5 else ["standard", "short", "double-chorus"]
+    rng.shuffle(names)
+    return [FORMS[n] for n in names]
