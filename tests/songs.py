@@ -153,7 +153,7 @@ def make_song(
         tracks.append(Track("Drums", 0, 9, drum_notes))
 
     plan = SongPlan(
-        title=title, mood="hopeful sunrise after a long night", key=k.name, mode=mode, tempo=tempo,
+        title=title, mood="hopeful sunrise after a long night", key=key, mode=mode, tempo=tempo,
         meter=meter, sections=plan_sections, style="pop", groove="straight",
         instruments={"Vocal": 53, "Chords": 0, "Bass": 33}, drums=drums,
         attributes={"valence": 0.7, "energy": 0.5},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
+from musegen.theory import Key
 from musegen.types import Song, Syllable
 
 # Section types numbered when a song has more than one of them ("Verse 1", "Verse 2"); a chorus repeats
@@ -25,6 +26,14 @@ def section_labels(song: Song) -> list[str]:
             name = f"{name} {seen[s.type]}"
         labels.append(name)
     return labels
+
+
+def prefers_flats(song: Song) -> bool:
+    """Whether notes and chords of this song are spelled with flats (follows how the plan spells its key)."""
+    key = song.plan.key
+    if "b" in key[1:] or "#" in key:
+        return "b" in key[1:]
+    return Key.parse(f"{key} {song.plan.mode}").prefer_flats
 
 
 def seconds(song: Song, tick: int) -> float:

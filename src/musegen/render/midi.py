@@ -39,8 +39,10 @@ _OFF, _META, _ON = 0, 1, 2
 
 def midi_key_name(key: str, mode: str) -> str:
     """The MIDI key-signature name ("F#m", "Bb") of a plan's key and mode."""
-    k = Key.parse(f"{key} {mode}")
-    return (_MAJOR_KEYS if mode == "major" else _MINOR_KEYS)[k.sharps]
+    sharps = Key.parse(f"{key} {mode}").sharps
+    if abs(sharps) == 6:  # F#/Gb major, D#/Eb minor: keep the spelling the plan uses
+        sharps = -6 if "b" in key else 6
+    return (_MAJOR_KEYS if mode == "major" else _MINOR_KEYS)[sharps]
 
 
 def _clip_overlaps(notes: list[Note]) -> list[Note]:

@@ -15,12 +15,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from musegen.fsutil import atomic_write_bytes
-from musegen.render.common import section_labels
-from musegen.theory import FLAT_NAMES, MUSICXML_KIND, SHARP_NAMES, Chord, Key
+from musegen.render.common import prefers_flats, section_labels
+from musegen.theory import CHORD_QUALITIES, FLAT_NAMES, MUSICXML_KIND, SHARP_NAMES, Chord, Key
 from musegen.types import Song, Syllable
 
 GRID_PER_QUARTER = 24
-KIND_TO_QUALITY = {v: k for k, v in MUSICXML_KIND.items()}
+KIND_TO_QUALITY = {v: k for k, v in MUSICXML_KIND.items()} | {"dominant-seventh": "7"}  # music21's name
 
 
 def _m21_name(name: str) -> str:
@@ -56,7 +56,11 @@ def chord_from_m21(cs) -> Chord:
     root = pitch_class(cs.root().name.replace("-", "b"))
     bass_name = cs.bass().name.replace("-", "b") if cs.bass() is not None else None
     bass = pitch_class(bass_name) if bass_name else None
-    return Chord(root, KIND_TO_QUALITY.get(cs.chordKind, ""), None if bass == root else bass)
+    quality = KIND_TO_QUALITY.get(cs.chordKind)
+    if quality is None:  # a kind we do not write: name it by its pitch classes
+        pcs = {p.pitchClass for p in cs.pitches}
+        quality = next((q for q, iv in CHORD_QUALITIES.items() if {(root + i) % 12 for i in iv} == pcs), "")
+    return Chord(root, quality, None if bass == root else bass)
 
 
 def song_to_score(song: Song):
@@ -64,8 +68,9 @@ def song_to_score(song: Song):
     from music21 import clef, expressions, key, metadata, meter, note, spanner, stream, tempo
 
     plan = song.plan
-    k = Key.parse(f"{plan.key} {plan.mode}")
-    names = FLAT_NAMES if k.prefer_flats else SHARP_NAMES
+    flats = prefers_flats(song)
+    names = FLAT_NAMES if flats else SHARP_NAMES
+    tonic = names[Key.parse(f"{plan.key} {plan.mode}").tonic]
     grid = song.ppq // GRID_PER_QUARTER if song.ppq % GRID_PER_QUARTER == 0 else 1
 
     def ql(ticks: int) -> Fraction:
@@ -81,7 +86,7 @@ def song_to_score(song: Song):
     part.partName = "Vocal"
     part.insert(0, clef.TrebleClef() if min((n.pitch for n in song.vocal), default=60) >= 55
                 else clef.Treble8vbClef())
-    part.insert(0, key.Key(_m21_name(k.name), plan.mode))
+    part.insert(0, key.Key(_m21_name(tonic), plan.mode))
     part.insert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
     part.insert(0, tempo.MetronomeMark(number=round(plan.tempo, 2), referent=note.Note(type="quarter")))
     for sec, label in zip(song.sections, section_labels(song), strict=True):
@@ -102,17 +107,19 @@ def song_to_score(song: Song):
         if vn.syllable is not None and not vn.melisma:
             syl = syllables[vn.syllable]
             n.lyrics.append(note.Lyric(text=syl.text, syllabic=syllabic(syl)))
-        if vn.melisma and slurs and slurs[-1][-1] is placed[-1][2] if placed else False:
-            slurs[-1].append(n)
-        elif vn.melisma and placed:
-            slurs.append([placed[-1][2], n])
+        if vn.melisma and placed:  # slur the melisma from the note that sings its syllable
+            prev = placed[-1][2]
+            if slurs and slurs[-1][-1] is prev:
+                slurs[-1].append(n)
+            else:
+                slurs.append([prev, n])
         placed.append((start, end, n))
     for start, _, n in placed:
         part.insert(start, n)
     for group in slurs:
         part.insert(0, spanner.Slur(group))
     for c in song.chords:
-        part.insert(ql(c.onset), chord_symbol_m21(c.symbol, k.prefer_flats))
+        part.insert(ql(c.onset), chord_symbol_m21(c.symbol, flats))
     end_q = Fraction(song.length_ticks, song.ppq)
     part.makeRests(fillGaps=True, refStreamOrTimeRange=[0, end_q], inPlace=True, hideRests=False)
     part.makeMeasures(inPlace=True)

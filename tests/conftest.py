@@ -1,0 +1,22 @@
+"""Shared fixtures: a small finished song (see tests/songs.py) in a few keys and meters."""
+
+from __future__ import annotations
+
+import pytest
+from songs import make_song
+
+from musegen.types import Song
+
+
+@pytest.fixture
+def song() -> Song:
+    """The test song in C major, 4/4, 96 BPM, with Chords, Bass and Drums."""
+    return make_song()
+
+
+@pytest.fixture(params=[{}, {"key": "Bb", "mode": "minor", "meter": (3, 4), "tempo": 120.0},
+                        {"key": "F#", "meter": (6, 8), "drums": False, "tempo": 72.5}],
+                ids=["C-4/4", "Bbm-3/4", "F#-6/8-nodrums"])
+def any_song(request) -> Song:
+    """The test song in several keys, meters and tempos."""
+    return make_song(**request.param)
