@@ -1,0 +1,334 @@
+"""Syllables ↔ notes: put every lyric syllable on the melody so that a singer would accept it.
+
+Per lyric line and its phrase of notes, a small dynamic programme picks for each note one action —
+start the next syllable, split the note for two syllables, continue the last syllable as a melisma
+(only on a word-final syllable whose vowel is sustained), or merge the note into the one before —
+minimising a stress cost: primary stress wants a strong beat, unstressed syllables a weak one.
+Then repairs: onsets are re-timed by up to a quarter note where that puts primary stress on strong beats
+and unstressed syllables off them (a second small programme), gaps inside words are closed, every line
+ends with a rest, and a repeated chorus reuses its first appearance's melody note for note.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from musegen.conductor.metrics import alignment_metrics, beat_class
+from musegen.errors import ModelError
+from musegen.theory import strong_beat_ticks
+from musegen.types import (
+    PPQ,
+    ChordEvent,
+    LyricLine,
+    Lyrics,
+    Melody,
+    Note,
+    Section,
+    Song,
+    SongPlan,
+    Syllable,
+    VocalNote,
+)
+
+EIGHTH = PPQ // 2
+SIXTEENTH = PPQ // 4
+MIN_NOTE = SIXTEENTH  # no repair makes a note shorter than this
+LINE_REST = EIGHTH  # the breath at the end of each line
+SUSTAINED = 3 * PPQ // 2  # a syllable held this long (with its melisma) counts as a sustained vowel
+INF = float("inf")
+
+# Placement cost by stress (0 unstressed, 1 primary, 2 secondary) and beat class (strong, beat, off).
+PLACE_COST = {1: {"strong": 0.0, "beat": 0.5, "off": 1.0},
+              2: {"strong": 0.1, "beat": 0.2, "off": 0.5},
+              0: {"strong": 0.9, "beat": 0.2, "off": 0.0}}
+SPLIT_COST = (0.6, 1.2)  # one note sung as two syllables: (the phrase is short of notes, it is not)
+MELISMA_COST = (0.2, 0.6)  # one more note on a sustained word-final vowel: (extra notes planned, not)
+SHORT_SPLIT_COST = 0.4  # a split that leaves notes shorter than an eighth
+MERGE_COST = 0.8  # a note tied into the previous one (same pitch: cheaper)
+MERGE_SAME_PITCH_COST = 0.4
+SHORT_STRESSED_COST = 0.3  # primary stress on a note shorter than an eighth
+MOVE_COST = 0.12  # per sixteenth an onset is moved by the re-timing repair
+SHIFTS = tuple(range(-PPQ, PPQ + 1, SIXTEENTH))  # onset moves the re-timing may make (up to a quarter)
+
+
+@dataclass
+class _Grid:
+    bar: int
+    strong: tuple[int, ...]
+    meter: tuple[int, int]
+
+    def cls(self, tick: int) -> str:
+        return beat_class(tick, self.meter, self.bar, self.strong)
+
+
+def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
+    """Place the lyrics on the melody; returns a `Song` (no accompaniment yet) with alignment metrics."""
+    if len(melody.sections) != len(plan.sections) or len(lyrics.sections) != len(plan.sections):
+        raise ModelError(
+            f"align: plan has {len(plan.sections)} sections but lyrics {len(lyrics.sections)} and "
+            f"melody {len(melody.sections)}; the lyrics and music stages must return one per plan section"
+        )
+    bar = plan.bar_ticks
+    grid = _Grid(bar, strong_beat_ticks(plan.meter, PPQ), plan.meter)
+    sections: list[Section] = []
+    vocal: list[VocalNote] = []
+    chords: list[ChordEvent] = []
+    first_note_of: dict[int, int] = {}  # section index -> index of its first vocal note
+    syl_base = 0  # index of the section's first syllable in Song.syllables()
+    start = 0
+    for k, (sp, ls, ms) in enumerate(zip(plan.sections, lyrics.sections, melody.sections, strict=True)):
+        end = start + sp.bars * bar
+        lines = [LyricLine(line.text, list(line.syllables)) for line in ls.lines]
+        repeat_of = sp.repeat_of if sp.repeat_of is not None else ls.repeat_of
+        sections.append(Section(sp.type, sp.bars, start, lines, repeat_of))
+        n_syl = sum(len(line.syllables) for line in lines)
+        src = sections[repeat_of] if repeat_of is not None and repeat_of < k else None
+        first_note_of[k] = len(vocal)
+        if src is not None and src.bars == sp.bars and _same_shape(src.lines, lines):
+            # the chorus returns: its first appearance's melody and chords, shifted
+            lo = first_note_of[repeat_of]
+            hi = first_note_of[repeat_of + 1] if repeat_of + 1 in first_note_of else len(vocal)
+            src_base = sum(len(line.syllables) for s in sections[:repeat_of] for line in s.lines)
+            shift = start - src.start
+            for n in vocal[lo:hi]:
+                syl = None if n.syllable is None else n.syllable - src_base + syl_base
+                vocal.append(VocalNote(n.onset + shift, n.duration, n.pitch, n.velocity, syl, n.melisma))
+            chords.extend(ChordEvent(c.onset + shift, c.duration, c.symbol)
+                          for c in chords if src.start <= c.onset < src.start + src.bars * bar)
+        else:
+            chords.extend(ChordEvent(start + c.onset, c.duration, c.symbol)
+                          for c in ms.chords if c.onset < sp.bars * bar)
+            if lines:
+                ordered = sorted(ms.notes, key=lambda n: (n.onset, n.pitch))
+                notes = [Note(start + n.onset, n.duration, n.pitch, n.velocity)
+                         for n in ordered if n.onset < sp.bars * bar]
+                phrases = _phrases(notes, ms.phrases, lines, sp.phrase_bars, start, bar, plan)
+                idx = syl_base
+                for line, phrase in zip(lines, phrases, strict=True):
+                    lower = vocal[-1].onset + vocal[-1].duration + LINE_REST if vocal else 0
+                    placed = align_line(phrase, line.syllables, grid, min(lower, phrase[0].onset) if phrase
+                                        else lower)
+                    vocal.extend(VocalNote(n.onset, n.duration, n.pitch, n.velocity,
+                                           None if n.syllable is None else n.syllable + idx, n.melisma)
+                                 for n in placed)
+                    idx += len(line.syllables)
+        syl_base += n_syl
+        start = end
+    song = Song(plan=plan, sections=sections, vocal=vocal, chords=chords)
+    song.vocal = finish_vocal(song)
+    song.metrics = alignment_metrics(song)
+    return song
+
+
+def _same_shape(a: list[LyricLine], b: list[LyricLine]) -> bool:
+    return [len(x.syllables) for x in a] == [len(x.syllables) for x in b]
+
+
+def _phrases(notes: list[Note], counts: list[int], lines: list[LyricLine], phrase_bars: list[int],
+             start: int, bar: int, plan: SongPlan) -> list[list[Note]]:
+    """The section's notes grouped one phrase per lyric line (re-grouped at the widest gaps if needed)."""
+    k = len(lines)
+    if len(counts) == k and sum(counts) == len(notes) and all(counts):
+        out, i = [], 0
+        for c in counts:
+            out.append(notes[i : i + c])
+            i += c
+        return out
+    if len(notes) >= k:
+        gaps = sorted(range(1, len(notes)), key=lambda i: (-(notes[i].onset - notes[i - 1].onset
+                                                               - notes[i - 1].duration), i))
+        cuts = sorted(gaps[: k - 1])
+        bounds = [0, *cuts, len(notes)]
+        return [notes[a:b] for a, b in itertools.pairwise(bounds)]
+    # too few notes from the model: sing each line on quarter notes at the chord-less middle of the range
+    pitch = notes[0].pitch if notes else (plan.vocal_range[0] + plan.vocal_range[1]) // 2
+    out, t = [], start
+    for line, pb in zip(lines, phrase_bars or [max(1, len(line.syllables) // 4 + 1) for line in lines],
+                        strict=False):
+        n = len(line.syllables)
+        out.append([Note(t + i * PPQ, PPQ, pitch) for i in range(n)])
+        t += max(pb * bar, n * PPQ + bar)
+    while len(out) < k:
+        out.append([])
+    return out
+
+
+def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower: int = 0) -> list[VocalNote]:
+    """Sing one line's syllables on one phrase's notes (absolute ticks); syllable indices are line-local.
+
+    `lower` is the earliest tick the line may start at (after the previous line and its breath).
+    """
+    s = len(syllables)
+    if s == 0:
+        return []
+    notes = [Note(n.onset, max(MIN_NOTE, n.duration), n.pitch, n.velocity) for n in notes]
+    if not notes:
+        raise ModelError("align: a lyric line has no notes to sing on")
+    while True:
+        actions = _best_actions(notes, syllables, grid)
+        if actions is not None:
+            break
+        # too few notes even with one split per note: halve the longest note and try again
+        i = max(range(len(notes)), key=lambda j: (notes[j].duration, -j))
+        notes[i : i + 1] = list(_halves(notes[i]))
+    out: list[VocalNote] = []
+    j = 0
+    for n, act in zip(notes, actions, strict=True):
+        if act == "start":
+            out.append(VocalNote(n.onset, n.duration, n.pitch, n.velocity, j))
+            j += 1
+        elif act == "split":
+            a, b = _halves(n)
+            out.append(VocalNote(a.onset, a.duration, a.pitch, a.velocity, j))
+            out.append(VocalNote(b.onset, b.duration, b.pitch, b.velocity, j + 1))
+            j += 2
+        elif act == "melisma":
+            out.append(VocalNote(n.onset, n.duration, n.pitch, n.velocity, j - 1, melisma=True))
+        else:  # merge: the previous note is held through this one
+            out[-1].duration = n.onset + n.duration - out[-1].onset
+    _retime(out, syllables, grid, lower)
+    return out
+
+
+def _halves(n: Note) -> tuple[Note, Note]:
+    half = max(MIN_NOTE, (n.duration // 2) // SIXTEENTH * SIXTEENTH) if n.duration >= 2 * MIN_NOTE \
+        else n.duration // 2
+    half = max(1, half)
+    return (Note(n.onset, half, n.pitch, n.velocity),
+            Note(n.onset + half, max(1, n.duration - half), n.pitch, n.velocity))
+
+
+def _place(tick: int, syl: Syllable, grid: _Grid) -> float:
+    return PLACE_COST[syl.stress if syl.stress in PLACE_COST else 0][grid.cls(tick)]
+
+
+def _best_actions(notes: list[Note], syl: list[Syllable], grid: _Grid) -> list[str] | None:
+    """Dynamic programme over (notes used, syllables started) → the cheapest action per note (None: none)."""
+    n, s = len(notes), len(syl)
+    split_cost = SPLIT_COST[0] if n < s else SPLIT_COST[1]
+    melisma_cost = MELISMA_COST[0] if n > s else MELISMA_COST[1]
+    cost = [[INF] * (s + 1) for _ in range(n + 1)]
+    back: list[list[tuple[str, int] | None]] = [[None] * (s + 1) for _ in range(n + 1)]
+    held = [[0] * (s + 1) for _ in range(n + 1)]  # ticks the current syllable has been sung so far
+    cost[0][0] = 0.0
+    for i, note in enumerate(notes):
+        end = note.onset + note.duration
+        for j in range(s + 1):
+            c = cost[i][j]
+            if c == INF:
+                continue
+            options: list[tuple[float, int, str, int]] = []  # (cost, next j, action, held)
+            if j < s:
+                short = SHORT_STRESSED_COST if syl[j].stress == 1 and note.duration < EIGHTH else 0.0
+                options.append((c + _place(note.onset, syl[j], grid) + short, j + 1, "start", note.duration))
+            if j + 1 < s and note.duration >= 2 * MIN_NOTE:
+                a, b = _halves(note)
+                both = _place(a.onset, syl[j], grid) + _place(b.onset, syl[j + 1], grid)
+                short = SHORT_SPLIT_COST if a.duration < EIGHTH else 0.0
+                options.append((c + split_cost + short + both, j + 2, "split", b.duration))
+            if j >= 1 and i >= 1:
+                if syl[j - 1].word_end and held[i][j] + note.duration >= SUSTAINED:
+                    options.append((c + melisma_cost, j, "melisma", held[i][j] + note.duration))
+                same = notes[i - 1].pitch == note.pitch
+                merged = held[i][j] + end - notes[i - 1].onset - notes[i - 1].duration  # gap + this note
+                options.append((c + (MERGE_SAME_PITCH_COST if same else MERGE_COST), j, "merge", merged))
+            for oc, nj, act, h in options:
+                if oc < cost[i + 1][nj] - 1e-12:
+                    cost[i + 1][nj] = oc
+                    back[i + 1][nj] = (act, j)
+                    held[i + 1][nj] = h
+    if cost[n][s] == INF:
+        return None
+    actions, j = [], s
+    for i in range(n, 0, -1):
+        act, pj = back[i][j]  # type: ignore[misc]
+        actions.append(act)
+        j = pj
+    return actions[::-1]
+
+
+def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int) -> None:
+    """Move note onsets by up to a quarter (sixteenth grid) where that puts stress on strong beats.
+
+    A second small dynamic programme over the line's notes: each onset may shift by `SHIFTS`; the cost
+    is the stress placement of every syllable-start note plus `MOVE_COST` per sixteenth moved. Order,
+    legato joins and the line's last note end are kept; no note gets shorter than `MIN_NOTE`; the first
+    note never starts before `lower` (the previous line's breath).
+    """
+    m = len(out)
+    if m == 0:
+        return
+    onsets = [n.onset for n in out]
+    ends = [n.onset + n.duration for n in out]
+    legato = [k + 1 < m and ends[k] >= onsets[k + 1] for k in range(m)]
+
+    def place(k: int, d: int) -> float:
+        n = out[k]
+        move = MOVE_COST * abs(d) / SIXTEENTH
+        if n.melisma or n.syllable is None:
+            return move
+        return move + _place(onsets[k] + d, syl[n.syllable], grid)
+
+    def ok(k: int, dp: int, d: int) -> bool:  # note k-1 shifted by dp, note k by d
+        a, b = onsets[k - 1] + dp, onsets[k] + d
+        if b - a < MIN_NOTE:
+            return False
+        return legato[k - 1] or (b >= ends[k - 1] and ends[k - 1] - a >= MIN_NOTE)
+
+    cost = [{d: (place(0, d) if onsets[0] + d >= lower else INF) for d in SHIFTS}]
+    back: list[dict[int, int]] = [{}]
+    for k in range(1, m):
+        row, brow = {}, {}
+        for d in SHIFTS:
+            best, arg = INF, 0
+            for dp, c in cost[-1].items():
+                if c < best and ok(k, dp, d):
+                    best, arg = c, dp
+            row[d] = best + place(k, d) if best < INF else INF
+            brow[d] = arg
+        cost.append(row)
+        back.append(brow)
+    last_ok = {d: c for d, c in cost[-1].items() if ends[-1] - (onsets[-1] + d) >= MIN_NOTE}
+    if not last_ok or min(last_ok.values()) == INF:
+        return
+    d = min(last_ok, key=lambda x: (last_ok[x], abs(x)))
+    shifts = [0] * m
+    for k in range(m - 1, -1, -1):
+        shifts[k] = d
+        d = back[k].get(d, 0)
+    new_on = [o + sh for o, sh in zip(onsets, shifts, strict=True)]
+    for k, n in enumerate(out):
+        end = new_on[k + 1] if legato[k] else ends[k]
+        n.onset, n.duration = new_on[k], end - new_on[k]
+
+
+def finish_vocal(song: Song) -> list[VocalNote]:
+    """Monophony, no rest inside a word, a rest after every line (the line's last note is shortened)."""
+    syls = song.syllables()
+    vocal = sorted(song.vocal, key=lambda n: (n.onset, n.melisma))
+    last_of_line: set[int] = set()
+    idx = 0
+    for sec in song.sections:
+        for line in sec.lines:
+            idx += len(line.syllables)
+            last_of_line.add(idx - 1)
+    out: list[VocalNote] = []
+    for n in vocal:
+        if out and n.onset < out[-1].onset + MIN_NOTE:  # two notes on one onset: keep the first
+            continue
+        if out and out[-1].onset + out[-1].duration > n.onset:
+            out[-1].duration = n.onset - out[-1].onset
+        out.append(n)
+    for i, n in enumerate(out):
+        nxt = out[i + 1] if i + 1 < len(out) else None
+        if nxt is None or n.syllable is None:
+            continue
+        continues = nxt.melisma and nxt.syllable == n.syllable
+        if n.syllable in last_of_line and not continues:
+            room = nxt.onset - n.onset - LINE_REST
+            if n.onset + n.duration > nxt.onset - LINE_REST:
+                n.duration = max(MIN_NOTE, min(n.duration, room))
+        elif not syls[n.syllable].word_end or continues:
+            n.duration = nxt.onset - n.onset  # inside a word (or a melisma): legato to the next note
+    return out

@@ -1,0 +1,166 @@
+import itertools
+
+import pytest
+
+from musegen.conductor import align
+from musegen.conductor.align import LINE_REST, SUSTAINED, _Grid, align_line
+from musegen.conductor.metrics import alignment_metrics
+from musegen.errors import ModelError
+from musegen.theory import strong_beat_ticks
+from musegen.types import PPQ, Melody, Note
+
+from . import helpers as h
+
+
+def _song(**kw):
+    counts = kw.pop("counts", None)
+    p = h.plan(**kw)
+    return align(p, h.lyrics(), h.melody(p, counts=counts))
+
+
+def _first_notes(song):
+    first = {}
+    for n in song.vocal:
+        if n.syllable is not None and not n.melisma:
+            first.setdefault(n.syllable, n)
+    return first
+
+
+@pytest.mark.parametrize("counts", [None, {1: [4, 4, 4, 4]}, {1: [12, 12, 12, 12]}, {3: [2, 3, 2, 3]}])
+def test_every_syllable_gets_a_note(counts):
+    song = _song(counts=counts)
+    syls = song.syllables()
+    assert len(_first_notes(song)) == len(syls)
+    assert song.metrics["syllable_coverage"] == 1.0
+    # syllables are sung in order
+    order = [n.syllable for n in song.vocal if not n.melisma]
+    assert order == sorted(order) == list(range(len(syls)))
+
+
+def test_monophonic_and_inside_song():
+    song = _song(counts={1: [12, 12, 12, 12]})
+    for a, b in zip(song.vocal, song.vocal[1:], strict=False):
+        assert a.onset + a.duration <= b.onset
+        assert a.duration > 0
+    assert song.vocal[-1].onset + song.vocal[-1].duration <= song.length_ticks
+
+
+def test_melisma_only_on_sustained_word_final_syllables():
+    song = _song(melisma=2, counts={1: [9, 9, 8, 8]})
+    syls = song.syllables()
+    held: dict[int, int] = {}
+    for n in song.vocal:
+        held[n.syllable] = held.get(n.syllable, 0) + n.duration
+    mel = [n for n in song.vocal if n.melisma]
+    assert mel, "extra notes on sustained vowels should become melisma"
+    for n in mel:
+        assert syls[n.syllable].word_end
+        assert held[n.syllable] >= SUSTAINED // 2  # re-timing may trim, the vowel stays long
+
+
+def test_rest_at_line_end_and_none_inside_words():
+    song = _song(counts={1: [12, 12, 12, 12]})
+    assert song.metrics["rests_inside_words"] == 0
+    assert song.metrics["lines_without_closing_rest"] == 0
+    syls = song.syllables()
+    line_last = set()
+    idx = 0
+    for sec in song.sections:
+        for line in sec.lines:
+            idx += len(line.syllables)
+            line_last.add(idx - 1)
+    for a, b in zip(song.vocal, song.vocal[1:], strict=False):
+        gap = b.onset - (a.onset + a.duration)
+        inside = (b.melisma and b.syllable == a.syllable) or (
+            b.syllable == a.syllable + 1 and not syls[a.syllable].word_end)
+        if inside:
+            assert gap == 0
+        if a.syllable in line_last and not (b.melisma and b.syllable == a.syllable):
+            assert gap >= min(LINE_REST, PPQ // 8)
+
+
+def test_metrics_detect_bad_alignment():
+    song = _song()
+    assert song.metrics["lines_without_closing_rest"] == song.metrics["rests_inside_words"] == 0
+    for a, b in itertools.pairwise(song.vocal):  # remove every rest ...
+        a.duration = b.onset - a.onset
+    for a, b in itertools.pairwise(song.vocal):  # ... then open one inside "win-dow"
+        if song.syllables()[a.syllable].text == "win" and b.syllable == a.syllable + 1:
+            a.duration -= 60
+            break
+    m = alignment_metrics(song)
+    assert m["lines_without_closing_rest"] > 0
+    assert m["rests_inside_words"] == 1
+
+
+def test_chorus_repeats_its_melody():
+    song = _song()
+    c1, c2 = song.sections[2], song.sections[4]
+    assert c2.repeat_of == 2
+    base, ranges = 0, []
+    for sec in song.sections:
+        n = sum(len(line.syllables) for line in sec.lines)
+        ranges.append(range(base, base + n))
+        base += n
+
+    def notes(k):
+        sec = song.sections[k]
+        return [(n.onset - sec.start, n.duration, n.pitch, n.melisma, n.syllable - ranges[k].start)
+                for n in song.vocal if n.syllable in ranges[k]]
+
+    assert notes(2) == notes(4) and notes(2)
+    del c1
+
+
+def test_stress_lands_on_strong_beats_better_than_naive():
+    """On a flat run of eighths, the aligner must beat one-syllable-per-note by a wide margin."""
+    p = h.plan()
+    mel = h.melody(p)
+    song = align(p, h.lyrics(), mel)
+    strong = strong_beat_ticks(p.meter, PPQ)
+    bar = p.bar_ticks
+    naive_hits = naive_total = 0
+    for sp, ls, ms, sec in zip(p.sections, h.lyrics().sections, mel.sections, song.sections, strict=True):
+        i = 0
+        for line, count in zip(ls.lines, ms.phrases, strict=False):
+            for s, n in zip(line.syllables, ms.notes[i:i + count], strict=False):
+                if s.stress == 1:
+                    naive_total += 1
+                    naive_hits += (sec.start + n.onset) % bar in strong
+            i += count
+        del sp
+    naive = naive_hits / naive_total
+    assert song.metrics["stressed_on_strong"] >= naive + 0.25
+    assert song.metrics["unstressed_on_strong"] <= 0.2
+
+
+def test_three_four_and_six_eight():
+    for meter in ((3, 4), (6, 8)):
+        song = _song(meter=meter)
+        assert song.metrics["syllable_coverage"] == 1.0
+        assert song.metrics["stressed_on_strong"] >= 0.5
+
+
+def test_align_line_splits_when_short_of_notes():
+    grid = _Grid(4 * PPQ, (0, 2 * PPQ), (4, 4))
+    line = h.line("remember my city light")  # 7 syllables
+    notes = [Note(0, PPQ, 60), Note(PPQ, PPQ, 62), Note(2 * PPQ, 2 * PPQ, 64)]
+    out = align_line(notes, line.syllables, grid)
+    assert sorted({n.syllable for n in out}) == list(range(7))
+    assert out[-1].onset + out[-1].duration <= 4 * PPQ
+
+
+def test_section_count_mismatch_is_a_model_error():
+    p = h.plan()
+    mel = h.melody(p)
+    with pytest.raises(ModelError, match="one per plan section"):
+        align(p, h.lyrics(), Melody(mel.sections[:-1]))
+
+
+def test_phrase_count_mismatch_is_regrouped():
+    p = h.plan()
+    mel = h.melody(p)
+    sec = mel.sections[1]
+    sec.phrases = [sum(sec.phrases)]  # the model reported one phrase for four lines
+    song = align(p, h.lyrics(), mel)
+    assert song.metrics["syllable_coverage"] == 1.0

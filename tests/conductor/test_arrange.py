@@ -1,0 +1,97 @@
+import statistics
+
+from musegen.conductor import align, arrange
+from musegen.conductor.arrange import KICK
+from musegen.theory import Chord
+from musegen.types import PPQ
+
+from . import helpers as h
+
+
+def _arranged(**kw):
+    p = h.plan(**kw)
+    return arrange(align(p, h.lyrics(), h.melody(p)))
+
+
+def _track(song, name):
+    return next(t for t in song.tracks if t.name == name)
+
+
+def test_tracks_programs_and_channels_follow_the_plan():
+    song = _arranged()
+    names = [t.name for t in song.tracks]
+    assert names == ["Chords", "Bass", "Pad", "Drums"]
+    assert _track(song, "Chords").program == 0 and _track(song, "Bass").program == 33
+    assert _track(song, "Drums").is_drum and not _track(song, "Bass").is_drum
+    for t in song.tracks:
+        assert t.notes
+        assert all(n.onset >= 0 and n.onset + n.duration <= song.length_ticks for n in t.notes)
+
+
+def test_no_drums_for_a_ballad_unless_asked():
+    song = _arranged(groove="ballad", drums=False)
+    assert "Drums" not in [t.name for t in song.tracks]
+    asked = _arranged(groove="ballad", drums=True)
+    assert "Drums" in [t.name for t in asked.tracks]
+
+
+def test_bass_follows_the_roots_and_comp_plays_the_chords():
+    song = _arranged()
+    onsets = [c.onset for c in song.chords]
+    import bisect
+
+    def chord_at(t):
+        return Chord.parse(song.chords[bisect.bisect_right(onsets, t) - 1].symbol)
+
+    bar = song.plan.bar_ticks
+    downbeats = [n for n in _track(song, "Bass").notes if n.onset % bar == 0]
+    assert downbeats
+    assert all(n.pitch % 12 == chord_at(n.onset).root for n in downbeats)
+    for n in _track(song, "Chords").notes:
+        assert n.pitch % 12 in chord_at(n.onset).pitch_classes()
+    # comping sits under the sung line
+    assert statistics.mean(n.pitch for n in _track(song, "Chords").notes) < statistics.mean(
+        n.pitch for n in song.vocal)
+
+
+def test_intro_outro_and_tonic_ending():
+    song = _arranged()
+    intro, outro = song.sections[0], song.sections[-1]
+    assert intro.type == "intro" and outro.type == "outro"
+    assert any(n.onset < intro.start + intro.bars * song.plan.bar_ticks for n in _track(song, "Chords").notes)
+    last = song.chords[-1]
+    assert Chord.parse(last.symbol).root == song.plan.key_obj.tonic
+    assert last.onset + last.duration == song.length_ticks
+
+
+def test_vocal_is_loudest():
+    song = _arranged()
+    vocal = statistics.mean(n.velocity for n in song.vocal)
+    for name in ("Chords", "Bass", "Pad"):
+        assert vocal > statistics.mean(n.velocity for n in _track(song, name).notes) + 10
+
+
+def test_drums_follow_groove_and_tempo():
+    song = _arranged(groove="four-on-floor")
+    bar = song.plan.bar_ticks
+    verse = song.sections[1]
+    kicks = {n.onset - verse.start for n in _track(song, "Drums").notes
+             if n.pitch == KICK and verse.start <= n.onset < verse.start + bar}
+    assert kicks == {0, PPQ, 2 * PPQ, 3 * PPQ}
+    slow, fast = h.plan(), h.plan()
+    fast.tempo = 150.0
+    hats = []
+    for p in (slow, fast):
+        s = arrange(align(p, h.lyrics(), h.melody(p)))
+        hats.append(sum(1 for n in _track(s, "Drums").notes if n.pitch == 42))
+    assert hats[1] < hats[0]  # fast songs: hats on the beat instead of eighths
+
+
+def test_waltz_and_compound_meters():
+    waltz = _arranged(meter=(3, 4), groove="waltz")
+    bar = waltz.plan.bar_ticks
+    assert {n.onset % bar for n in _track(waltz, "Bass").notes} == {0}
+    assert {n.onset % bar for n in _track(waltz, "Chords").notes if n.onset < waltz.length_ticks - bar} \
+        == {PPQ, 2 * PPQ}
+    six = _arranged(meter=(6, 8))
+    assert {n.onset % six.plan.bar_ticks for n in _track(six, "Bass").notes} <= {0, 3 * PPQ // 2}
