@@ -1,0 +1,99 @@
+"""`musegen generate "<prompt>" --out DIR`: mood prompt (or your lyrics) → a finished song folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
+                 ("stressed_on_strong", "stressed on strong beats", "{:.0%}"),
+                 ("unstressed_on_strong", "unstressed on strong beats", "{:.0%}"),
+                 ("rests_inside_words", "rests inside words", "{:.0f}"),
+                 ("lines_without_closing_rest", "lines without a closing rest", "{:.0f}"))
+
+
+@click.command()
+@click.argument("prompt", required=False, default="")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write song.json, song.mid, song.musicxml, song.wav/.flac, lyrics.txt, song.lrc.")
+@click.option("--lyrics", "lyrics_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sing your own lyrics: a text file with [Verse], [Chorus] … headers.")
+@click.option("--seed", type=int, default=None, help="Random seed; the same seed gives the same song.")
+@click.option("--format", "audio_format", type=click.Choice(["wav", "flac"]), default="wav",
+              show_default=True, help="Audio file format.")
+@click.option("--no-audio", is_flag=True, help="Skip audio rendering.")
+@click.option("--force", is_flag=True, help="Replace DIR if it already exists.")
+@click.option("--key", default=None, help='Key, e.g. "A minor", "Eb", "F#m" (default: from the mood).')
+@click.option("--tempo", type=float, default=None, help="Tempo in quarter notes per minute.")
+@click.option("--meter", default=None, help="Meter: 4/4, 3/4, 2/4, 6/8 or 12/8.")
+@click.option("--form", default=None,
+              help='Form: standard, short, pre-chorus, double-chorus, or a list like "intro,verse,chorus,outro".')
+@click.option("--bars", default=None, help="Bars of each sung section (one number) or one per section (list).")
+@click.option("--style", default=None, help="Arrangement style (ballad, pop, dance, rock, folk, waltz, blues) "
+              "or the name of a fine-tuned style.")
+@click.option("--soundfont", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A General MIDI .sf2/.sf3 soundfont for the audio (default: the shipped one).")
+def generate(prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | None, audio_format: str,
+             no_audio: bool, force: bool, key: str | None, tempo: float | None, meter: str | None,
+             form: str | None, bars: str | None, style: str | None, soundfont: Path | None) -> None:
+    """Write a whole song for a mood PROMPT, e.g. musegen generate "melancholic rainy night" --out song."""
+    from musegen.errors import InputError, MusegenError, OutputExistsError
+
+    if not prompt.strip() and lyrics_file is None:
+        raise click.UsageError('give a mood PROMPT (e.g. "melancholic rainy night") or --lyrics FILE')
+    if out_dir.exists() and not force and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise click.UsageError(f"--out {out_dir}: already exists; pass --force to overwrite it")
+    lyrics_text = None
+    if lyrics_file is not None:
+        try:
+            lyrics_text = lyrics_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise click.BadParameter(f"{lyrics_file}: no such file", param_hint="--lyrics") from None
+        except (UnicodeDecodeError, OSError) as exc:
+            raise click.BadParameter(f"{lyrics_file}: cannot read it as UTF-8 text ({exc})",
+                                     param_hint="--lyrics") from None
+    overrides = {k: v for k, v in (("key", key), ("tempo", tempo), ("meter", meter), ("form", form),
+                                   ("bars", bars)) if v is not None}
+    from musegen.pipeline import compose
+    from musegen.render import write_song_folder
+
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    try:
+        song = compose(prompt, seed=seed, lyrics_text=lyrics_text, style=style, progress=True,
+                       lyrics_source=str(lyrics_file), timings=timings, **overrides)
+        t = time.perf_counter()
+        written = write_song_folder(song, out_dir, audio_format=None if no_audio else audio_format,
+                                    soundfont=soundfont, force=force)
+        timings["render"] = time.perf_counter() - t
+    except OutputExistsError as exc:
+        raise click.UsageError(str(exc)) from None
+    except InputError as exc:
+        hint = "--lyrics" if lyrics_file is not None and str(lyrics_file) in str(exc) else None
+        if hint:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+        raise click.UsageError(str(exc)) from None
+    except MusegenError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"--out {out_dir}: cannot write ({exc.strerror or exc}); "
+                                   "choose another folder") from None
+    _summary(song, written, timings, time.perf_counter() - start)
+
+
+def _summary(song, written: list[Path], timings: dict[str, float], total: float) -> None:
+    plan = song.plan
+    secs = song.duration_seconds
+    click.echo(f"{plan.title!r}  (seed {song.meta.get('seed')})")
+    click.echo(f"  key {plan.key} {plan.mode}, {plan.tempo:g} BPM, {plan.meter[0]}/{plan.meter[1]}, "
+               f"style {plan.style} ({plan.groove}{', drums' if plan.drums else ', no drums'})")
+    click.echo(f"  form {' '.join(plan.form)}  [{sum(s.bars for s in plan.sections)} bars]")
+    click.echo(f"  duration {int(secs // 60)}:{int(secs % 60):02d}")
+    click.echo("  alignment: " + ", ".join(f"{label} {fmt.format(song.metrics[k])}"
+                                             for k, label, fmt in METRICS_SHOWN if k in song.metrics))
+    click.echo("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + f"; total {total:.1f} s")
+    click.echo("  files:")
+    for p in written:
+        click.echo(f"    {p}")

@@ -1,0 +1,126 @@
+"""compose(): mood prompt → finished `Song`. Start reading here; each stage is one call.
+
+    plan → lyrics (or the user's lyrics) → melody + chords → alignment → arrangement
+
+The renderer (`musegen.render.write_song_folder`) turns the Song into files.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from musegen.types import Lyrics, LyricSection, Song, SongPlan
+
+STAGES = ("plan", "lyrics", "music", "align", "arrange")
+
+
+def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = None,
+            style: str | None = None, progress: bool = False, lyrics_model: Any = None,
+            music_model: Any = None, lyrics_source: str = "<lyrics>", timings: dict[str, float] | None = None,
+            **overrides: Any) -> Song:
+    """Write a song for a mood prompt (or sing `lyrics_text`, sections marked `[Verse]`, `[Chorus]` …).
+
+    `overrides` are `make_plan`'s: key, mode, tempo, meter, form, bars, groove, drums, instruments,
+    phrase_bars. `seed=None` draws one (stored in `song.meta["seed"]`); the same seed gives the same song.
+    `lyrics_model`/`music_model` are loaded models to reuse; None loads the defaults (or the fine-tuned
+    `style`'s). `timings`, when given, receives the seconds spent in each stage.
+    """
+    from musegen.conductor import align, arrange
+    from musegen.plan import make_plan, plan_from_lyrics
+
+    seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
+    timings = {} if timings is None else timings
+    stage = _StageBar(progress, timings)
+    with stage("plan"):
+        if lyrics_text is None:
+            plan = make_plan(prompt, style=style, seed=seed, **overrides)
+        else:
+            from musegen.lyrics.parse import parse_lyrics_text
+
+            user = parse_lyrics_text(lyrics_text, source=lyrics_source)
+            plan = plan_from_lyrics(user, prompt, style=style, seed=seed, **overrides)
+    lyrics_model, music_model, model_names = _models(plan, style, lyrics_model, music_model)
+    with stage("lyrics"):
+        if lyrics_text is None:
+            from musegen.lyrics import write_lyrics
+
+            lyrics = write_lyrics(plan, seed=seed, model=lyrics_model, progress=progress)
+        else:
+            lyrics = _with_instrumental_sections(user, plan)
+    with stage("music"):
+        from musegen.music import generate_melody
+
+        melody = generate_melody(plan, seed=seed, model=music_model, progress=progress)
+    with stage("align"):
+        song = align(plan, lyrics, melody)
+    with stage("arrange"):
+        song = arrange(song)
+    stage.close()
+    from musegen import __version__
+
+    song.meta = {"seed": seed, "musegen": __version__, "prompt": prompt,
+                 "user_lyrics": lyrics_text is not None, **model_names}
+    return song
+
+
+def _models(plan: SongPlan, style: str | None, lyrics_model: Any, music_model: Any) -> tuple[Any, Any, dict]:
+    """Models for a fine-tuned style (its folder's adapters), else whatever was passed (None = defaults)."""
+    names = {"lyrics_model": "default" if lyrics_model is None else "given",
+             "music_model": "default" if music_model is None else "given"}
+    if style is None or plan.style != style or (lyrics_model is not None and music_model is not None):
+        return lyrics_model, music_model, names
+    from musegen.plan.mood import load_table
+
+    if style in load_table().styles:  # a built-in arrangement style: default models
+        return lyrics_model, music_model, names
+    from musegen.styles.store import get_style
+
+    st = get_style(style)
+    if lyrics_model is None and st.lyrics_path is not None:
+        from musegen.lyrics import load_lyrics_model
+
+        lyrics_model = load_lyrics_model(adapter=st.lyrics_path)
+        names["lyrics_model"] = f"style:{style}"
+    if music_model is None and st.music_path is not None:
+        from musegen.music import load_music_model
+
+        music_model = load_music_model(st.music_path)
+        names["music_model"] = f"style:{style}"
+    return lyrics_model, music_model, names
+
+
+def _with_instrumental_sections(user: Lyrics, plan: SongPlan) -> Lyrics:
+    """The user's sections between the plan's intro and outro (see `plan_from_lyrics`)."""
+    sung = [LyricSection(sec.type, sec.lines, None if sec.repeat_of is None else sec.repeat_of + 1)
+            for sec in user.sections]
+    return Lyrics([LyricSection(plan.sections[0].type, []), *sung, LyricSection(plan.sections[-1].type, [])])
+
+
+class _StageBar:
+    """One tqdm bar over the stages (when `progress`), and seconds per stage into `timings`."""
+
+    def __init__(self, progress: bool, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.bar = None
+        if progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(STAGES), desc="musegen", unit="stage", leave=False)
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.bar is not None:
+            self.bar.set_description(f"musegen: {name}")
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
