@@ -17,7 +17,7 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
 @click.command()
 @click.argument("prompt", required=False, default="")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write song.json, song.mid, song.musicxml, song.wav/.flac, lyrics.txt, song.lrc.")
+              help="Folder for song.json, song.mid, song.musicxml, song.wav/.flac, lyrics.txt, song.lrc.")
 @click.option("--lyrics", "lyrics_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sing your own lyrics: a text file with [Verse], [Chorus] … headers.")
 @click.option("--seed", type=int, default=None, help="Random seed; the same seed gives the same song.")
@@ -29,10 +29,11 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
 @click.option("--tempo", type=float, default=None, help="Tempo in quarter notes per minute.")
 @click.option("--meter", default=None, help="Meter: 4/4, 3/4, 2/4, 6/8 or 12/8.")
 @click.option("--form", default=None,
-              help='Form: standard, short, pre-chorus, double-chorus, or a list like "intro,verse,chorus,outro".')
-@click.option("--bars", default=None, help="Bars of each sung section (one number) or one per section (list).")
-@click.option("--style", default=None, help="Arrangement style (ballad, pop, dance, rock, folk, waltz, blues) "
-              "or the name of a fine-tuned style.")
+              help='Form: standard, short, pre-chorus, double-chorus, or a list like "intro,verse,outro".')
+@click.option("--bars", default=None,
+              help="Bars of each sung section (one number) or one per section (comma list).")
+@click.option("--style", default=None,
+              help="Arrangement style (ballad, pop, dance, rock, folk, waltz, blues) or a fine-tuned style.")
 @click.option("--soundfont", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A General MIDI .sf2/.sf3 soundfont for the audio (default: the shipped one).")
 def generate(prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | None, audio_format: str,
@@ -93,7 +94,8 @@ def _summary(song, written: list[Path], timings: dict[str, float], total: float)
     click.echo(f"  duration {int(secs // 60)}:{int(secs % 60):02d}")
     click.echo("  alignment: " + ", ".join(f"{label} {fmt.format(song.metrics[k])}"
                                              for k, label, fmt in METRICS_SHOWN if k in song.metrics))
-    click.echo("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + f"; total {total:.1f} s")
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+    click.echo(f"  time: {stages}; total {total:.1f} s")
     click.echo("  files:")
     for p in written:
         click.echo(f"    {p}")
