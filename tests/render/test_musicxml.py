@@ -1,3 +1,4 @@
+import itertools
 import xml.etree.ElementTree as ET
 
 import music21
@@ -5,7 +6,13 @@ import pytest
 from music21 import expressions, harmony, key, meter, note, tempo
 
 from musegen.render.common import section_labels
-from musegen.render.musicxml import chord_from_m21, song_to_musicxml_bytes, syllabic, write_musicxml
+from musegen.render.musicxml import (
+    chord_from_m21,
+    notated_spans,
+    song_to_musicxml_bytes,
+    syllabic,
+    write_musicxml,
+)
 from musegen.theory import CHORD_QUALITIES, Chord
 
 
@@ -64,6 +71,16 @@ def test_melisma_extenders_and_slurs(song):
     assert all(e.get("type") == "start" for n in starts for e in n.iter("extend"))
     slurs = [s for s in root.iter("slur") if s.get("type") == "start"]
     assert len(slurs) == len(groups)
+
+
+def test_notation_is_legato_with_sixteenth_rests(song):
+    v = song.vocal
+    v[0].duration -= 30  # a 1/16-beat articulation gap: written legato
+    v[1].duration = 60  # a 3/8-beat gap: a 16th rest, the rest of it legato
+    spans = notated_spans(song)
+    assert spans[0] == (v[0].onset, v[1].onset)
+    assert spans[1] == (v[1].onset, v[2].onset - 120)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 
 def test_flat_keys_are_spelled_with_flats(tmp_path):

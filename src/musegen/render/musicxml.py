@@ -16,10 +16,12 @@ from pathlib import Path
 
 from musegen.fsutil import atomic_write_bytes
 from musegen.render.common import prefers_flats, section_labels
+from musegen.render.midi import DEFAULT_VOCAL_PROGRAM
 from musegen.theory import CHORD_QUALITIES, FLAT_NAMES, MUSICXML_KIND, SHARP_NAMES, Chord, Key
 from musegen.types import Song, Syllable
 
 GRID_PER_QUARTER = 24
+REST_UNIT_PER_QUARTER = 4  # rests between sung notes are whole 16ths; shorter silences are articulation
 KIND_TO_QUALITY = {v: k for k, v in MUSICXML_KIND.items()} | {"dominant-seventh": "7"}  # music21's name
 
 
@@ -63,9 +65,33 @@ def chord_from_m21(cs) -> Chord:
     return Chord(root, quality, None if bass == root else bass)
 
 
+def notated_spans(song: Song) -> list[tuple[int, int]]:
+    """(start, end) ticks of each vocal note as notated.
+
+    Onsets snap to the grid; a note lasts until the next one, less the whole 16ths of silence between them
+    (a sung line is written legato, its breaths as 16th-multiple rests).
+    """
+    grid = song.ppq // GRID_PER_QUARTER if song.ppq % GRID_PER_QUARTER == 0 else 1
+    unit = song.ppq // REST_UNIT_PER_QUARTER
+
+    def snap(ticks: int) -> int:
+        return round(ticks / grid) * grid
+
+    spans = []
+    for i, vn in enumerate(song.vocal):
+        start = snap(vn.onset)
+        end = max(snap(vn.onset + vn.duration), start + grid)
+        if i + 1 < len(song.vocal):
+            nxt = snap(song.vocal[i + 1].onset)
+            if nxt > start:
+                end = nxt - max(nxt - end, 0) // unit * unit
+        spans.append((start, end))
+    return spans
+
+
 def song_to_score(song: Song):
     """The lead sheet as a music21 `stream.Score` (one part, "Vocal")."""
-    from music21 import clef, expressions, key, metadata, meter, note, spanner, stream, tempo
+    from music21 import clef, expressions, instrument, key, metadata, meter, note, spanner, stream, tempo
 
     plan = song.plan
     flats = prefers_flats(song)
@@ -74,8 +100,7 @@ def song_to_score(song: Song):
     grid = song.ppq // GRID_PER_QUARTER if song.ppq % GRID_PER_QUARTER == 0 else 1
 
     def ql(ticks: int) -> Fraction:
-        units = round(ticks / grid)
-        return Fraction(units * grid, song.ppq)
+        return Fraction(round(ticks / grid) * grid, song.ppq)
 
     score = stream.Score()
     score.metadata = metadata.Metadata()
@@ -84,6 +109,10 @@ def song_to_score(song: Song):
     part = stream.Part()
     part.id = "Vocal"
     part.partName = "Vocal"
+    voice = instrument.Vocalist()
+    voice.partName = "Vocal"
+    voice.midiProgram = plan.instruments.get("Vocal", DEFAULT_VOCAL_PROGRAM)
+    part.insert(0, voice)
     part.insert(0, clef.TrebleClef() if min((n.pitch for n in song.vocal), default=60) >= 55
                 else clef.Treble8vbClef())
     part.insert(0, key.Key(_m21_name(tonic), plan.mode))
@@ -95,12 +124,8 @@ def song_to_score(song: Song):
     syllables = song.syllables()
     placed: list[tuple[Fraction, Fraction, object]] = []
     slurs: list[list[object]] = []
-    for i, vn in enumerate(song.vocal):
-        start = ql(vn.onset)
-        end = max(ql(vn.onset + vn.duration), start + Fraction(grid, song.ppq))
-        nxt = ql(song.vocal[i + 1].onset) if i + 1 < len(song.vocal) else None
-        if nxt is not None and nxt > start:
-            end = min(end, nxt)
+    for vn, (t0, t1) in zip(song.vocal, notated_spans(song), strict=True):
+        start, end = Fraction(t0, song.ppq), Fraction(t1, song.ppq)
         n = note.Note(_m21_name(names[vn.pitch % 12]) + str(vn.pitch // 12 - 1))
         n.quarterLength = end - start
         n.volume.velocity = vn.velocity
@@ -128,9 +153,17 @@ def song_to_score(song: Song):
     return score
 
 
-def _add_extenders(xml: bytes, song: Song) -> bytes:
-    """Mark melismas with <extend type="start"/> on the lyric they prolong (music21 does not write it)."""
+def _finish_xml(xml: bytes, song: Song) -> bytes:
+    """Add what music21 does not write.
+
+    That is <extend type="start"/> on a lyric that a melisma prolongs, and section marks and the tempo
+    placed above the staff.
+    """
     root = ET.fromstring(xml)
+    for direction in root.iter("direction"):
+        if direction.find("direction-type/rehearsal") is not None or \
+                direction.find("direction-type/metronome") is not None:
+            direction.set("placement", "above")
     sung = [n for n in root.iter("note")
             if n.find("rest") is None and not any(t.get("type") == "stop" for t in n.findall("tie"))]
     for i, vn in enumerate(song.vocal[:len(sung)]):
@@ -152,7 +185,7 @@ def song_to_musicxml_bytes(song: Song) -> bytes:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     xml = GeneralObjectExporter(song_to_score(song)).parse()
-    return _add_extenders(xml, song)
+    return _finish_xml(xml, song)
 
 
 def write_musicxml(song: Song, path: str | os.PathLike) -> Path:
