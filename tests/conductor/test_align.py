@@ -1,5 +1,6 @@
 import itertools
 
+import conductor_songs as h
 import pytest
 
 from musegen.conductor import align
@@ -8,8 +9,6 @@ from musegen.conductor.metrics import alignment_metrics
 from musegen.errors import ModelError
 from musegen.theory import strong_beat_ticks
 from musegen.types import PPQ, Melody, Note
-
-from . import helpers as h
 
 
 def _song(**kw):

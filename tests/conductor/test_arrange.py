@@ -1,11 +1,11 @@
 import statistics
 
+import conductor_songs as h
+
 from musegen.conductor import align, arrange
 from musegen.conductor.arrange import KICK
 from musegen.theory import Chord
 from musegen.types import PPQ
-
-from . import helpers as h
 
 
 def _arranged(**kw):

@@ -16,13 +16,13 @@ from musegen.types import (
     Syllable,
 )
 
-# word -> (syllable texts, stresses); enough words for a few lines
+# word -> (syllable texts, CMU stresses); enough words for a few lines
 WORDS = {
     "the": (["the"], [0]), "a": (["a"], [0]), "of": (["of"], [0]), "in": (["in"], [0]),
     "rain": (["rain"], [1]), "night": (["night"], [1]), "falls": (["falls"], [1]), "heart": (["heart"], [1]),
     "again": (["a", "gain"], [0, 1]), "window": (["win", "dow"], [1, 0]), "silver": (["sil", "ver"], [1, 0]),
     "remember": (["re", "mem", "ber"], [0, 1, 0]), "city": (["ci", "ty"], [1, 0]), "light": (["light"], [1]),
-    "on": (["on"], [0]), "my": (["my"], [0]), "slowly": (["slow", "ly"], [1, 0]), "home": (["home"], [1]),
+    "on": (["on"], [1]), "my": (["my"], [1]), "slowly": (["slow", "ly"], [1, 0]), "home": (["home"], [1]),
 }
 
 
