@@ -1,0 +1,221 @@
+"""Constrained line sampling: batched candidates, KV cache, per-token syllable and rhyme masks.
+
+A line is decoded token by token for `batch` candidates at once. After each step every candidate's
+top-k tokens are checked against its state (syllables of finished words, the word being spelled) and
+only tokens that can still end the line with exactly the target syllables — and, at the end, on an
+allowed rhyme word — keep their probability. The newline token is allowed only when the count is exact.
+Among the finished candidates the one with the best mean log-probability wins.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+
+from musegen.lyrics.vocab import (
+    KIND_CONT,
+    KIND_NEWLINE,
+    KIND_PUNCT,
+    KIND_START,
+    WEAK_FINALS,
+    TokenTable,
+    WordTable,
+)
+
+TOP_K = 48  # tokens checked per candidate per step
+WIDE_K = 1024  # checked when none of the top-k fits
+TOP_P = 0.95
+
+
+@dataclass
+class LineSpec:
+    """What one line must be."""
+
+    syllables: int
+    finals: frozenset[str] | None = None  # allowed final words (rhyme), None = free
+    forbidden_finals: frozenset[str] = frozenset()  # words that must not end the line
+    min_partners: int = 0  # a free final word needs this many rhyme partners (its letter recurs)
+    used_lines: frozenset[str] = frozenset()  # normalised lines that must not be repeated
+    banned: frozenset[str] = frozenset()
+
+
+@dataclass
+class _State:
+    c: int = 0  # syllables of finished words
+    p: str = ""  # word being spelled (lower case)
+    words: list[str] = field(default_factory=list)
+    ended: bool = False  # punctuation after the last syllable: only newline may follow
+    started: bool = False
+    after_punct: bool = False
+    done: bool = False
+    dead: bool = False
+    logp: float = 0.0
+    n: int = 0
+    ids: list[int] = field(default_factory=list)
+
+
+class LineSampler:
+    """Checks tokens against a line's constraints (pure Python, no model)."""
+
+    def __init__(self, words: WordTable, tokens: TokenTable) -> None:
+        self.words, self.tokens = words, tokens
+
+    # -- word-level checks
+    def final_ok(self, w: str, spec: LineSpec) -> bool:
+        """Whether `w` may end the line."""
+        if w in WEAK_FINALS or w in spec.forbidden_finals:
+            return False
+        if spec.finals is not None:
+            return w in spec.finals
+        return spec.min_partners <= 0 or self.words.partners(w) >= spec.min_partners
+
+    def word_ok(self, w: str, spec: LineSpec, words: list[str] | None = None) -> bool:
+        """Whether a finished word is allowed at all (known, not banned, not repeated in the line)."""
+        if w not in self.words.syl or w in spec.banned:
+            return False
+        return not (words and (w == words[-1] or (w in words and w not in WEAK_FINALS)))
+
+    def prefix_ok(self, p: str, c: int, spec: LineSpec) -> bool:
+        """Whether the partial word `p` after `c` syllables can still lead to a valid line."""
+        t = spec.syllables
+        mask = self.words.prefix_mask.get(p, 0)
+        if mask & ((1 << max(0, t - c)) - 1) & ~1:  # some completion leaves room for more words
+            return True
+        if t - c <= 0:
+            return False
+        if spec.finals is not None:
+            return bool(self.words.rhyme_prefix_mask(spec.finals).get(p, 0) >> (t - c) & 1)
+        return bool(mask >> (t - c) & 1)
+
+    # -- token transition
+    def step(self, s: _State, tok: int, spec: LineSpec) -> _State | None:
+        """The state after `tok`, or None when `tok` breaks the constraints."""
+        kind = self.tokens.kind[tok]
+        t = spec.syllables
+        if s.ended and kind != KIND_NEWLINE:
+            return None
+        if kind == KIND_CONT:
+            piece = self.tokens.text[tok]
+            if s.p:
+                if self.tokens.capital[tok]:
+                    return None
+                p = s.p + piece
+            elif not s.started:
+                p = piece
+            else:
+                return None
+            if not self.prefix_ok(p, s.c, spec):
+                return None
+            return _State(s.c, p, s.words, False, True, False)
+        if kind == KIND_START:
+            if self.tokens.capital[tok] and self.tokens.text[tok] != "i":
+                return None
+            c = s.c
+            words = s.words
+            if s.p:
+                if not self.word_ok(s.p, spec, s.words):
+                    return None
+                c += self.words.syl[s.p]
+                words = [*words, s.p]
+                if c >= t:
+                    return None
+            elif not s.started:
+                return None  # a line starts without a leading space
+            p = self.tokens.text[tok]
+            if not self.prefix_ok(p, c, spec):
+                return None
+            return _State(c, p, words, False, True, False)
+        if kind in (KIND_PUNCT, KIND_NEWLINE):
+            c, words = s.c, s.words
+            if s.p:
+                if not self.word_ok(s.p, spec, s.words):
+                    return None
+                c += self.words.syl[s.p]
+                words = [*words, s.p]
+            elif kind == KIND_PUNCT and (s.after_punct or not s.started):
+                return None
+            if c > t or not words:
+                return None
+            if kind == KIND_PUNCT:
+                if c == t and not self.final_ok(words[-1], spec):
+                    return None
+                return _State(c, "", words, c == t, True, True)
+            if c != t or not self.final_ok(words[-1], spec):
+                return None
+            st = _State(c, "", words, True, True, False, done=True)
+            return st
+        return None
+
+
+def _sample_row(logp: torch.Tensor, sub_ids: torch.Tensor, s: _State, spec: LineSpec, sampler: LineSampler,
+                gen: torch.Generator, temperature: float) -> tuple[int, float, _State] | None:
+    """Pick one allowed token for a candidate: (full-vocab id, its log-prob, new state) or None."""
+    for k in (TOP_K, WIDE_K):
+        vals, idx = torch.topk(logp, min(k, logp.numel()))
+        ok_vals, ok_ids, ok_states = [], [], []
+        for v, i in zip(vals.tolist(), idx.tolist(), strict=True):
+            tok = int(sub_ids[i])
+            ns = sampler.step(s, tok, spec)
+            if ns is not None:
+                ok_vals.append(v)
+                ok_ids.append(tok)
+                ok_states.append(ns)
+        if ok_ids:
+            lv = torch.tensor(ok_vals) / temperature
+            probs = torch.softmax(lv, dim=0)
+            order = torch.argsort(probs, descending=True)
+            cum = torch.cumsum(probs[order], 0)
+            keep = order[: int((cum < TOP_P).sum()) + 1]
+            p = torch.zeros_like(probs)
+            p[keep] = probs[keep]
+            j = int(torch.multinomial(p / p.sum(), 1, generator=gen))
+            return ok_ids[j], ok_vals[j], ok_states[j]
+    return None
+
+
+@torch.inference_mode()
+def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sampler: LineSampler, *,
+                batch: int, gen: torch.Generator, temperature: float = 0.9,
+                max_tokens: int | None = None) -> tuple[list[int], list[str], float] | None:
+    """Sample `batch` candidate lines after a cached prefix; return (token ids, words, score) of the best.
+
+    `lm` is a `LyricsModel`; `prefix_cache` the batch-1 KV cache of the prompt so far and `last_logits` the
+    sub-vocabulary log-probs after it. Returns None when no candidate met the constraints.
+    """
+    max_tokens = max_tokens or 4 * spec.syllables + 6
+    cache = copy.deepcopy(prefix_cache)
+    cache.batch_repeat_interleave(batch)
+    logp = last_logits.expand(batch, -1)
+    states = [_State() for _ in range(batch)]
+    sub_ids = lm.sub_ids
+    pos = lm.cache_len(prefix_cache)
+    for _ in range(max_tokens):
+        next_ids = []
+        for b, s in enumerate(states):
+            if s.done or s.dead:
+                next_ids.append(sampler.tokens.newline_id)
+                continue
+            got = _sample_row(logp[b], sub_ids, s, spec, sampler, gen, temperature)
+            if got is None:
+                s.dead = True
+                next_ids.append(sampler.tokens.newline_id)
+                continue
+            tok, lp, ns = got
+            ns.logp, ns.n, ns.ids = s.logp + lp, s.n + 1, [*s.ids, tok]
+            if ns.done:
+                line = " ".join(ns.words)
+                if line in spec.used_lines:
+                    ns.dead = True
+            states[b] = ns
+            next_ids.append(tok)
+        if all(s.done or s.dead for s in states):
+            break
+        logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache, pos)
+        pos += 1
+    best = [s for s in states if s.done and not s.dead]
+    if not best:
+        return None
+    top = max(best, key=lambda s: s.logp / s.n)
+    return top.ids, top.words, top.logp / top.n

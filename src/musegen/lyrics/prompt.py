@@ -1,0 +1,53 @@
+"""The structured prompt the lyrics model is fine-tuned on and prompted with (one format for both)."""
+
+from __future__ import annotations
+
+import re
+
+# chat-format markers of SmolLM2 (ChatML); the fine-tune keeps the base model's format
+USER = "<|im_start|>user\n"
+ASSISTANT = "<|im_start|>assistant\n"
+END = "<|im_end|>"
+
+STOPWORDS = frozenset({
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as",
+    "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can",
+    "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further",
+    "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his",
+    "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my",
+    "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
+    "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than",
+    "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
+    "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
+    "yours", "yourself", "yourselves", "thou", "thee", "thy", "thine", "ye", "hath", "doth", "art",
+    "shall", "unto", "upon", "o", "oh", "song", "songs", "lyric", "lyrics", "write", "about", "like",
+    "make", "made", "one", "two", "three", "let", "yet", "nor", "shalt", "wilt", "dost", "thus",
+    "song's"
+})
+
+
+def theme_words(text: str, limit: int = 4) -> list[str]:
+    """Content words of a mood prompt or stanza, in order of appearance, without repeats."""
+    out: list[str] = []
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) >= 3 and w not in STOPWORDS and w not in out:
+            out.append(w)
+    return out[:limit]
+
+
+def format_prompt(section: str, syllables: list[int], rhyme: str, theme: list[str]) -> str:
+    """The user turn plus the assistant header; the lines follow, each ending in a newline."""
+    head = (
+        f"Write a song {section} of {len(syllables)} lines.\n"
+        f"Theme: {', '.join(theme) if theme else 'free'}\n"
+        f"Syllables: {', '.join(str(s) for s in syllables)}\n"
+        f"Rhyme: {rhyme}"
+    )
+    return f"{USER}{head}{END}\n{ASSISTANT}"
+
+
+def format_example(section: str, lines: list[str], syllables: list[int], rhyme: str,
+                   theme: list[str]) -> tuple[str, str]:
+    """(prompt, completion) of one training example."""
+    return format_prompt(section, syllables, rhyme, theme), "".join(f"{x}\n" for x in lines) + END

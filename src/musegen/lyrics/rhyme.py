@@ -1,0 +1,78 @@
+"""Rhyme on line-final words: equal CMU rhyming parts (last stressed vowel to the end); never self-rhyme."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pronouncing
+
+from musegen.lyrics.syllables import cmu, normalize, words_of
+
+
+def last_word(line: str) -> str:
+    """The line-final word, normalised ('' for a line without words)."""
+    words = words_of(line)
+    return normalize(words[-1]) if words else ""
+
+
+@lru_cache(maxsize=65536)
+def rhyming_parts(word: str) -> tuple[str, ...]:
+    """Rhyming parts of all CMU pronunciations of `word`, first pronunciation first (() if unknown)."""
+    prons = cmu().get(normalize(word), [])
+    out: list[str] = []
+    for p in prons:
+        rp = pronouncing.rhyming_part(" ".join(p))
+        if rp not in out:
+            out.append(rp)
+    return tuple(out)
+
+
+def rhyme_key(word: str) -> str | None:
+    """The rhyming part of the word's first CMU pronunciation (None if CMU does not know it)."""
+    parts = rhyming_parts(word)
+    return parts[0] if parts else None
+
+
+def rhymes(a: str, b: str, *, strict: bool = False) -> bool:
+    """Whether two words rhyme: some pronunciations share a rhyming part (strict: the first ones do).
+
+    A word never rhymes with itself.
+    """
+    a, b = normalize(a), normalize(b)
+    if not a or not b or a == b:
+        return False
+    if strict:
+        ka, kb = rhyme_key(a), rhyme_key(b)
+        return ka is not None and ka == kb
+    pa, pb = rhyming_parts(a), rhyming_parts(b)
+    return bool(set(pa) & set(pb))
+
+
+def scheme_of(lines: list[str]) -> str:
+    """The rhyme scheme of some lines as letters (a line that rhymes with no earlier one gets a new one)."""
+    letters: list[str] = []
+    ends = [last_word(x) for x in lines]
+    for i, w in enumerate(ends):
+        for j in range(i):
+            if rhymes(w, ends[j]):
+                letters.append(letters[j])
+                break
+        else:
+            letters.append(chr(ord("A") + len(set(letters))))
+    return "".join(letters)
+
+
+SCHEME_RE = re.compile(r"^[A-Za-z]+$")
+
+
+def parse_scheme(scheme: str, n_lines: int, what: str = "--rhyme") -> str:
+    """Validate a rhyme scheme (letters; 'X' = free line) and stretch it by repetition to n_lines."""
+    from musegen.errors import InputError
+
+    s = scheme.strip().upper()
+    if not s:
+        return "X" * n_lines
+    if not SCHEME_RE.match(s):
+        raise InputError(f"{what} {scheme!r}: use letters only, e.g. ABAB or AABB (X marks a free line)")
+    return (s * (n_lines // len(s) + 1))[:n_lines]

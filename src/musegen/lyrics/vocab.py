@@ -1,0 +1,137 @@
+"""The lyric word list and per-token tables that make syllable and rhyme constraints checkable per token.
+
+`WordTable`: the words a lyric may use (common CMU words seen in the training verse, minus the blocklist),
+their syllable counts (plain CMU count) and rhyme keys, and for every spelling prefix a bitmask of the
+syllable counts of the words it can still become. `TokenTable`: what each vocabulary token does to a line
+(starts a word, continues one, punctuates, ends the line, or is never allowed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from musegen.lyrics.rhyme import rhyme_key, rhyming_parts
+from musegen.lyrics.syllables import cmu, count_syllables
+
+MAX_WORD_SYL = 6
+# line-final words a lyricist would not end on
+WEAK_FINALS = frozenset({
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with",
+    "as", "is", "am", "are", "was", "were", "be", "been", "my", "your", "his", "her", "its", "our",
+    "their", "thy", "than", "that", "if", "so", "nor", "o"
+})
+KIND_OTHER, KIND_START, KIND_CONT, KIND_PUNCT, KIND_NEWLINE = range(5)
+PUNCT = frozenset(",.!?;")
+START_RE = re.compile(r"^ [A-Za-z][a-z']*$")
+CONT_RE = re.compile(r"^[A-Za-z][a-z']*$|^'[a-z]+$")
+
+
+@dataclass
+class WordTable:
+    """Allowed words → syllables, rhyme keys, and prefix → bitmask of reachable syllable counts."""
+
+    syl: dict[str, int]
+    prefix_mask: dict[str, int] = field(default_factory=dict)
+    by_key: dict[str, list[str]] = field(default_factory=dict)
+    _rhyme_masks: dict[frozenset, dict[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        masks: dict[str, int] = defaultdict(int)
+        keys: dict[str, list[str]] = defaultdict(list)
+        for w, s in self.syl.items():
+            bit = 1 << s
+            for i in range(1, len(w) + 1):
+                masks[w[:i]] |= bit
+            k = rhyme_key(w)
+            if k:
+                keys[k].append(w)
+        self.prefix_mask = dict(masks)
+        self.by_key = dict(keys)
+
+    def rhyme_words(self, word: str) -> frozenset[str]:
+        """Allowed words whose first-pronunciation rhyming part equals `word`'s (never `word` itself)."""
+        k = rhyme_key(word)
+        return frozenset(w for w in self.by_key.get(k, ()) if w != word) if k else frozenset()
+
+    def partners(self, word: str) -> int:
+        """How many allowed words rhyme with `word`."""
+        return len(self.rhyme_words(word))
+
+    def rhyme_prefix_mask(self, words: frozenset[str]) -> dict[str, int]:
+        """Prefix → syllable-count bitmask over a set of final words (cached per set)."""
+        m = self._rhyme_masks.get(words)
+        if m is None:
+            m = defaultdict(int)
+            for w in words:
+                bit = 1 << self.syl[w]
+                for i in range(1, len(w) + 1):
+                    m[w[:i]] |= bit
+            m = dict(m)
+            if len(self._rhyme_masks) > 256:
+                self._rhyme_masks.clear()
+            self._rhyme_masks[words] = m
+        return m
+
+
+def rhymes_any(a: str, b: str) -> bool:
+    """Any-pronunciation rhyme of two different words (what must not happen between other letters)."""
+    return a != b and bool(set(rhyming_parts(a)) & set(rhyming_parts(b)))
+
+
+@lru_cache(maxsize=4)
+def default_words(blocklist: frozenset[str] | None = None, min_count: int = 3) -> WordTable:
+    """The shipped word list (words of the training verse with counts), filtered to CMU and the blocklist."""
+    from musegen.lyrics.content import default_blocklist
+
+    bl = default_blocklist() if blocklist is None else blocklist
+    d = cmu()
+    syl: dict[str, int] = {}
+    text = resources.files("musegen.lyrics").joinpath("data/words.tsv").read_text("utf-8")
+    for row in text.splitlines():
+        w, _, c = row.partition("\t")
+        if int(c or 0) < min_count or w in bl or w not in d:
+            continue
+        s = count_syllables(w)
+        if 1 <= s <= MAX_WORD_SYL:
+            syl[w] = s
+    for w in ("i", "a"):  # one-letter words the list might drop
+        syl.setdefault(w, 1)
+    return WordTable(syl)
+
+
+@dataclass
+class TokenTable:
+    """Per-token kind and text (lower-cased letters for word tokens)."""
+
+    kind: list[int]
+    text: list[str]
+    capital: list[bool]
+    newline_id: int
+    allowed_ids: list[int]  # tokens of any kind but OTHER (the sub-vocabulary the sampler scores)
+
+
+def build_token_table(tokenizer) -> TokenTable:
+    """Classify every token of a byte-level BPE tokenizer."""
+    n = len(tokenizer)
+    pieces = tokenizer.convert_ids_to_tokens(list(range(n)))
+    kind, text, cap = [KIND_OTHER] * n, [""] * n, [False] * n
+    newline = -1
+    for i, p in enumerate(pieces):
+        if p is None:
+            continue
+        t = p.replace("Ġ", " ").replace("Ċ", "\n")
+        if t == "\n":
+            kind[i], newline = KIND_NEWLINE, i
+        elif t in PUNCT:
+            kind[i], text[i] = KIND_PUNCT, t
+        elif START_RE.match(t):
+            kind[i], text[i], cap[i] = KIND_START, t[1:].lower(), t[1].isupper()
+        elif CONT_RE.match(t):
+            kind[i], text[i], cap[i] = KIND_CONT, t.lower(), t[0].isupper()
+    if newline < 0:
+        raise ValueError("tokenizer has no newline token")
+    return TokenTable(kind, text, cap, newline, [i for i, k in enumerate(kind) if k != KIND_OTHER])
