@@ -1,0 +1,163 @@
+"""End-to-end benchmark of `musegen generate` on this CPU; prints JSON.
+
+    .venv/bin/python benchmarks/generate.py [--n 20] [--cli-runs 3] [--no-audio] [--out bench.json]
+
+- songs: N prompts composed and rendered in one process with the models loaded once — seconds per song
+  (median/max) and per stage, song length, peak resident memory; alignment metrics from song.json and,
+  as EVALUATION.md defines them, from the song.mid lyric events (median over songs).
+- cli: whole-process wall time of `musegen generate` (cold: models load each run), median of
+  `--cli-runs`, against a baseline measured in the same run: `musegen render` of the same song.json.
+- reference: the same alignment measures on music21's English lead sheets (verse 1, MusicXML beats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROMPTS = [
+    "melancholic rainy night", "euphoric summer dance party", "angry rebellious rock anthem",
+    "old-time waltz in a dance hall", "lazy smoky blues bar", "campfire under the stars",
+    "hopeful sunrise after a long winter", "lonely heartbreak in the city", "road trip with friends",
+    "gentle lullaby for a sleeping child", "nostalgic memories of my hometown", "triumphant stadium anthem",
+    "mysterious haunted forest", "tender first love", "cold empty winter morning",
+    "funky confident strut", "sea shanty on a rolling ship", "quiet prayer at dusk",
+    "neon club night", "bittersweet goodbye at the station",
+]
+REFERENCE_SHEETS = {
+    "Foster: Jeannie with the Light Brown Hair": "leadSheet/fosterBrownHair.mxl",
+    "Berlin: Alexander's Ragtime Band": "leadSheet/berlinAlexandersRagtime.mxl",
+    "Johnson: Lift Every Voice and Sing": "johnson_j_r/lift_every_voice.mxl",
+    "Beach: Prayer of a Tired Child": "beach/prayer_of_a_tired_child.musicxml",
+}
+METRICS = ("syllable_coverage", "stressed_on_strong", "unstressed_on_strong", "rests_inside_words",
+           "lines_without_closing_rest")
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size in MiB (Linux reports KiB)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 3), "max": round(max(values), 3),
+            "min": round(min(values), 3)}
+
+
+def bench_songs(n: int, audio: str | None, work: Path) -> dict:
+    from musegen.evaluation.alignment import midi_alignment
+    from musegen.lyrics import load_lyrics_model
+    from musegen.music import load_music_model
+    from musegen.pipeline import compose
+    from musegen.render import write_song_folder
+
+    t = time.perf_counter()
+    lyrics_model = load_lyrics_model()
+    music_model = load_music_model()
+    load_s = time.perf_counter() - t
+    rows = []
+    for i, prompt in enumerate((PROMPTS * (n // len(PROMPTS) + 1))[:n]):
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        song = compose(prompt, seed=i, lyrics_model=lyrics_model, music_model=music_model, timings=timings)
+        t = time.perf_counter()
+        out = work / f"song{i:02d}"
+        write_song_folder(song, out, audio_format=audio, force=True)
+        timings["render"] = time.perf_counter() - t
+        total = time.perf_counter() - start
+        mid = midi_alignment((out / "song.mid").read_bytes())
+        rows.append({"prompt": prompt, "seed": i, "seconds": round(total, 3),
+                     "stages": {k: round(v, 3) for k, v in timings.items()},
+                     "song_seconds": round(song.duration_seconds, 1), "style": song.plan.style,
+                     "key": f"{song.plan.key} {song.plan.mode}", "tempo": song.plan.tempo,
+                     "metrics": {k: song.metrics.get(k) for k in METRICS},
+                     "midi_alignment": {k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
+                                                             "words_skipped")}})
+        print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music",
+              file=sys.stderr)
+    stages = sorted({k for r in rows for k in r["stages"]}, key=list(rows[0]["stages"]).index)
+    return {
+        "n": n,
+        "audio": audio,
+        "model_load_seconds": round(load_s, 3),
+        "seconds_per_song": summary([r["seconds"] for r in rows]),
+        "seconds_per_stage": {s: summary([r["stages"].get(s, 0.0) for r in rows]) for s in stages},
+        "song_length_seconds": summary([r["song_seconds"] for r in rows]),
+        "songs_within_150_210_s": sum(150 <= r["song_seconds"] <= 210 for r in rows),
+        "songs_under_60_s_compute": sum(r["seconds"] < 60 for r in rows),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "alignment_song_json": {k: summary([r["metrics"][k] for r in rows]) for k in METRICS},
+        "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows])
+                               for k in ("stressed_on_strong", "unstressed_on_strong")},
+        "songs": rows,
+    }
+
+
+def bench_cli(runs: int, audio: str | None, work: Path) -> dict:
+    script = Path(sys.executable).with_name("musegen")
+    fallback = [sys.executable, "-c", "from musegen.cli.main import run; run()"]
+    exe = [str(script)] if script.exists() else fallback
+    fmt = ["--no-audio"] if audio is None else ["--format", audio]
+    gen, base = [], []
+    for r in range(runs):
+        out = work / f"cli{r}"
+        t = time.perf_counter()
+        subprocess.run([*exe, "generate", PROMPTS[r % len(PROMPTS)], "--out", str(out), "--seed", str(r),
+                        "--force", *fmt], check=True, capture_output=True)
+        gen.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run([*exe, "render", str(out / "song.json"), "--out", str(work / f"render{r}"), "--force",
+                        *fmt], check=True, capture_output=True)
+        base.append(time.perf_counter() - t)
+    return {"runs": runs, "generate_seconds": summary(gen), "baseline_render_seconds": summary(base),
+            "ratio_generate_to_render": round(statistics.median(gen) / statistics.median(base), 2),
+            "peak_rss_children_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1)}
+
+
+def reference() -> dict:
+    from music21 import corpus
+
+    from musegen.evaluation.alignment import score_alignment
+
+    out = {}
+    for name, path in REFERENCE_SHEETS.items():
+        m = score_alignment(corpus.parse(path))
+        out[name] = {k: m[k] for k in ("stressed_on_strong", "unstressed_on_strong", "stressed_syllables",
+                                        "unstressed_syllables")}
+    out["median"] = {k: round(statistics.median(v[k] for v in out.values()), 4)
+                     for k in ("stressed_on_strong", "unstressed_on_strong")}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=20, help="songs composed in one process")
+    ap.add_argument("--cli-runs", type=int, default=3, help="cold `musegen generate` runs (0: skip)")
+    ap.add_argument("--no-audio", action="store_true", help="skip audio rendering")
+    ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    audio = None if args.no_audio else "wav"
+    with tempfile.TemporaryDirectory(prefix="musegen-bench-") as tmp:
+        work = Path(tmp)
+        result = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+                  "songs": bench_songs(args.n, audio, work),
+                  "reference_lead_sheets": reference()}
+        if args.cli_runs:
+            result["cli"] = bench_cli(args.cli_runs, audio, work)
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
