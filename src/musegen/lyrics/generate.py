@@ -143,3 +143,33 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
         bar.update(1)
     bar.close()
     return Lyrics(out)
+
+
+def plan_for_lyrics(prompt: str, form: list[str], syllables: list[int], rhyme: str, *,
+                    bars: int = 8) -> SongPlan:
+    """A minimal `SongPlan` for writing words alone: every sung section gets `syllables` and `rhyme`.
+
+    Intro/outro are instrumental; a chorus or pre-chorus after the first repeats the first (`repeat_of`).
+    """
+    if not prompt.strip():
+        raise InputError("prompt: empty; describe the mood, e.g. \"rainy night, lost love\"")
+    if not form:
+        raise InputError("--form: empty; give sections like verse,chorus,verse,chorus")
+    if not syllables:
+        raise InputError("--syllables: empty; give syllables per line like 8,8,8,8")
+    sections: list[SectionPlan] = []
+    first: dict[str, int] = {}
+    for k, t in enumerate(form):
+        t = t.strip().lower()
+        if t not in SECTION_TYPES:
+            raise InputError(f"--form: unknown section {t!r}; use {', '.join(SECTION_TYPES)}")
+        if t in ("intro", "outro"):
+            sections.append(SectionPlan(t, bars))
+            continue
+        rep = first.get(t) if t in ("chorus", "pre-chorus") else None
+        first.setdefault(t, k)
+        sections.append(SectionPlan(t, bars, list(syllables), rhyme, repeat_of=rep))
+    plan = SongPlan(title=prompt.strip()[:40], mood=prompt, key="C", mode="major", tempo=100.0, meter=(4, 4),
+                    sections=sections)
+    check_plan(plan)
+    return plan

@@ -21,8 +21,8 @@ STOPWORDS = frozenset({
     "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
     "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
     "yours", "yourself", "yourselves", "thou", "thee", "thy", "thine", "ye", "hath", "doth", "art",
-    "shall", "unto", "upon", "o", "oh", "song", "songs", "lyric", "lyrics", "write", "about", "like",
-    "make", "made", "one", "two", "three", "let", "yet", "nor", "shalt", "wilt", "dost", "thus",
+    "shall", "unto", "upon", "o", "oh", "song", "songs", "lyric", "lyrics", "write", "like",
+    "make", "made", "one", "two", "three", "let", "yet", "shalt", "wilt", "dost", "thus",
     "song's"
 })
 

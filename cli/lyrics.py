@@ -1,0 +1,66 @@
+"""`musegen lyrics "<mood prompt>" --form … --syllables … --rhyme …`: print song words as plain text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _int_list(value: str, name: str) -> list[int]:
+    try:
+        out = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give whole numbers separated by commas, e.g. 8,8,8,8",
+                                 param_hint=name) from None
+    if not out:
+        raise click.BadParameter("empty; give numbers like 8,8,8,8", param_hint=name)
+    return out
+
+
+@click.command()
+@click.argument("prompt")
+@click.option("--form", default="verse,chorus,verse,chorus,bridge,chorus", show_default=True,
+              help="Sections in order (intro, verse, pre-chorus, chorus, bridge, outro).")
+@click.option("--syllables", default="8,8,8,8", show_default=True,
+              help="Syllables per line of every sung section (the number of lines follows).")
+@click.option("--rhyme", default="ABAB", show_default=True, help="Rhyme scheme per section (X = free line).")
+@click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same words.")
+@click.option("--adapter", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A LoRA adapter folder (default: the shipped one).")
+@click.option("--base", type=click.Path(path_type=Path), default=None,
+              help="A local Hugging Face causal-LM folder to use as base (default: SmolLM2-135M-Instruct).")
+@click.option("--blocklist", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Words the content filter rejects, one a line (default: the shipped list).")
+@click.option("--no-filter", is_flag=True, help="Turn the content filter off.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the text to this file instead of printing it.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None, adapter: Path | None,
+           base: Path | None, blocklist: Path | None, no_filter: bool, out: Path | None, force: bool) -> None:
+    """Write the words of a song about PROMPT, each line with exactly the syllables asked for."""
+    from musegen.errors import InputError, ModelError
+    from musegen.fsutil import atomic_write_text
+    from musegen.lyrics.content import load_blocklist
+    from musegen.lyrics.generate import plan_for_lyrics, write_lyrics
+    from musegen.lyrics.model import load_lyrics_model
+    from musegen.lyrics.parse import lyrics_to_text
+
+    syl = _int_list(syllables, "--syllables")
+    if out is not None and out.exists() and not force:
+        raise click.UsageError(f"--out {out}: already exists; pass --force to overwrite it")
+    try:
+        plan = plan_for_lyrics(prompt, form.split(","), syl, rhyme)
+        bl = frozenset() if no_filter else load_blocklist(blocklist)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        lm = load_lyrics_model(adapter=adapter, base=base, quantize=True)
+    except ModelError as exc:
+        raise click.UsageError(str(exc)) from None
+    text = lyrics_to_text(write_lyrics(plan, seed=seed, model=lm, blocklist=bl))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write_text(out, text)
+        click.echo(str(out), err=True)

