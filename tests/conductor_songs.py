@@ -54,7 +54,7 @@ def plan(meter=(4, 4), groove="straight", drums=True, chorus_bars=4, melisma=0) 
         SectionPlan("outro", 2),
     ]
     return SongPlan("Test", "test", "A", "minor", 100.0, meter, sections, groove=groove,
-                    instruments={"Vocal": 53, "Chords": 0, "Bass": 33, "Pad": 48}, drums=drums)
+                    instruments={"Vocal": 52, "Chords": 0, "Bass": 33, "Pad": 48}, drums=drums)
 
 
 def lyrics() -> Lyrics:

@@ -48,7 +48,7 @@ HATS = {"straight": (HAT, 0.5), "four-on-floor": (HAT, 1.0), "shuffle": (RIDE, "
         "folk": (SHAKER, 0.5), "waltz": (HAT, 1.0), "ballad": (RIDE, 1.0)}
 SECTION_LEVEL = {"intro": 0.85, "verse": 0.88, "pre-chorus": 0.94, "chorus": 1.0, "bridge": 0.92,
                  "outro": 0.85}
-VELOCITY = {"vocal": 100, "vocal_stress": 10, "melisma": -8, "chords": 60, "bass": 80, "pad": 42}
+VELOCITY = {"vocal": 104, "vocal_stress": 10, "melisma": -8, "chords": 52, "bass": 46, "pad": 34, "drums": 0.8}
 COMP_RANGE = (48, 60)  # lowest note of a comping voicing: C3–C4, under the sung line
 BASS_LOW = 36  # bass roots in C2–B2
 PAD_LOW = 55
@@ -78,7 +78,8 @@ def arrange(song: Song) -> Song:
                 comp.extend(Note(t0, bar, p, _v(VELOCITY["chords"], level)) for p in last_voicing)
                 bass.append(Note(t0, bar, _bass_pitch(ch, "R"), _v(VELOCITY["bass"], level)))
                 if plan.drums:
-                    drums += [Note(t0, PPQ, CRASH, _v(100, level)), Note(t0, PPQ, KICK, _v(100, level))]
+                    end = _v(100 * VELOCITY["drums"], level)
+                    drums += [Note(t0, PPQ, CRASH, end), Note(t0, PPQ, KICK, end)]
                 continue
             last_voicing = _comp_bar(comp, chords, onsets, t0, bar, plan.meter, groove, level, last_voicing)
             if not sparse:
@@ -293,4 +294,4 @@ def _drum_bar(out: list[Note], t0: int, plan, groove: str, level: float, *, fill
     if crash:
         hits.append((0, CRASH, 96))
     for q, k, v in hits:
-        out.append(Note(t0 + _ticks(q), PPQ // 4, k, _v(v, level)))
+        out.append(Note(t0 + _ticks(q), PPQ // 4, k, _v(v * VELOCITY["drums"], level)))
