@@ -48,7 +48,9 @@ HATS = {"straight": (HAT, 0.5), "four-on-floor": (HAT, 1.0), "shuffle": (RIDE, "
         "folk": (SHAKER, 0.5), "waltz": (HAT, 1.0), "ballad": (RIDE, 1.0)}
 SECTION_LEVEL = {"intro": 0.85, "verse": 0.88, "pre-chorus": 0.94, "chorus": 1.0, "bridge": 0.92,
                  "outro": 0.85}
-VELOCITY = {"vocal": 104, "vocal_stress": 10, "melisma": -8, "chords": 52, "bass": 46, "pad": 34, "drums": 0.8}
+# MIDI velocities (drums: a scale on the pattern's own); set by rendering vocal and band apart, A-weighted
+VELOCITY = {"vocal": 104, "vocal_stress": 10, "melisma": -8, "chords": 52, "bass": 46, "pad": 34,
+            "drums": 0.8}
 COMP_RANGE = (48, 60)  # lowest note of a comping voicing: C3–C4, under the sung line
 BASS_LOW = 36  # bass roots in C2–B2
 PAD_LOW = 55
