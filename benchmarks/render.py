@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/render.py [--song examples/song.json] [--runs 5] [--soundfont PATH]
 
-`audio_realtime_ratio` = seconds of audio / seconds spent synthesising (issue 2 asks for >= 50 on a 2-core
-CPU). The baseline measured in the same run is tinysoundfont's own MIDI sequencer playing our song.mid.
+`audio_realtime_ratio` = seconds of audio / seconds spent synthesising, soundfont loading included (issue 2
+asks for >= 50 on a 2-core CPU). The baseline measured in the same run is tinysoundfont's own MIDI
+sequencer playing our song.mid. An .sf3 soundfont decodes its samples on load: see `soundfont_load_s`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ def tsf_sequencer_baseline(midi: bytes, soundfont: Path, seconds: float) -> np.n
     return np.frombuffer(buf, dtype=np.float32)
 
 
+def load_soundfont(path: Path) -> None:
+    """Just load the soundfont (sf3 files decode their compressed samples here)."""
+    import tinysoundfont
+
+    tinysoundfont.Synth(samplerate=SAMPLE_RATE).sfload(str(path))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--song", default=str(ROOT / "examples" / "song.json"))
@@ -77,6 +85,7 @@ def main() -> None:
     t_lyr, _ = timed(lambda: (lyrics_text(song), lrc_text(song)), r)
     synthesize(song, sf_path)  # warm the soundfont file cache
     t_synth, audio = timed(lambda: synthesize(song, sf_path), r)
+    t_load, _ = timed(lambda: load_soundfont(sf_path), r)
 
     def encode(fmt: str) -> bytes:
         buf = io.BytesIO()
@@ -109,6 +118,8 @@ def main() -> None:
         "audio_synth_s": round(t_synth, 4),
         "audio_realtime_ratio": round(audio_seconds / t_synth, 1),
         "meets_50x": audio_seconds / t_synth >= 50,
+        "soundfont_load_s": round(t_load, 4),
+        "audio_realtime_ratio_excluding_load": round(audio_seconds / max(t_synth - t_load, 1e-9), 1),
         "baseline_tsf_sequencer_s": round(t_base, 4),
         "baseline_realtime_ratio": round(audio_seconds / t_base, 1),
         "wav_encode_s": round(t_wav, 4),
