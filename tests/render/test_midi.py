@@ -131,3 +131,10 @@ def test_typographic_lyrics_are_written_as_latin1(song):
     song.sections[1].lines[0].syllables[0].text = "Hel’"
     lyrics = [m.text for m in _read(song).tracks[1] if m.type == "lyrics"]
     assert lyrics[0] == "Hel'-"
+
+
+def test_a_repeated_syllable_without_melisma_flag_gets_no_second_lyric(song):
+    assert song.vocal[6].melisma and song.vocal[6].syllable == song.vocal[5].syllable
+    song.vocal[6].melisma = False  # same syllable as note 5, not flagged: still one lyric per syllable
+    lyrics = [m.text for m in _read(song).tracks[1] if m.type == "lyrics"]
+    assert len(lyrics) == len(song.syllables())

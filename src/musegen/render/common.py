@@ -60,12 +60,25 @@ def lyric_event_text(syl: Syllable) -> str:
     return text if syl.word_end else text + "-"
 
 
+def lyric_starts(song: Song) -> list[bool]:
+    """Per vocal note: whether it starts its syllable's lyric.
+
+    False for melisma notes, vocalise notes and any later note that carries an already-sung syllable.
+    """
+    seen: set[int] = set()
+    starts = []
+    for n in song.vocal:
+        start = n.syllable is not None and not n.melisma and n.syllable not in seen
+        if start:
+            seen.add(n.syllable)
+        starts.append(start)
+    return starts
+
+
 def line_first_notes(song: Song) -> list[list[int | None]]:
     """Per section, per lyric line: index into song.vocal of the note singing its first syllable (or None)."""
-    first_note: dict[int, int] = {}
-    for i, n in enumerate(song.vocal):
-        if n.syllable is not None and not n.melisma and n.syllable not in first_note:
-            first_note[n.syllable] = i
+    starts = lyric_starts(song)
+    first_note = {n.syllable: i for i, n in enumerate(song.vocal) if starts[i]}
     out: list[list[int | None]] = []
     k = 0
     for sec in song.sections:

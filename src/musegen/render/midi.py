@@ -16,7 +16,7 @@ from pathlib import Path
 import mido
 
 from musegen.fsutil import atomic_write_bytes
-from musegen.render.common import lyric_event_text, midi_safe, section_labels
+from musegen.render.common import lyric_event_text, lyric_starts, midi_safe, section_labels
 from musegen.theory import Key
 from musegen.types import Note, Song
 
@@ -126,8 +126,8 @@ def song_to_midi(song: Song) -> mido.MidiFile:
     syllables = song.syllables()
     vocal_prog = plan.instruments.get(VOCAL_TRACK, DEFAULT_VOCAL_PROGRAM)
     vocal = _setup(VOCAL_CHANNEL, vocal_prog, VOLUMES[VOCAL_TRACK]) + _note_events(song.vocal, VOCAL_CHANNEL)
-    for n in song.vocal:
-        if n.syllable is not None and not n.melisma:
+    for n, starts in zip(song.vocal, lyric_starts(song), strict=True):
+        if starts:
             text = lyric_event_text(syllables[n.syllable])
             vocal.append((n.onset, _META, mido.MetaMessage("lyrics", text=text)))
     mid.tracks.append(_track(VOCAL_TRACK, vocal, end))

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from musegen.fsutil import atomic_write_bytes
-from musegen.render.common import prefers_flats, section_labels
+from musegen.render.common import lyric_starts, prefers_flats, section_labels
 from musegen.render.midi import DEFAULT_VOCAL_PROGRAM
 from musegen.theory import CHORD_QUALITIES, FLAT_NAMES, MUSICXML_KIND, SHARP_NAMES, Chord, Key
 from musegen.types import Song, Syllable
@@ -124,15 +124,16 @@ def song_to_score(song: Song):
     syllables = song.syllables()
     placed: list[tuple[Fraction, Fraction, object]] = []
     slurs: list[list[object]] = []
-    for vn, (t0, t1) in zip(song.vocal, notated_spans(song), strict=True):
+    starts = lyric_starts(song)
+    for i, (vn, (t0, t1)) in enumerate(zip(song.vocal, notated_spans(song), strict=True)):
         start, end = Fraction(t0, song.ppq), Fraction(t1, song.ppq)
         n = note.Note(_m21_name(names[vn.pitch % 12]) + str(vn.pitch // 12 - 1))
         n.quarterLength = end - start
         n.volume.velocity = vn.velocity
-        if vn.syllable is not None and not vn.melisma:
+        if starts[i]:
             syl = syllables[vn.syllable]
             n.lyrics.append(note.Lyric(text=syl.text, syllabic=syllabic(syl)))
-        if vn.melisma and placed:  # slur the melisma from the note that sings its syllable
+        if vn.syllable is not None and not starts[i] and placed:  # slur a melisma from its syllable's note
             prev = placed[-1][2]
             if slurs and slurs[-1][-1] is prev:
                 slurs[-1].append(n)
@@ -164,11 +165,12 @@ def _finish_xml(xml: bytes, song: Song) -> bytes:
         if direction.find("direction-type/rehearsal") is not None or \
                 direction.find("direction-type/metronome") is not None:
             direction.set("placement", "above")
+    starts = lyric_starts(song)
     sung = [n for n in root.iter("note")
             if n.find("rest") is None and not any(t.get("type") == "stop" for t in n.findall("tie"))]
     for i, vn in enumerate(song.vocal[:len(sung)]):
         nxt = song.vocal[i + 1] if i + 1 < len(song.vocal) else None
-        if vn.syllable is not None and not vn.melisma and nxt is not None and nxt.melisma:
+        if starts[i] and nxt is not None and nxt.syllable == vn.syllable:
             lyric = sung[i].find("lyric")
             if lyric is not None and lyric.find("extend") is None:
                 ext = ET.Element("extend", {"type": "start"})
