@@ -22,12 +22,23 @@ def _read_sheet(text):
 
 def test_lyric_sheet(tmp_path, song):
     text = write_lyrics_txt(song, tmp_path / "lyrics.txt").read_text()
-    sung = [(lab, [ln.text for ln in s.lines])
-            for s, lab in zip(song.sections, section_labels(song), strict=True) if s.lines]
+    sung = [(s.type.title(), [ln.text for ln in s.lines]) for s in song.sections if s.lines]
     assert _read_sheet(text) == sung
-    assert [h for h, _ in sung] == ["Verse 1", "Chorus", "Verse 2", "Chorus"]
-    assert text.startswith("[Verse 1]\nHello, my yesterday\n") and "\n\n[Chorus]\n" in text
+    assert [h for h, _ in sung] == ["Verse", "Chorus", "Verse", "Chorus"]
+    assert text.startswith("[Verse]\nHello, my yesterday\n") and "\n\n[Chorus]\n" in text
     assert text.endswith("again.\n") and "\n\n\n" not in text
+
+
+def test_lyric_sheet_reads_back_with_the_lyrics_parser(song):
+    from musegen.lyrics.parse import lyrics_to_text, parse_lyrics_text
+
+    text = lyrics_text(song)
+    parsed = parse_lyrics_text(text, source="lyrics.txt")
+    sung = [s for s in song.sections if s.lines]
+    assert [(s.type, [ln.text for ln in s.lines]) for s in parsed.sections] == [
+        (s.type, [ln.text for ln in s.lines]) for s in sung]
+    assert [s.repeat_of for s in parsed.sections] == [None, None, None, 1]
+    assert lyrics_to_text(parsed) == text  # the very format `musegen lyrics` prints
 
 
 def test_section_labels_number_repeated_verses_and_bridges(song):

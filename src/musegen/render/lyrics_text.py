@@ -1,8 +1,8 @@
 """lyrics.txt (the printed lyric sheet) and song.lrc (line-timed lyrics for karaoke players).
 
-lyrics.txt is the same plain format `musegen lyrics` prints and EVALUATION.md reads: a section header in
-square brackets ("[Verse 1]", "[Chorus]"), one lyric line per text line, a blank line between stanzas.
-Instrumental sections (no lines) are left out.
+lyrics.txt is the same plain format `musegen lyrics` prints (`musegen.lyrics.parse.lyrics_to_text`) and
+EVALUATION.md reads: a section header in square brackets ("[Verse]", "[Chorus]", "[Pre-Chorus]"), one lyric
+line per text line, a blank line between stanzas. Instrumental sections (no lines) are left out.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import os
 from pathlib import Path
 
 from musegen.fsutil import atomic_write_text
-from musegen.render.common import line_first_notes, seconds, section_labels
+from musegen.render.common import line_first_notes, seconds
 from musegen.types import Song
 
 
 def lyrics_text(song: Song) -> str:
     """The lyric sheet of `song` as text."""
     stanzas = []
-    for sec, label in zip(song.sections, section_labels(song), strict=True):
+    for sec in song.sections:
         if sec.lines:
-            stanzas.append("\n".join([f"[{label}]"] + [line.text for line in sec.lines]))
+            stanzas.append("\n".join([f"[{sec.type.title()}]"] + [line.text for line in sec.lines]))
     return "\n\n".join(stanzas) + "\n" if stanzas else ""
 
 
