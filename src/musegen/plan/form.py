@@ -23,7 +23,11 @@ FORMS: dict[str, tuple[str, ...]] = {
 SECTION_ALIASES = {"i": "intro", "v": "verse", "p": "pre-chorus", "prechorus": "pre-chorus", "c": "chorus",
                    "b": "bridge", "o": "outro"}
 TARGET_SECONDS = (170.0, 190.0)  # a default song aims here (limits: 150–210 s)
-MAX_DISTINCT_LINES = 24  # beyond this each extra distinct line costs like 2 s of length error
+# Each distinct lyric line costs the language model a few seconds on a CPU: beyond this many, every extra
+# line counts like LINE_PENALTY seconds of distance from the target length.
+MAX_DISTINCT_LINES = 16
+LINE_PENALTY = 3.0
+PHRASE_SECONDS = 6.0  # a sung line (phrase) lasts about this long
 RHYMES = {"verse": ("ABAB", "AABB", "ABCB"), "chorus": ("AABB", "ABAB"), "pre-chorus": ("AABB",),
           "bridge": ("AABB", "ABAB")}
 SECTION_DENSITY = {"verse": 1.0, "pre-chorus": 0.95, "chorus": 0.85, "bridge": 0.9}
@@ -68,9 +72,9 @@ def parse_bars(text: str | int | list[int], n_sections: int | None = None) -> in
 
 
 def phrase_bars_for(meter: tuple[int, int], tempo: float) -> int:
-    """Bars per sung line: 2 or 4, whichever puts a line nearest 5½ s."""
+    """Bars per sung line: 2 or 4, whichever puts a line nearest `PHRASE_SECONDS`."""
     quarters = meter[0] * 4 / meter[1]
-    return min((2, 4), key=lambda pb: (abs(pb * quarters * 60.0 / tempo - 5.5), pb))
+    return min((2, 4), key=lambda pb: (abs(pb * quarters * 60.0 / tempo - PHRASE_SECONDS), pb))
 
 
 def choose_layout(forms: list[tuple[str, ...]], meter: tuple[int, int], tempo: float, pb: int,
@@ -91,7 +95,7 @@ def choose_layout(forms: list[tuple[str, ...]], meter: tuple[int, int], tempo: f
             seconds = sum(bars) * bar_s
             distinct = _distinct_lines(form, bars, pb)
             bare = sum(b for t, b in zip(form, bars, strict=True) if t in ("intro", "outro")) * bar_s
-            score = (abs(seconds - target) + 2.0 * max(0, distinct - MAX_DISTINCT_LINES)
+            score = (abs(seconds - target) + LINE_PENALTY * max(0, distinct - MAX_DISTINCT_LINES)
                      + max(0.0, bare - MAX_INSTRUMENTAL_SECONDS))
             if best is None or score < best[0]:
                 best = (score, form, bars)
