@@ -82,3 +82,23 @@ def test_other_soundfont_path_is_used(tmp_path, song):
     copy = tmp_path / "My Font.SF2"
     shutil.copy(default_soundfont(), copy)
     assert np.array_equal(synthesize(song, copy), synthesize(song))
+
+
+def test_reverb_tail_pan_and_determinism(song):
+    from musegen.render.audio import REVERB_WET, add_reverb, room_impulse
+
+    ir = room_impulse()
+    assert ir.shape[1] == 2 and np.isclose((ir ** 2).sum(), 2.0, rtol=1e-3)
+    assert np.abs(np.corrcoef(ir[:, 0], ir[:, 1])[0, 1]) < 0.1  # decorrelated: a wide room
+    click = np.zeros((3 * SAMPLE_RATE, 2), np.float32)
+    click[1000] = 1.0
+    out = add_reverb(click)
+    assert out[1000, 0] == pytest.approx(1.0 + REVERB_WET * ir[0, 0], abs=1e-4)  # dry click kept
+    np.testing.assert_allclose(out[1001:1000 + len(ir)], REVERB_WET * ir[1:], atol=1e-4)  # then the room
+    chords = [t for t in song.tracks if t.name == "Chords"]
+    song.vocal, song.tracks = [], chords
+    wet, dry = synthesize(song), synthesize(song, reverb=0)
+    assert np.array_equal(wet, synthesize(song)) and not np.array_equal(wet, dry)  # same song, same samples
+    end = int(song.duration_seconds * SAMPLE_RATE)
+    left, right = (np.sqrt((dry[:end, c] ** 2).mean()) for c in (0, 1))
+    assert left > 1.1 * right  # "Chords" sit left of centre

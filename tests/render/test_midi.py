@@ -138,3 +138,9 @@ def test_a_repeated_syllable_without_melisma_flag_gets_no_second_lyric(song):
     song.vocal[6].melisma = False  # same syllable as note 5, not flagged: still one lyric per syllable
     lyrics = [m.text for m in _read(song).tracks[1] if m.type == "lyrics"]
     assert len(lyrics) == len(song.syllables())
+
+
+def test_volume_and_pan_controls(song):
+    mid = _read(song)
+    ctrl = {t.name: {m.control: m.value for m in t if m.type == "control_change"} for t in mid.tracks[1:]}
+    assert ctrl["Vocal"][7] > ctrl["Chords"][7] and ctrl["Vocal"][10] == 64 and ctrl["Chords"][10] < 64

@@ -27,6 +27,9 @@ DEFAULT_VOCAL_PROGRAM = 53  # GM "Voice Oohs" (0-based)
 # CC7 channel volumes so the sung line sits on top of the band when rendered
 VOLUMES = {"Vocal": 112, "Chords": 78, "Bass": 100, "Drums": 92}
 DEFAULT_VOLUME = 85
+# CC10 pan (64 = centre): vocal, bass and drums in the middle, harmony parts to the sides
+PANS = {"Chords": 46, "Pad": 82, "Strings": 82, "Guitar": 40}
+DEFAULT_PAN = 64
 
 _MAJOR_KEYS = dict(zip(range(-7, 8), ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B",
                                        "F#", "C#"), strict=True))
@@ -82,9 +85,16 @@ def _note_events(notes: list[Note], channel: int) -> list[tuple[int, int, mido.M
     return ev
 
 
-def _setup(channel: int, program: int, volume: int) -> list[tuple[int, int, mido.Message]]:
+def part_controls(name: str) -> tuple[int, int]:
+    """(CC7 volume, CC10 pan) of a part by its track name."""
+    return VOLUMES.get(name, DEFAULT_VOLUME), PANS.get(name, DEFAULT_PAN)
+
+
+def _setup(channel: int, program: int, name: str) -> list[tuple[int, int, mido.Message]]:
+    volume, pan = part_controls(name)
     return [(0, _META, mido.Message("program_change", channel=channel, program=program)),
-            (0, _META, mido.Message("control_change", channel=channel, control=7, value=volume))]
+            (0, _META, mido.Message("control_change", channel=channel, control=7, value=volume)),
+            (0, _META, mido.Message("control_change", channel=channel, control=10, value=pan))]
 
 
 def track_channels(song: Song) -> list[int]:
@@ -125,7 +135,7 @@ def song_to_midi(song: Song) -> mido.MidiFile:
 
     syllables = song.syllables()
     vocal_prog = plan.instruments.get(VOCAL_TRACK, DEFAULT_VOCAL_PROGRAM)
-    vocal = _setup(VOCAL_CHANNEL, vocal_prog, VOLUMES[VOCAL_TRACK]) + _note_events(song.vocal, VOCAL_CHANNEL)
+    vocal = _setup(VOCAL_CHANNEL, vocal_prog, VOCAL_TRACK) + _note_events(song.vocal, VOCAL_CHANNEL)
     for n, starts in zip(song.vocal, lyric_starts(song), strict=True):
         if starts:
             text = lyric_event_text(syllables[n.syllable])
@@ -133,7 +143,7 @@ def song_to_midi(song: Song) -> mido.MidiFile:
     mid.tracks.append(_track(VOCAL_TRACK, vocal, end))
 
     for t, ch in zip(song.tracks, track_channels(song), strict=True):
-        ev = _setup(ch, t.program, VOLUMES.get(t.name, DEFAULT_VOLUME)) + _note_events(t.notes, ch)
+        ev = _setup(ch, t.program, t.name) + _note_events(t.notes, ch)
         mid.tracks.append(_track(t.name, ev, end))
     return mid
 
