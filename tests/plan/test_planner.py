@@ -11,8 +11,10 @@ def _seconds(plan):
 
 
 def _density(plan):
+    """Sung syllables per second."""
     sung = [s for s in plan.sections if s.syllables]
-    return sum(sum(s.syllables) for s in sung) / sum(s.bars for s in sung) / plan.meter[0]
+    seconds = sum(s.bars for s in sung) * plan.bar_ticks / 480 * 60 / plan.tempo
+    return sum(sum(s.syllables) for s in sung) / seconds
 
 
 def test_sad_and_euphoric_prompts_give_audibly_different_plans():
@@ -23,7 +25,7 @@ def test_sad_and_euphoric_prompts_give_audibly_different_plans():
     assert sad.groove == "ballad" and not sad.drums
     assert party.groove == "four-on-floor" and party.drums
     assert sad.instruments["Chords"] != party.instruments["Chords"]
-    assert _density(party) > _density(sad)
+    assert _density(party) > 1.4 * _density(sad)
     assert sad.attributes["valence"] < 0 < party.attributes["valence"]
     assert party.attributes["energy"] - sad.attributes["energy"] > 0.5
 
