@@ -163,3 +163,17 @@ def test_phrase_count_mismatch_is_regrouped():
     sec.phrases = [sum(sec.phrases)]  # the model reported one phrase for four lines
     song = align(p, h.lyrics(), mel)
     assert song.metrics["syllable_coverage"] == 1.0
+
+
+def test_overlapping_model_notes_keep_every_syllable():
+    p = h.plan()
+    mel = h.melody(p)
+    sec = mel.sections[1]
+    # the model put line 2's first note on line 1's last onset and stacked a duplicate onset
+    first_of_2 = sec.phrases[0]
+    sec.notes[first_of_2].onset = sec.notes[first_of_2 - 1].onset
+    sec.notes[3].onset = sec.notes[2].onset
+    song = align(p, h.lyrics(), mel)
+    assert song.metrics["syllable_coverage"] == 1.0
+    for a, b in itertools.pairwise(song.vocal):
+        assert a.onset + a.duration <= b.onset and a.duration > 0

@@ -315,11 +315,15 @@ def finish_vocal(song: Song) -> list[VocalNote]:
             last_of_line.add(idx - 1)
     out: list[VocalNote] = []
     for n in vocal:
-        if out and n.onset < out[-1].onset + MIN_NOTE:  # two notes on one onset: keep the first
-            continue
+        if out and n.onset < out[-1].onset + MIN_NOTE:  # crowded onsets: push this one later
+            end = n.onset + n.duration
+            n.onset = out[-1].onset + MIN_NOTE
+            n.duration = max(MIN_NOTE, end - n.onset)
         if out and out[-1].onset + out[-1].duration > n.onset:
             out[-1].duration = n.onset - out[-1].onset
         out.append(n)
+    if out and out[-1].onset + out[-1].duration > song.length_ticks:
+        out[-1].duration = max(MIN_NOTE, song.length_ticks - out[-1].onset)
     for i, n in enumerate(out):
         nxt = out[i + 1] if i + 1 < len(out) else None
         if nxt is None or n.syllable is None:
