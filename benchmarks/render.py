@@ -4,7 +4,8 @@
 
 `audio_realtime_ratio` = seconds of audio / seconds spent synthesising, soundfont loading and reverb included
 (issue 2 asks for >= 50 on a 2-core CPU); `audio_dry_realtime_ratio` is without the reverb. The baseline
-measured in the same run is tinysoundfont's own MIDI sequencer playing our song.mid (dry). An .sf3 soundfont decodes its samples on load: see `soundfont_load_s`.
+measured in the same run is tinysoundfont's own MIDI sequencer playing our song.mid (dry). An .sf3
+soundfont decodes its samples on load: see `soundfont_load_s`.
 """
 
 from __future__ import annotations
