@@ -75,6 +75,7 @@ def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
     vocal: list[VocalNote] = []
     chords: list[ChordEvent] = []
     first_note_of: dict[int, int] = {}  # section index -> index of its first vocal note
+    stats: dict[str, int] = {}  # repairs made (see align_line)
     syl_base = 0  # index of the section's first syllable in Song.syllables()
     start = 0
     for k, (sp, ls, ms) in enumerate(zip(plan.sections, lyrics.sections, melody.sections, strict=True)):
@@ -108,7 +109,7 @@ def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
                 for line, phrase in zip(lines, phrases, strict=True):
                     lower = vocal[-1].onset + vocal[-1].duration + LINE_REST if vocal else 0
                     placed = align_line(phrase, line.syllables, grid, min(lower, phrase[0].onset) if phrase
-                                        else lower)
+                                        else lower, stats)
                     vocal.extend(VocalNote(n.onset, n.duration, n.pitch, n.velocity,
                                            None if n.syllable is None else n.syllable + idx, n.melisma)
                                  for n in placed)
@@ -118,6 +119,9 @@ def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
     song = Song(plan=plan, sections=sections, vocal=vocal, chords=chords)
     song.vocal = finish_vocal(song)
     song.metrics = alignment_metrics(song)
+    model_notes = sum(stats.get(k, 0) for k in ("start", "split", "melisma", "merge"))
+    song.metrics.update({f"notes_{k}": float(stats.get(k, 0)) for k in ("split", "merge", "retimed")})
+    song.metrics["model_notes_aligned"] = float(model_notes)
     return song
 
 
@@ -154,10 +158,12 @@ def _phrases(notes: list[Note], counts: list[int], lines: list[LyricLine], phras
     return out
 
 
-def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower: int = 0) -> list[VocalNote]:
+def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower: int = 0,
+               stats: dict[str, int] | None = None) -> list[VocalNote]:
     """Sing one line's syllables on one phrase's notes (absolute ticks); syllable indices are line-local.
 
-    `lower` is the earliest tick the line may start at (after the previous line and its breath).
+    `lower` is the earliest tick the line may start at (after the previous line and its breath);
+    `stats` (optional) counts the repairs: split, merge, melisma, retimed notes.
     """
     s = len(syllables)
     if s == 0:
@@ -174,6 +180,9 @@ def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower:
         notes[i : i + 1] = list(_halves(notes[i]))
     out: list[VocalNote] = []
     j = 0
+    if stats is not None:
+        for act in actions:
+            stats[act] = stats.get(act, 0) + 1
     for n, act in zip(notes, actions, strict=True):
         if act == "start":
             out.append(VocalNote(n.onset, n.duration, n.pitch, n.velocity, j))
@@ -187,7 +196,11 @@ def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower:
             out.append(VocalNote(n.onset, n.duration, n.pitch, n.velocity, j - 1, melisma=True))
         else:  # merge: the previous note is held through this one
             out[-1].duration = n.onset + n.duration - out[-1].onset
+    before = [n.onset for n in out]
     _retime(out, syllables, grid, lower)
+    if stats is not None:
+        moved = sum(a != n.onset for a, n in zip(before, out, strict=True))
+        stats["retimed"] = stats.get("retimed", 0) + moved
     return out
 
 

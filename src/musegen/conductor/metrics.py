@@ -5,6 +5,9 @@
   syllables whose first note starts exactly on a strong beat (EVALUATION.md's strong beats).
 - rests_inside_words: silences between two notes of one word (including melisma notes).
 - lines_without_closing_rest: lyric lines whose last note runs into the next sung note.
+
+`align` adds its repair counts: notes_split, notes_merge, notes_retimed (onsets moved), out of
+model_notes_aligned (the music model's notes it placed; repeated sections are copied, not counted).
 """
 
 from __future__ import annotations
