@@ -1,5 +1,7 @@
 import itertools
+import random
 import xml.etree.ElementTree as ET
+from fractions import Fraction
 
 import music21
 import pytest
@@ -81,6 +83,36 @@ def test_notation_is_legato_with_sixteenth_rests(song):
     assert spans[0] == (v[0].onset, v[1].onset)
     assert spans[1] == (v[1].onset, v[2].onset - 120)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def _measure_lengths(xml: bytes) -> list[Fraction]:
+    root = ET.fromstring(xml)
+    divisions, out = None, []
+    for m in root.iter("measure"):
+        if (d := m.find("attributes/divisions")) is not None:
+            divisions = int(d.text)
+        ticks = sum(int(n.find("duration").text) for n in m.findall("note") if n.find("chord") is None)
+        out.append(Fraction(ticks, divisions))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_off_grid_timing_still_fills_every_measure_exactly(seed):
+    from songs import make_song
+
+    rng = random.Random(seed)
+    meter = [(4, 4), (3, 4), (6, 8), (5, 4)][seed]
+    s = make_song(meter=meter)
+    t = s.sections[1].start
+    for n in s.vocal:  # arbitrary ticks, two onsets 7 ticks apart (same grid point) included
+        t += rng.choice([0, 7, 13, 40, 110, 160])
+        n.onset, n.duration = t, rng.choice([1, 9, 80, 233, 500, 1000])
+        t += n.duration
+    s.vocal = [n for n in s.vocal if n.onset + n.duration <= s.length_ticks]
+    spans = notated_spans(s)
+    assert all(a[1] <= b[0] and a[0] < a[1] for a, b in itertools.pairwise(spans))
+    lengths = _measure_lengths(song_to_musicxml_bytes(s))
+    assert lengths == [Fraction(4 * meter[0], meter[1])] * (s.length_ticks // s.plan.bar_ticks)
 
 
 def test_flat_keys_are_spelled_with_flats(tmp_path):

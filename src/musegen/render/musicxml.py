@@ -9,7 +9,10 @@ notes and 16th-note triplets stay exact).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import warnings
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 from pathlib import Path
@@ -77,14 +80,15 @@ def notated_spans(song: Song) -> list[tuple[int, int]]:
     def snap(ticks: int) -> int:
         return round(ticks / grid) * grid
 
+    starts: list[int] = []
+    for vn in song.vocal:  # strictly increasing, even when two onsets snap to the same grid point
+        starts.append(max(snap(vn.onset), starts[-1] + grid) if starts else snap(vn.onset))
     spans = []
-    for i, vn in enumerate(song.vocal):
-        start = snap(vn.onset)
+    for i, (vn, start) in enumerate(zip(song.vocal, starts, strict=True)):
         end = max(snap(vn.onset + vn.duration), start + grid)
-        if i + 1 < len(song.vocal):
-            nxt = snap(song.vocal[i + 1].onset)
-            if nxt > start:
-                end = nxt - max(nxt - end, 0) // unit * unit
+        if i + 1 < len(starts):
+            nxt = starts[i + 1]
+            end = nxt - max(nxt - end, 0) // unit * unit
         spans.append((start, end))
     return spans
 
@@ -186,7 +190,10 @@ def song_to_musicxml_bytes(song: Song) -> bytes:
     """song.musicxml as bytes (MusicXML partwise, UTF-8)."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-    xml = GeneralObjectExporter(song_to_score(song)).parse()
+    score = song_to_score(song)
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")  # music21 prints notation chatter (beam repairs) to stderr
+        xml = GeneralObjectExporter(score).parse()
     return _finish_xml(xml, song)
 
 
