@@ -70,6 +70,7 @@ BAD = [
     (_set(["plan", "sections", 1, "type"], "solo"), "plan.sections[1].type 'solo' is not a section type"),
     (_set(["plan", "sections", 4, "repeat_of"], 5), "plan.sections[4].repeat_of must name an earlier"),
     (_set(["sections", 2, "start"], 5), "sections[2].start must be"),
+    (_set(["sections"], []), "sections is empty"),
     (_set(["sections", 1, "bars"], 0), "sections[1].bars must be >= 1"),
     (_set(["sections", 1, "lines", 0, "syllables", 0, "stress"], 3), "lines[0].syllables[0].stress must be"),
     (_set(["vocal", 3, "pitch"], 200), "vocal[3].pitch must be <= 127"),

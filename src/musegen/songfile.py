@@ -405,6 +405,8 @@ def _sections(r: _Reader, value: Any, ticks_per_bar: int) -> list[Section]:
         expected_start += sec.bars * ticks_per_bar
         out.append(sec)
         sec.repeat_of = _repeat_of(r, s, path, i, out)
+    if not out:
+        raise r.fail("sections", "is empty; a song needs at least one section")
     return out
 
 
