@@ -123,3 +123,7 @@ def test_flat_keys_are_spelled_with_flats(tmp_path):
     assert flat.getElementsByClass(key.KeySignature)[0].sharps == -6
     names = {n.pitch.name for n in flat.notes if isinstance(n, note.Note)}
     assert not any("#" in n for n in names)
+
+
+def test_same_song_same_bytes(song):
+    assert song_to_musicxml_bytes(song) == song_to_musicxml_bytes(song)

@@ -161,10 +161,18 @@ def song_to_score(song: Song):
 def _finish_xml(xml: bytes, song: Song) -> bytes:
     """Add what music21 does not write.
 
-    That is <extend type="start"/> on a lyric that a melisma prolongs, and section marks and the tempo
-    placed above the staff.
+    That is <extend type="start"/> on a lyric that a melisma prolongs, section marks and the tempo placed
+    above the staff, and a fixed part id (the same song gives the same bytes).
     """
     root = ET.fromstring(xml)
+    # reproducible bytes: a fixed part id instead of music21's random one, no encoding date
+    for el in [*root.iter("score-part"), *root.iter("part")]:
+        el.set("id", "P1")
+    for el in [*root.iter("score-instrument"), *root.iter("midi-instrument"), *root.iter("instrument")]:
+        el.set("id", "P1-I1")
+    for enc in root.iter("encoding"):
+        for date in enc.findall("encoding-date"):
+            enc.remove(date)
     for direction in root.iter("direction"):
         if direction.find("direction-type/rehearsal") is not None or \
                 direction.find("direction-type/metronome") is not None:
