@@ -17,7 +17,7 @@ import click
 @click.option("--soundfont", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A General MIDI .sf2/.sf3 soundfont (default: the shipped TimGM6mb.sf2).")
 @click.option("--no-audio", is_flag=True, help="Skip audio rendering (MIDI, MusicXML and lyrics only).")
-@click.option("--force", is_flag=True, help="Replace DIR if it already exists.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
 def render(song_json: Path, out_dir: Path, audio_format: str, soundfont: Path | None, no_audio: bool,
            force: bool) -> None:
     """Render SONG.json (as written by `musegen generate`) into a song folder."""
