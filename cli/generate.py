@@ -47,6 +47,9 @@ def generate(prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | N
     if out_dir.exists() and not force and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise click.UsageError(f"--out {out_dir}: already exists; pass --force to overwrite it")
     lyrics_text = None
+    if lyrics_file is not None and (form is not None or bars is not None):
+        raise click.UsageError("--form/--bars: with --lyrics the file's [Verse]/[Chorus] sections and lines "
+                               "set the form; drop --form/--bars")
     if lyrics_file is not None:
         try:
             lyrics_text = lyrics_file.read_text(encoding="utf-8")
