@@ -102,3 +102,9 @@ def test_reverb_tail_pan_and_determinism(song):
     end = int(song.duration_seconds * SAMPLE_RATE)
     left, right = (np.sqrt((dry[:end, c] ** 2).mean()) for c in (0, 1))
     assert left > 1.1 * right  # "Chords" sit left of centre
+
+
+def test_absurdly_long_audio_is_refused(song):
+    song.plan.tempo = 1.0
+    with pytest.raises(InputError, match="minutes long at 1 BPM"):
+        synthesize(song)

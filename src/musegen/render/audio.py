@@ -38,6 +38,7 @@ REVERB_WET = 0.18  # reverb level relative to the dry signal (0 = dry)
 REVERB_SECONDS = 1.1  # RT60 of the synthetic room
 REVERB_PREDELAY = 0.018
 _FFT_SIZE = 1 << 17
+MAX_AUDIO_MINUTES = 30  # a longer render would need gigabytes of memory: almost surely a wrong tempo
 
 
 def default_soundfont() -> Path:
@@ -131,6 +132,10 @@ def synthesize(song: Song, soundfont: str | os.PathLike | None = None, *, reverb
 
     `reverb` is the room level relative to the dry sound (0 = dry).
     """
+    if song.duration_seconds > MAX_AUDIO_MINUTES * 60:
+        minutes = song.duration_seconds / 60
+        raise InputError(f"song: {minutes:.0f} minutes long at {song.plan.tempo:g} BPM; audio is rendered up "
+                         f"to {MAX_AUDIO_MINUTES} minutes (check the tempo, or pass --no-audio)")
     tsf = _synth_module()
     sf_path = resolve_soundfont(soundfont)
     synth = tsf.Synth(samplerate=SAMPLE_RATE)
