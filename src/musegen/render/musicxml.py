@@ -3,8 +3,9 @@
 The sung line with its lyrics under the notes (syllabic begin/middle/end/single, melisma extenders
 and slurs), chord symbols above, rehearsal marks for the sections, and the key, meter and tempo.
 
-MusicXML needs notated durations, so onsets and durations are snapped to a 1/24-quarter grid (32nd
-notes and 16th-note triplets stay exact).
+MusicXML needs notated durations, so onsets snap to a 1/24-quarter grid (32nd notes and 16th-note
+triplets stay exact) and the line is written legato with 16th-multiple rests (`notated_spans`); song.mid
+keeps the exact performance timing.
 """
 
 from __future__ import annotations
