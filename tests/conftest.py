@@ -15,8 +15,9 @@ def song() -> Song:
 
 
 @pytest.fixture(params=[{}, {"key": "Bb", "mode": "minor", "meter": (3, 4), "tempo": 120.0},
-                        {"key": "F#", "meter": (6, 8), "drums": False, "tempo": 72.5}],
-                ids=["C-4/4", "Bbm-3/4", "F#-6/8-nodrums"])
+                        {"key": "F#", "meter": (6, 8), "drums": False, "tempo": 72.5},
+                        {"key": "Eb", "mode": "minor", "meter": (12, 8), "tempo": 108.0}],
+                ids=["C-4/4", "Bbm-3/4", "F#-6/8-nodrums", "Ebm-12/8"])
 def any_song(request) -> Song:
     """The test song in several keys, meters and tempos."""
     return make_song(**request.param)

@@ -122,7 +122,13 @@ def song_to_score(song: Song):
                 else clef.Treble8vbClef())
     part.insert(0, key.Key(_m21_name(tonic), plan.mode))
     part.insert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
-    part.insert(0, tempo.MetronomeMark(number=round(plan.tempo, 2), referent=note.Note(type="quarter")))
+    num, den = plan.meter
+    dotted = plan.tempo / 1.5
+    if den == 8 and num % 3 == 0 and abs(dotted - round(dotted)) < 0.01:  # compound meter: ♩. = N
+        mark = tempo.MetronomeMark(number=round(dotted), referent=note.Note(type="quarter", dots=1))
+    else:
+        mark = tempo.MetronomeMark(number=round(plan.tempo, 2), referent=note.Note(type="quarter"))
+    part.insert(0, mark)
     for sec, label in zip(song.sections, section_labels(song), strict=True):
         part.insert(ql(sec.start), expressions.RehearsalMark(label))
 
