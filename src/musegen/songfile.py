@@ -170,12 +170,26 @@ def dumps_song(song: Song) -> str:
     """song.json text of `song` (validated: what is written always loads back)."""
     d = song_to_dict(song)
     try:
-        text = json.dumps(d, indent=1, ensure_ascii=False, allow_nan=False)
+        text = _pretty(d)
     except (TypeError, ValueError) as exc:
         raise SongFormatError(f"song: cannot be stored as JSON ({exc}); keep meta/metrics to plain values") \
             from exc
     song_from_dict(json.loads(text), source="song")  # refuse to write what would not load
     return text + "\n"
+
+
+def _pretty(obj: Any, indent: str = "") -> str:
+    """JSON with one line per innermost object or list (a note, a syllable), nested ones indented."""
+    flat = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    leaf = not any(isinstance(v, (dict, list)) for v in (obj.values() if isinstance(obj, dict) else obj)) \
+        if isinstance(obj, (dict, list)) else True
+    if (leaf and len(indent) + len(flat) <= 110) or not obj:
+        return flat
+    inner = indent + " "
+    if isinstance(obj, dict):
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_pretty(v, inner)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in obj) + "\n" + indent + "]"
 
 
 def save_song(song: Song, path: str | os.PathLike) -> Path:
