@@ -134,5 +134,8 @@ def test_parse_meter():
 def test_round_trip_keeps_floats_and_meta_exactly():
     s = make_song(tempo=97.123456789)
     s.metrics["score"] = 0.1 + 0.2
-    s.meta.update({"seed": None, "models": {"music": "default", "lyrics": ["a", 1]}})
-    assert loads_song(dumps_song(s)) == s
+    s.meta.update({"seed": None, "models": {"music": "default", "lyrics": ["a", 1]}, "empty": {}})
+    s.plan.title = 'Don\'t "stop" — café\n♪'
+    text = dumps_song(s)
+    assert loads_song(text) == s and json.loads(text) == song_to_dict(s)
+    assert max(len(line) for line in text.splitlines()) < 130  # one short line per note
