@@ -75,13 +75,17 @@ def test_melisma_extenders_and_slurs(song):
     assert len(slurs) == len(groups)
 
 
-def test_notation_is_legato_with_sixteenth_rests(song):
+def test_notation_is_legato_with_rests_for_breaths(song):
     v = song.vocal
-    v[0].duration -= 30  # a 1/16-beat articulation gap: written legato
-    v[1].duration = 60  # a 3/8-beat gap: a 16th rest, the rest of it legato
+    v[0].onset -= 480  # a gap of 2 beats + 30 ticks to the next note in the line: two 8th rests
+    v[0].duration -= 30
+    v[1].duration = 60  # a 3/8-beat gap inside the line: less than an 8th, so written legato
+    assert v[7].syllable == v[6].syllable + 1 and not v[7].melisma  # note 7 starts line 2
+    v[6].duration -= 60  # before a new line the breath is kept to the 16th (240 + 60 -> 240)
     spans = notated_spans(song)
-    assert spans[0] == (v[0].onset, v[1].onset)
-    assert spans[1] == (v[1].onset, v[2].onset - 120)
+    assert spans[0] == (v[0].onset, v[1].onset - 480)
+    assert spans[1] == (v[1].onset, v[2].onset)
+    assert spans[6] == (v[6].onset, v[7].onset - 240)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 

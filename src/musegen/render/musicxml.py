@@ -4,8 +4,8 @@ The sung line with its lyrics under the notes (syllabic begin/middle/end/single,
 and slurs), chord symbols above, rehearsal marks for the sections, and the key, meter and tempo.
 
 MusicXML needs notated durations, so onsets snap to a 1/24-quarter grid (32nd notes and 16th-note
-triplets stay exact) and the line is written legato with 16th-multiple rests (`notated_spans`); song.mid
-keeps the exact performance timing.
+triplets stay exact) and the line is written legato, with rests only for real breaths (`notated_spans`);
+song.mid keeps the exact performance timing.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from fractions import Fraction
 from pathlib import Path
 
 from musegen.fsutil import atomic_write_bytes
-from musegen.render.common import lyric_starts, prefers_flats, section_labels
+from musegen.render.common import line_first_notes, lyric_starts, prefers_flats, section_labels
 from musegen.render.midi import DEFAULT_VOCAL_PROGRAM
 from musegen.theory import CHORD_QUALITIES, FLAT_NAMES, MUSICXML_KIND, SHARP_NAMES, Chord, Key
 from musegen.types import Song, Syllable
 
 GRID_PER_QUARTER = 24
-REST_UNIT_PER_QUARTER = 4  # rests between sung notes are whole 16ths; shorter silences are articulation
+# Silences written as rests: inside a lyric line only whole 8ths (shorter ones are articulation, the line
+# is notated legato); before a new line (a breath) whole 16ths.
+REST_UNIT_IN_LINE = 2  # per quarter
+REST_UNIT_AT_BREATH = 4
 KIND_TO_QUALITY = {v: k for k, v in MUSICXML_KIND.items()} | {"dominant-seventh": "7"}  # music21's name
 
 
@@ -72,11 +75,11 @@ def chord_from_m21(cs) -> Chord:
 def notated_spans(song: Song) -> list[tuple[int, int]]:
     """(start, end) ticks of each vocal note as notated.
 
-    Onsets snap to the grid; a note lasts until the next one, less the whole 16ths of silence between them
-    (a sung line is written legato, its breaths as 16th-multiple rests).
+    Onsets snap to the grid; a note lasts until the next one, less the silence between them rounded down
+    to whole 8ths inside a lyric line, or to whole 16ths before the first note of a new line.
     """
     grid = song.ppq // GRID_PER_QUARTER if song.ppq % GRID_PER_QUARTER == 0 else 1
-    unit = song.ppq // REST_UNIT_PER_QUARTER
+    line_starts = {i for row in line_first_notes(song) for i in row if i is not None}
 
     def snap(ticks: int) -> int:
         return round(ticks / grid) * grid
@@ -89,6 +92,7 @@ def notated_spans(song: Song) -> list[tuple[int, int]]:
         end = max(snap(vn.onset + vn.duration), start + grid)
         if i + 1 < len(starts):
             nxt = starts[i + 1]
+            unit = song.ppq // (REST_UNIT_AT_BREATH if i + 1 in line_starts else REST_UNIT_IN_LINE)
             end = nxt - max(nxt - end, 0) // unit * unit
         spans.append((start, end))
     return spans
