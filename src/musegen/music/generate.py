@@ -1,0 +1,260 @@
+"""`generate_melody(plan)`: melody + chords for every planned section, under the plan's hard constraints."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musegen.device import seeded
+from musegen.errors import InputError, ModelError
+from musegen.music import vocab as V
+from musegen.music.model import MusicTransformer, load_checkpoint
+from musegen.music.sampler import BREATH, Cursor, SectionSpec, sample_section
+from musegen.music.tokenizer import bar_steps, half_bar, key_shift
+from musegen.theory import Chord, Key, strong_beat_ticks, ticks_per_bar
+from musegen.types import PPQ, SECTION_TYPES, ChordEvent, Melody, Note, SectionMusic, SectionPlan, SongPlan
+
+CANDIDATES = 2  # samples per section; the best by `score` is kept
+TEMPERATURE = 0.95
+TOP_P = 0.95
+
+
+def default_checkpoint() -> Path:
+    """Folder of the shipped default music checkpoint."""
+    return Path(str(resources.files("musegen.music") / "default"))
+
+
+def load_music_model(path: str | Path | None = None, device: str | torch.device = "cpu") -> MusicTransformer:
+    """Load a music checkpoint folder (None = the shipped default; a style folder's `music/` works too)."""
+    p = Path(path) if path is not None else default_checkpoint()
+    if (p / "music" / "config.json").exists():
+        p = p / "music"
+    if not p.is_dir():
+        raise ModelError(f"music model {p}: no such folder; pass a checkpoint folder with config.json")
+    return _load_cached(str(p.resolve()), str(device))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str, device: str) -> MusicTransformer:
+    from musegen.music.tokenizer import check_tokenizer
+
+    tok = Path(path) / "tokenizer.json"
+    if tok.exists():
+        check_tokenizer(tok)
+    return load_checkpoint(path, device)
+
+
+# ----------------------------------------------------------------------------- plan -> specs
+def phrase_windows(sec: SectionPlan, meter: tuple[int, int], index: int) -> list[tuple[int, int, int, int]]:
+    """(start step, end step, notes, PBars) per phrase: `phrase_bars` if given, else an even split."""
+    steps = bar_steps(meter)
+    n = len(sec.phrase_notes)
+    if n == 0:
+        return []
+    if sec.phrase_bars:
+        if len(sec.phrase_bars) != n:
+            raise InputError(
+                f"section {index + 1} ({sec.type}): phrase_bars has {len(sec.phrase_bars)} "
+                f"entries but phrase_notes has {n}; give one per phrase"
+            )
+        if sum(sec.phrase_bars) != sec.bars or min(sec.phrase_bars) < 1:
+            raise InputError(
+                f"section {index + 1} ({sec.type}): phrase_bars {sec.phrase_bars} must be >= 1 "
+                f"and sum to the section's {sec.bars} bars"
+            )
+        edges = np.cumsum([0, *sec.phrase_bars]) * steps
+    else:
+        unit = (half_bar(meter) or steps) if n > sec.bars else steps  # split on bar (or half-bar) lines
+        units = sec.bars * steps // unit
+        edges = [round(i * units / n) * unit for i in range(n + 1)]
+    out = []
+    for i, notes in enumerate(sec.phrase_notes):
+        ws, we = int(edges[i]), int(edges[i + 1])
+        if notes < 1:
+            raise InputError(f"section {index + 1} ({sec.type}): phrase {i + 1} has {notes} notes; need >= 1")
+        if notes > V.MAX_PHRASE_NOTES or notes + BREATH > we - ws:
+            raise InputError(
+                f"section {index + 1} ({sec.type}): phrase {i + 1} needs {notes} notes in "
+                f"{(we - ws) / steps:g} bars, more than fit at 16th-note resolution "
+                f"(max {min(V.MAX_PHRASE_NOTES, we - ws - BREATH)}); give it more bars or split the line"
+            )
+        out.append((ws, we, notes, min(V.MAX_PHRASE_BARS, max(1, round((we - ws) / steps)))))
+    return out
+
+
+def _pitch_mask(vocal_range: tuple[int, int], shift: int) -> np.ndarray:
+    lo, hi = vocal_range
+    if hi - lo < 5:
+        raise InputError(f"vocal_range {lo}-{hi}: needs at least a perfect fourth (5 semitones)")
+    p = np.arange(V.PITCH_LO, V.PITCH_HI + 1) - shift  # real pitch of each normalised pitch token
+    m = (p >= lo) & (p <= hi)
+    if not m.any():
+        raise InputError(f"vocal_range {lo}-{hi}: outside the model's pitch range")
+    return m
+
+
+def _given_chords(sec: SectionPlan, shift: int, index: int) -> list[int] | None:
+    if not sec.chords:
+        return None
+    toks = []
+    for b in range(sec.bars):
+        sym = sec.chords[b % len(sec.chords)]
+        try:
+            c = Chord.parse(sym)
+        except InputError as exc:
+            raise InputError(f"section {index + 1} ({sec.type}) chords: {exc}") from None
+        toks.append(V.chord_token(c.root + shift, c.quality))
+    return toks
+
+
+def _check_plan(plan: SongPlan) -> None:
+    num, den = plan.meter
+    if num < 1 or den not in (1, 2, 4, 8, 16):
+        raise InputError(f"meter {num}/{den}: give e.g. 4/4, 3/4 or 6/8")
+    bt = ticks_per_bar(plan.meter, PPQ)
+    if bt % V.STEP or bt // V.STEP > V.MAX_POSITIONS:
+        raise InputError(f"meter {num}/{den}: bars longer than {V.MAX_POSITIONS} 16ths are not supported")
+    if plan.tempo <= 0:
+        raise InputError(f"tempo {plan.tempo}: must be > 0")
+    for i, s in enumerate(plan.sections):
+        if s.type not in SECTION_TYPES:
+            raise InputError(
+                f"section {i + 1}: unknown type {s.type!r}; use one of {', '.join(SECTION_TYPES)}"
+            )
+        if s.bars < 1:
+            raise InputError(f"section {i + 1} ({s.type}): bars must be >= 1")
+        if s.repeat_of is not None and not 0 <= s.repeat_of < i:
+            raise InputError(f"section {i + 1}: repeat_of {s.repeat_of} must name an earlier section")
+
+
+# ----------------------------------------------------------------------------- scoring and decoding
+def chord_tone_ratio(c: Cursor, meter: tuple[int, int]) -> float:
+    """Share of notes on strong beats that are chord tones (normalised space)."""
+    strong = {t // V.STEP for t in strong_beat_ticks(meter, PPQ)}
+    steps = c.spec.steps
+    hits = total = 0
+    for step, _, pitch in c.notes:
+        if step % steps not in strong:
+            continue
+        chord = None
+        for cs, tok in c.chords:
+            if cs <= step:
+                chord = V.chord_of(tok)
+        if chord is None:
+            continue
+        total += 1
+        root, q = chord
+        hits += (pitch - root) % 12 in {i % 12 for i in Chord(0, q).pitch_classes()}
+    return hits / total if total else 1.0
+
+
+def _score(meter: tuple[int, int]):
+    def score(c: Cursor) -> float:
+        return c.logp / max(1, c.sampled) + 0.5 * chord_tone_ratio(c, meter)
+
+    return score
+
+
+def to_section_music(c: Cursor, sec: SectionPlan, key: Key, given: list[str] | None) -> SectionMusic:
+    """The sampled candidate as SectionMusic in the real key (ticks from the section start)."""
+    shift = key_shift(key)
+    steps = c.spec.steps
+    end = sec.bars * steps
+    notes = [Note(s * V.STEP, d * V.STEP, p - shift) for s, d, p in c.notes]
+    chords: list[ChordEvent] = []
+    for i, (s, tok) in enumerate(c.chords):
+        nxt = c.chords[i + 1][0] if i + 1 < len(c.chords) else end
+        rq = V.chord_of(tok)
+        if rq is None:
+            continue
+        sym = (
+            given[(s // steps) % len(given)]
+            if given
+            else Chord((rq[0] - shift) % 12, rq[1]).symbol(key.prefer_flats)
+        )
+        if chords and chords[-1].symbol == sym and chords[-1].onset + chords[-1].duration == s * V.STEP:
+            chords[-1].duration += (nxt - s) * V.STEP
+        else:
+            chords.append(ChordEvent(s * V.STEP, (nxt - s) * V.STEP, sym))
+    return SectionMusic(sec.type, sec.bars, notes, chords, list(sec.phrase_notes))
+
+
+# ----------------------------------------------------------------------------- the stage
+def generate_melody(
+    plan: SongPlan,
+    *,
+    seed: int | None = None,
+    model: MusicTransformer | None = None,
+    progress: bool = False,
+    candidates: int = CANDIDATES,
+    temperature: float = TEMPERATURE,
+    top_p: float = TOP_P,
+) -> Melody:
+    """Melody and chords for every section of `plan`, honouring its hard constraints exactly.
+
+    One `SectionMusic` per plan section: `bars` bars; phrase i has exactly `phrase_notes[i]` notes inside
+    its `phrase_bars[i]` bars (default: the section split evenly), ending with a rest; pitches within
+    `vocal_range`; chords on bar/half-bar lines (the given progression, one symbol per bar, when set);
+    `repeat_of` sections reuse the earlier music. Same seed, same output.
+    """
+    from tqdm import tqdm
+
+    _check_plan(plan)
+    model = model if model is not None else load_music_model()
+    key = plan.key_obj
+    shift = key_shift(key)
+    meter = plan.meter
+    steps, half = bar_steps(meter), half_bar(meter)
+    pitch_ok = _pitch_mask(plan.vocal_range, shift)
+    header = [V.BOS, V.mode_token(key.mode), V.tempo_token(plan.tempo), V.meter_token(meter)]
+    gen = torch.Generator().manual_seed(seed if seed is not None else int(torch.seed() % 2**31))
+    ctx = list(header)
+    past = None
+    out: list[SectionMusic] = []
+    out_tokens: dict[int, list[int]] = {}  # each section's tokens (Section token first)
+    secs = plan.sections
+    with seeded(seed):
+        for i, sec in enumerate(tqdm(secs, desc="melody", disable=not progress)):
+            src = secs[sec.repeat_of] if sec.repeat_of is not None else None
+            if src is not None and src.bars == sec.bars and list(src.phrase_notes) == list(sec.phrase_notes):
+                m = copy.deepcopy(out[sec.repeat_of])
+                m.type = sec.type
+                out.append(m)
+                out_tokens[i] = [V.section_token(sec.type), *out_tokens[sec.repeat_of][1:]]
+                ctx += out_tokens[i]
+                past = None
+                continue
+            windows = phrase_windows(sec, meter, i)
+            given = _given_chords(sec, shift, i)
+            spec = SectionSpec(
+                V.section_token(sec.type),
+                sec.bars,
+                steps,
+                half,
+                windows,
+                pitch_ok,
+                given,
+                V.section_token(secs[i + 1].type) if i + 1 < len(secs) else V.EOS,
+            )
+            ctx.append(spec.section_token)
+            cands, best, past = sample_section(
+                model,
+                ctx,
+                spec,
+                n=candidates,
+                temperature=temperature,
+                top_p=top_p,
+                generator=gen,
+                past=past,
+                score=_score(meter),
+            )
+            c = cands[best]
+            ctx += c.tokens[:-1]  # the last token opens the next section: appended there
+            out.append(to_section_music(c, sec, key, sec.chords or None))
+            out_tokens[i] = [spec.section_token, *c.tokens[:-1]]
+    return Melody(out)

@@ -1,0 +1,298 @@
+"""Constrained sampling of one section: KV cache, temperature/top-p, grammar + plan masks.
+
+A `SectionSpec` says what the section must be (bars, phrase windows with exact note counts, allowed
+pitches, given chords). Each candidate of a batch carries a `Cursor` — the token grammar of
+`musegen.music.tokenizer` plus the plan's hard constraints — whose `allowed()` mask is applied to the
+logits before sampling, so every sample decodes and meets the plan exactly:
+
+- a bar opens with ``Position_0 Chord``; chords change only on the bar or the half bar;
+- phrase i puts exactly ``notes[i]`` notes inside its window and ends ``BREATH`` steps before it closes;
+- every position, duration and bar line is checked for feasibility, so a sample can never paint itself
+  into a corner (the remaining notes always fit, at one grid step each, before the deadline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from musegen.music import vocab as V
+from musegen.music.model import KVCache, MusicTransformer
+
+BREATH = 2  # grid steps (an 8th note) of rest that close every sung phrase
+
+
+@dataclass
+class SectionSpec:
+    """Hard constraints for one section, in grid steps from its start (normalised key)."""
+
+    section_token: int
+    bars: int
+    steps: int  # grid positions per bar
+    half: int | None  # half-bar position (None: chords change only at bar lines)
+    windows: list[tuple[int, int, int, int]]  # per phrase: (start step, end step, notes, PBars value)
+    pitch_ok: np.ndarray  # bool per pitch token (vocal range, normalised)
+    chords: list[int] | None = None  # given chord token per bar
+    end_token: int = V.EOS  # what follows the section (next Section token or EOS)
+
+
+@dataclass
+class Cursor:
+    """One candidate's place in the section (grammar state + constraint bookkeeping)."""
+
+    spec: SectionSpec
+    prev: int = -1
+    bar: int = -1
+    pos: int = -1
+    chord_here: bool = False
+    note_end: int = 0
+    phrase: int = 0  # current phrase
+    placed: int = 0  # notes placed in the current phrase
+    started: bool = False  # Phrase token emitted for the current phrase
+    pitch: int | None = None
+    done: bool = False
+    notes: list[tuple[int, int, int]] = field(default_factory=list)  # (step, dur, normalised pitch)
+    chords: list[tuple[int, int]] = field(default_factory=list)  # (step, chord token)
+    tokens: list[int] = field(default_factory=list)
+    logp: float = 0.0
+    sampled: int = 0
+
+    # -- constraint helpers -------------------------------------------------------------------
+    def now(self) -> int:
+        """Absolute grid step of the current position."""
+        return self.bar * self.spec.steps + max(self.pos, 0)
+
+    def remaining(self) -> int:
+        """Notes still to place in the current phrase (0 when every phrase is complete)."""
+        w = self.spec.windows
+        return w[self.phrase][2] - self.placed if self.phrase < len(w) else 0
+
+    def note_fits(self, t: int) -> bool:
+        """Whether the current phrase's next note may start at step t (and the rest still fit)."""
+        r = self.remaining()
+        if r == 0:
+            return False
+        ws, we, _, _ = self.spec.windows[self.phrase]
+        return t >= max(self.note_end, ws) and t + r <= we - BREATH
+
+    def can_wait_until(self, t: int) -> bool:
+        """Whether the current phrase can still be completed if its next note starts at or after t."""
+        r = self.remaining()
+        if r == 0:
+            return True
+        ws, we, _, _ = self.spec.windows[self.phrase]
+        return max(t, self.note_end, ws) + r <= we - BREATH
+
+    # -- the mask ----------------------------------------------------------------------------------
+    def allowed(self) -> np.ndarray:
+        """Bool mask over the vocabulary of legal next tokens."""
+        s, p = self.spec, self.prev
+        m = np.zeros(V.VOCAB_SIZE, dtype=bool)
+        if p == s.section_token:
+            m[V.BAR] = True
+        elif p == V.BAR:
+            m[V.position_token(0)] = True
+        elif p in V.POSITION and self.pos == 0 and not self.chord_here:
+            if s.chords is not None:
+                m[s.chords[self.bar]] = True
+            else:
+                m[V.CHORD[1] : V.CHORD[-1] + 1] = True  # any chord but "no chord"
+        elif p in V.PHRASE:
+            m[V.PBARS[s.windows[self.phrase][3] - 1]] = True
+        elif p in V.PBARS:
+            m[V.PITCH[0] : V.PITCH[-1] + 1] = s.pitch_ok
+        elif p in V.PITCH:
+            self._durations(m)
+        else:  # after Position, Chord or Duration
+            if p in V.POSITION or p in V.CHORD:
+                if self.note_fits(self.now()):
+                    if self.started:
+                        m[V.PITCH[0] : V.PITCH[-1] + 1] = s.pitch_ok
+                    else:
+                        m[V.PHRASE[s.windows[self.phrase][2] - 1]] = True
+                if p in V.POSITION and self.pos == s.half and not self.chord_here and s.chords is None:
+                    m[V.CHORD[1] : V.CHORD[-1] + 1] = True
+            if p in V.CHORD or p in V.DURATION:
+                self._moves(m)
+        return m
+
+    def _durations(self, m: np.ndarray) -> None:
+        s = self.spec
+        t = self.now()
+        r_after = self.remaining() - 1
+        _, we, _, _ = s.windows[self.phrase]
+        limit = min(we - BREATH - r_after, s.bars * s.steps) - t
+        for i, d in enumerate(V.DURATIONS):
+            if d <= limit:
+                m[V.DURATION[i]] = True
+
+    def _moves(self, m: np.ndarray) -> None:
+        """Later positions in this bar, the next bar, or the end of the section."""
+        s = self.spec
+        base = self.bar * s.steps
+        for q in range(self.pos + 1, s.steps):
+            t = base + q
+            chord_spot = q == s.half and s.chords is None
+            if (self.note_fits(t) or chord_spot) and self.can_wait_until(t):
+                m[V.POSITION[q]] = True
+        if self.bar + 1 < s.bars:
+            if self.can_wait_until(base + s.steps):
+                m[V.BAR] = True
+        elif self.remaining() == 0 and self.phrase >= len(s.windows):
+            m[s.end_token] = True
+
+    # -- advancing ---------------------------------------------------------------------------------
+    def step(self, tok: int) -> None:
+        """Advance the state by one (legal) token."""
+        s = self.spec
+        self.tokens.append(tok)
+        if (
+            tok == s.end_token
+            and self.prev not in (-1,)
+            and (self.prev in V.DURATION or self.prev in V.CHORD)
+        ):
+            self.done = True
+        elif tok == V.BAR:
+            self.bar += 1
+            self.pos = -1
+        elif tok in V.POSITION:
+            self.pos = V.value(tok)
+            self.chord_here = False
+        elif tok in V.CHORD:
+            self.chord_here = True
+            self.chords.append((self.now(), tok))
+        elif tok in V.PHRASE:
+            self.started = True
+        elif tok in V.PITCH:
+            self.pitch = V.value(tok)
+        elif tok in V.DURATION:
+            d = V.duration_of(tok)
+            self.notes.append((self.now(), d, self.pitch))
+            self.note_end = self.now() + d
+            self.placed += 1
+            if self.placed == s.windows[self.phrase][2]:
+                self.phrase, self.placed, self.started = self.phrase + 1, 0, False
+        self.prev = tok
+
+
+def _top_p(logits: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Keep the smallest set of tokens whose probability reaches top_p (per row)."""
+    if top_p >= 1.0:
+        return logits
+    sorted_l, idx = torch.sort(logits, descending=True, dim=-1)
+    cum = torch.softmax(sorted_l, dim=-1).cumsum(-1)
+    drop = cum - torch.softmax(sorted_l, dim=-1) > top_p
+    sorted_l = sorted_l.masked_fill(drop, float("-inf"))
+    return torch.full_like(logits, float("-inf")).scatter(-1, idx, sorted_l)
+
+
+@torch.inference_mode()
+def sample_section(
+    model: MusicTransformer,
+    context: list[int],
+    spec: SectionSpec,
+    *,
+    n: int = 1,
+    temperature: float = 1.0,
+    top_p: float = 0.95,
+    generator: torch.Generator | None = None,
+    past: KVCache | None = None,
+    score=None,
+    keep: int = 512,
+) -> tuple[list[Cursor], int, KVCache]:
+    """Sample `n` candidates of one section after `context` (which ends with the section's token).
+
+    `past` (batch 1) may cache `context[:-1]`. Returns the candidates, the index of the best one by
+    `score(cursor)` (default: mean log-probability of its free choices) and a batch-1 cache of the
+    best one's tokens except its last (the token that opens the next section, not yet fed).
+    When the context window fills, the cache is refilled with the song header + the last `keep` tokens.
+    """
+    dev = next(model.parameters()).device
+    block = model.config.block_size
+    cur = [Cursor(spec, prev=spec.section_token) for _ in range(n)]
+    hist = [list(context) for _ in range(n)]
+    valid = [0] * n  # cache positions that hold each candidate's real tokens
+
+    def prefill() -> tuple[torch.Tensor, KVCache]:
+        seqs = [h if len(h) < block else h[:4] + h[-min(keep, block - 4) :] for h in hist]
+        longest = max(len(q) for q in seqs)
+        for j, q in enumerate(seqs):
+            valid[j] = len(q)
+        if all(q == seqs[0] for q in seqs):  # same history (a section's start): one row, then copies
+            one = model.new_cache(1)
+            logits = model(torch.tensor(seqs[:1], dtype=torch.long, device=dev), one)
+            return logits[:, -1].float().expand(n, -1), one.repeat(n)
+        kv = model.new_cache(n)
+        x = torch.tensor([q + [V.PAD] * (longest - len(q)) for q in seqs], dtype=torch.long, device=dev)
+        logits = model(x, kv)
+        last = torch.tensor([len(q) - 1 for q in seqs], device=dev)
+        return logits[torch.arange(n, device=dev), last].float(), kv
+
+    if past is not None and past.len == len(context) - 1 and len(context) < block:
+        past = past.repeat(n)
+        logits = model(torch.full((n, 1), context[-1], dtype=torch.long, device=dev), past)[:, -1].float()
+        valid = [len(context)] * n
+    else:
+        logits, past = prefill()
+    while True:
+        masks = torch.from_numpy(np.stack([c.allowed() if not c.done else _pad_mask() for c in cur])).to(dev)
+        logp_raw = torch.log_softmax(logits, dim=-1)
+        lg = (logits / max(temperature, 1e-5)).masked_fill(~masks, float("-inf"))
+        probs = torch.softmax(_top_p(lg, top_p), dim=-1)
+        nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+        for j, c in enumerate(cur):
+            if c.done:
+                continue
+            tok = int(nxt[j])
+            if int(masks[j].sum()) > 1:  # a free choice: it counts for the rerank score
+                c.logp += float(logp_raw[j, tok])
+                c.sampled += 1
+            c.step(tok)
+            hist[j].append(tok)
+        if all(c.done for c in cur):
+            break
+        if past.len + 1 > block:  # context window full: refill from each history
+            logits, past = prefill()
+            continue
+        feed = [V.PAD if c.done else h[-1] for h, c in zip(hist, cur, strict=True)]
+        for j, c in enumerate(cur):
+            valid[j] += 0 if c.done else 1
+        logits = model(torch.tensor(feed, dtype=torch.long, device=dev).unsqueeze(1), past)[:, -1].float()
+    score = score or (lambda c: c.logp / max(1, c.sampled))
+    best = max(range(n), key=lambda j: score(cur[j]))
+    # the best candidate's cache holds its tokens except the last (which opens the next section);
+    # after a refill it holds a cropped history instead, and the next section starts afresh
+    best_past = past.select(best, valid[best]) if valid[best] == len(hist[best]) - 1 else None
+    return cur, best, best_past
+
+
+def _pad_mask() -> np.ndarray:
+    m = np.zeros(V.VOCAB_SIZE, dtype=bool)
+    m[V.PAD] = True
+    return m
+
+
+@torch.inference_mode()
+def sample_free(
+    model: MusicTransformer,
+    header: list[int],
+    length: int,
+    *,
+    temperature: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> list[int]:
+    """Unmasked sampling after a header (for the grammar-error metric)."""
+    dev = next(model.parameters()).device
+    toks = list(header)
+    past = model.new_cache(1)
+    logits = model(torch.tensor([toks], device=dev), past)
+    for _ in range(length):
+        probs = torch.softmax(logits[0, -1].float() / temperature, -1)
+        t = int(torch.multinomial(probs, 1, generator=generator))
+        toks.append(t)
+        if t == V.EOS or len(toks) >= model.config.block_size:
+            break
+        logits = model(torch.tensor([[t]], device=dev), past)
+    return toks
