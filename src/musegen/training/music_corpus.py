@@ -220,17 +220,16 @@ def build_sheet(
                 ph.append(c)
             acc += c
         chords: list[ChordEvent] = []
+        gap = False  # a 'no chord' since the last chord
         for step in sorted(k for k in chord_at if base <= k < base + nb * steps):
             rq = chord_at[step]
             if rq is None:
+                gap = True
                 continue
             sym = Chord(rq[0], rq[1]).symbol(key.prefer_flats)
-            if (
-                chords
-                and chords[-1].symbol == sym
-                and chords[-1].onset + chords[-1].duration == (step - base) * V.STEP
-            ):
+            if chords and chords[-1].symbol == sym and not gap:
                 continue
+            gap = False
             chords.append(ChordEvent((step - base) * V.STEP, 0, sym))
         ends = [c.onset for c in chords[1:]] + [nb * steps * V.STEP] * bool(chords)
         for c, e in zip(chords, ends, strict=True):

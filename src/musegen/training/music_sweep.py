@@ -1,6 +1,7 @@
 """GPU run that picked the default music model (size sweep, GPU decode speed).
 
-Trains several sizes under a time budget each, times GPU decoding (batch 1 and 64), and write fp16 copies of every checkpoint for the trip home.
+Trains several sizes under a time budget each, times GPU decoding (batch 1 and 64), and writes fp16
+copies of every checkpoint for the trip home.
 
     python -m musegen.training.music_sweep --data DIR --work DIR --out DIR
 

@@ -1,0 +1,106 @@
+import pytest
+
+from musegen.errors import InputError
+from musegen.music import generate_melody, load_music_model
+from musegen.music.sampler import BREATH
+from musegen.theory import Chord, ticks_per_bar
+from musegen.types import PPQ, SectionPlan
+
+from .helpers import small_plan, tiny_model
+
+
+def _check(plan, mel):
+    bar = ticks_per_bar(plan.meter, PPQ)
+    half = bar // 2 if plan.meter[0] % 2 == 0 else None
+    lo, hi = plan.vocal_range
+    assert len(mel.sections) == len(plan.sections)
+    for sp, sm in zip(plan.sections, mel.sections, strict=True):
+        assert sm.type == sp.type and sm.bars == sp.bars
+        assert sm.phrases == sp.phrase_notes
+        assert len(sm.notes) == sum(sp.phrase_notes)
+        if not sp.phrase_notes:
+            assert sm.notes == []
+        # phrase windows: phrase_bars or an even split on bar lines
+        if sp.phrase_notes:
+            pb = sp.phrase_bars or None
+            n = len(sp.phrase_notes)
+            edges = [sum(pb[:i]) * bar for i in range(n + 1)] if pb else [round(i * sp.bars / n) * bar for i in range(n + 1)]
+            i = 0
+            for k, cnt in enumerate(sp.phrase_notes):
+                for note in sm.notes[i : i + cnt]:
+                    assert edges[k] <= note.onset
+                    assert note.onset + note.duration <= edges[k + 1] - BREATH * PPQ // 4
+                i += cnt
+        for a, b in zip(sm.notes, sm.notes[1:], strict=False):
+            assert a.onset + a.duration <= b.onset  # monophonic
+        for note in sm.notes:
+            assert lo <= note.pitch <= hi
+            assert note.duration > 0
+        # chords: one at every bar start, changes only on bar/half-bar lines, inside the section
+        starts = {c.onset for c in sm.chords}
+        assert all(c.onset % bar == 0 or (half and c.onset % bar == half) for c in sm.chords)
+        covered = sorted((c.onset, c.onset + c.duration) for c in sm.chords)
+        assert covered[0][0] == 0 and covered[-1][1] == sp.bars * bar
+        for (_, e), (s, _) in zip(covered, covered[1:], strict=False):
+            assert e == s
+        assert starts
+        for c in sm.chords:
+            Chord.parse(c.symbol)
+
+
+@pytest.mark.parametrize("kw", [{}, {"meter": (3, 4), "key": "Eb", "mode": "major"},
+                                {"meter": (6, 8), "vocal_range": (60, 72)}])
+def test_constraints_are_exact(kw):
+    plan = small_plan(**kw)
+    mel = generate_melody(plan, seed=3, model=tiny_model())
+    _check(plan, mel)
+    # repeat_of reuses the earlier music
+    assert mel.sections[3].notes == mel.sections[2].notes
+    assert mel.sections[3].chords == mel.sections[2].chords
+
+
+def test_same_seed_same_output_and_different_seed_differs():
+    plan = small_plan()
+    m = tiny_model()
+    a = generate_melody(plan, seed=11, model=m)
+    b = generate_melody(plan, seed=11, model=m)
+    c = generate_melody(plan, seed=12, model=m)
+    assert a == b
+    assert a != c
+
+
+def test_given_chords_and_many_phrases():
+    secs = [SectionPlan("verse", 4, phrase_notes=[3, 3, 4, 2, 3, 3], chords=["Dm", "G7", "Cmaj7", "A/C#"]),
+            SectionPlan("bridge", 2, phrase_notes=[12])]
+    plan = small_plan(sections=secs, key="C", mode="major")
+    mel = generate_melody(plan, seed=0, model=tiny_model())
+    _check_counts = [len(s.notes) for s in mel.sections]
+    assert _check_counts == [18, 12]
+    assert [c.symbol for c in mel.sections[0].chords] == ["Dm", "G7", "Cmaj7", "A/C#"]
+    assert [c.onset for c in mel.sections[0].chords] == [0, 1920, 3840, 5760]
+
+
+def test_default_model_writes_a_section():
+    plan = small_plan(sections=[SectionPlan("verse", 4, phrase_notes=[7, 9])])
+    mel = generate_melody(plan, seed=1, model=load_music_model())
+    _check(plan, mel)
+
+
+@pytest.mark.parametrize("sec,match", [
+    (SectionPlan("verse", 1, phrase_notes=[40]), "more than fit"),
+    (SectionPlan("verse", 4, phrase_notes=[4, 4], phrase_bars=[1, 1]), "sum to"),
+    (SectionPlan("verse", 4, phrase_notes=[4, 4], phrase_bars=[4]), "one per phrase"),
+    (SectionPlan("verse", 4, phrase_notes=[4], chords=["H7"]), "chord"),
+    (SectionPlan("solo", 4), "unknown type"),
+    (SectionPlan("verse", 0), "bars"),
+])
+def test_bad_plans_raise_input_error(sec, match):
+    with pytest.raises(InputError, match=match):
+        generate_melody(small_plan(sections=[sec]), seed=0, model=tiny_model())
+
+
+def test_bad_range_and_meter():
+    with pytest.raises(InputError, match="vocal_range"):
+        generate_melody(small_plan(vocal_range=(60, 62)), model=tiny_model())
+    with pytest.raises(InputError, match="meter"):
+        generate_melody(small_plan(meter=(7, 4)), model=tiny_model())

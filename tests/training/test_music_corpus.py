@@ -1,0 +1,100 @@
+import json
+import random
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from musegen.music.tokenizer import encode, grammar_errors
+from musegen.training.music_corpus import (
+    Skip,
+    build_corpus,
+    detect_chord,
+    estimate_key,
+    load_midi_file,
+    load_sheets,
+    split_of,
+)
+
+
+def write_song(path, seed: int, bars: int = 8, key_sig: str | None = "G major") -> None:
+    """A lead-sheet-like MIDI file: 'Melody' (quarters/eighths, rests between 2-bar phrases) + 'Piano' chords."""
+    rng = random.Random(seed)
+    pm = pretty_midi.PrettyMIDI(initial_tempo=100)
+    beat = 60 / 100
+    mel = pretty_midi.Instrument(0, name="Melody")
+    pno = pretty_midi.Instrument(0, name="Piano")
+    scale = [67, 69, 71, 72, 74, 76, 78, 79]
+    prog = [(55, 59, 62), (48, 52, 55), (50, 54, 57), (55, 59, 62)]  # G C D G
+    for b in range(bars):
+        t0 = b * 4 * beat
+        for p in prog[b % 4]:
+            pno.notes.append(pretty_midi.Note(70, p, t0, t0 + 4 * beat))
+        t = t0
+        end = t0 + (3 if b % 2 else 4) * beat  # a rest closes every second bar
+        while t < end - 1e-6:
+            d = rng.choice([0.5, 1.0]) * beat
+            mel.notes.append(pretty_midi.Note(90, rng.choice(scale), t, min(t + d, end)))
+            t += d
+    pm.instruments += [mel, pno]
+    if key_sig:
+        pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(key_sig), 0))
+    pm.write(str(path))
+
+
+def test_user_midi_becomes_a_lead_sheet(tmp_path):
+    write_song(tmp_path / "a.mid", 1)
+    sheet = load_midi_file(tmp_path / "a.mid")
+    assert sheet.meter == (4, 4) and round(sheet.tempo) == 100
+    assert str(sheet.key) == "G major"
+    notes = [n for s in sheet.sections for n in s.notes]
+    assert len(notes) > 16
+    assert all(sum(s.phrases) == len(s.notes) for s in sheet.sections)
+    chords = [c.symbol for s in sheet.sections for c in s.chords]
+    assert chords[:4] == ["G", "C", "D", "G"]
+    toks = encode(sheet)
+    assert grammar_errors(toks)[0] == 0
+
+
+def test_chord_and_key_detection():
+    from collections import Counter
+
+    assert detect_chord(Counter({9: 2, 0: 1, 4: 1}), 9) == (9, "m")
+    assert detect_chord(Counter({7: 1, 11: 1, 2: 1, 5: 1}), 7) == (7, "7")
+    assert detect_chord(Counter(), None) is None
+    c_major = [60, 62, 64, 65, 67, 69, 71, 72, 60, 64, 67]
+    assert str(estimate_key(c_major, [1] * len(c_major))) == "C major"
+
+
+def test_skips_are_reported(tmp_path):
+    pm = pretty_midi.PrettyMIDI()
+    pm.instruments.append(pretty_midi.Instrument(0, name="Melody"))
+    pm.instruments[0].notes.append(pretty_midi.Note(90, 60, 0, 1))
+    pm.write(str(tmp_path / "short.mid"))
+    with pytest.raises(Skip, match="fewer than 16"):
+        load_midi_file(tmp_path / "short.mid")
+
+
+def test_build_corpus_split_dedupe_report(tmp_path):
+    src = tmp_path / "midi"
+    src.mkdir()
+    for i in range(8):
+        write_song(src / f"song{i}.mid", i)
+    write_song(src / "copy.mid", 0)  # duplicate of song0
+    (src / "broken.mid").write_bytes(b"MThd nonsense")
+    out = tmp_path / "corpus"
+    report = build_corpus(out, user_dirs=[src], valid_fraction=0.3, progress=False)
+    assert report["duplicates"] == 1
+    assert sum(report["skipped"]["user"].values()) == 1
+    assert report["sources"]["user"]["songs"] == 8
+    z = np.load(out / "tokens.npz")
+    n_train, n_valid = len(z["train_offsets"]) - 1, len(z["valid_offsets"]) - 1
+    assert n_train + n_valid == 8
+    split = json.loads((out / "split.json").read_text())
+    assert not set(split["train"]) & set(split["valid"])  # by song, never by window
+    assert all(split_of(n, 0.3) == "valid" for n in split["valid"])
+    sheets = load_sheets(out / "sheets.jsonl.gz")
+    assert len(sheets) == 8
+    # resumable: a second build reuses the parsed cache
+    again = build_corpus(out, user_dirs=[src], valid_fraction=0.3, progress=False)
+    assert again["sources"] == report["sources"]

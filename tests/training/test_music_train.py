@@ -1,0 +1,42 @@
+import csv
+
+import pytest
+import torch
+
+from musegen.music import vocab as V
+from musegen.music.model import MusicConfig, load_checkpoint
+from musegen.training.music_corpus import build_corpus
+from musegen.training.music_train import TrainConfig, train_music
+
+from .test_music_corpus import write_song
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mc")
+    src = root / "midi"
+    src.mkdir()
+    for i in range(10):
+        write_song(src / f"s{i}.mid", 100 + i)
+    build_corpus(root / "corpus", user_dirs=[src], valid_fraction=0.3, progress=False)
+    return root / "corpus"
+
+
+def test_train_resume_and_checkpoint(corpus, tmp_path):
+    mc = MusicConfig(V.VOCAB_SIZE, 128, 2, 2, 16, 0.0)
+    out = tmp_path / "run"
+    r1 = train_music(corpus, out, mc, TrainConfig(steps=6, batch=4, eval_every=3, compile=False),
+                     device=torch.device("cpu"), progress=False)
+    assert r1["last_step"] == 6
+    rows = list(csv.DictReader((out / "loss.csv").open()))
+    assert [int(r["step"]) for r in rows] == [3, 6]
+    assert all(float(r["tokens_per_s"]) > 0 for r in rows)
+    # resume: continues from step 6, appends to the curve
+    r2 = train_music(corpus, out, mc, TrainConfig(steps=12, batch=4, eval_every=3, compile=False),
+                     device=torch.device("cpu"), progress=False)
+    assert r2["last_step"] == 12
+    rows = list(csv.DictReader((out / "loss.csv").open()))
+    assert [int(r["step"]) for r in rows] == [3, 6, 9, 12]
+    assert float(rows[-1]["valid_nll_per_token"]) < float(rows[0]["valid_nll_per_token"])
+    m = load_checkpoint(out)
+    assert m.config.n_layer == 2
