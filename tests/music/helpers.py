@@ -24,17 +24,25 @@ def small_sheet(key: str = "E minor", meter: tuple[int, int] = (4, 4)) -> LeadSh
     k = Key.parse(key)
     tonic = 52 + k.tonic % 12
     intro_chords = [ChordEvent(0, bar, "Em"), ChordEvent(bar, bar, "C")]
-    notes = [Note(0, 240, tonic), Note(240, 240, tonic + 2), Note(480, 480, tonic + 3),
-             Note(bar, 720, tonic + 7), Note(2 * bar + 120, 120, tonic + 5), Note(2 * bar + 240, 360, tonic + 3),
-             Note(3 * bar, 480, tonic)]
+    notes = [
+        Note(0, 240, tonic),
+        Note(240, 240, tonic + 2),
+        Note(480, 480, tonic + 3),
+        Note(bar, 720, tonic + 7),
+        Note(2 * bar + 120, 120, tonic + 5),
+        Note(2 * bar + 240, 360, tonic + 3),
+        Note(3 * bar, 480, tonic),
+    ]
     verse_chords = [ChordEvent(0, bar, "Em")]
     if half:
         verse_chords += [ChordEvent(bar, half, "Am7"), ChordEvent(bar + half, half, "B7")]
     else:
         verse_chords += [ChordEvent(bar, bar, "B7")]
     verse_chords += [ChordEvent(2 * bar, 2 * bar, "Em")]
-    secs = [SectionMusic("intro", 2, [], intro_chords, []),
-            SectionMusic("verse", 4, notes, verse_chords, [4, 3])]
+    secs = [
+        SectionMusic("intro", 2, [], intro_chords, []),
+        SectionMusic("verse", 4, notes, verse_chords, [4, 3]),
+    ]
     return LeadSheet(k, 100.0, meter, secs, name="test")
 
 
@@ -44,10 +52,19 @@ def small_plan(**kw) -> SongPlan:
         SectionPlan("intro", 2),
         SectionPlan("verse", 4, syllables=[6, 7], phrase_notes=[6, 8]),
         SectionPlan("chorus", 4, syllables=[5, 5, 5], phrase_notes=[5, 5, 6], phrase_bars=[1, 1, 2]),
-        SectionPlan("chorus", 4, syllables=[5, 5, 5], phrase_notes=[5, 5, 6], phrase_bars=[1, 1, 2], repeat_of=2),
+        SectionPlan(
+            "chorus", 4, syllables=[5, 5, 5], phrase_notes=[5, 5, 6], phrase_bars=[1, 1, 2], repeat_of=2
+        ),
         SectionPlan("outro", 2),
     ]
-    args = {"title": "t", "mood": "test", "key": "A", "mode": "minor", "tempo": 92.0, "meter": (4, 4),
-            "sections": secs}
+    args = {
+        "title": "t",
+        "mood": "test",
+        "key": "A",
+        "mode": "minor",
+        "tempo": 92.0,
+        "meter": (4, 4),
+        "sections": secs,
+    }
     args.update(kw)
     return SongPlan(**args)

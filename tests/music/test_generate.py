@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from musegen.errors import InputError
@@ -24,7 +26,11 @@ def _check(plan, mel):
         if sp.phrase_notes:
             pb = sp.phrase_bars or None
             n = len(sp.phrase_notes)
-            edges = [sum(pb[:i]) * bar for i in range(n + 1)] if pb else [round(i * sp.bars / n) * bar for i in range(n + 1)]
+            edges = (
+                [sum(pb[:i]) * bar for i in range(n + 1)]
+                if pb
+                else [round(i * sp.bars / n) * bar for i in range(n + 1)]
+            )
             i = 0
             for k, cnt in enumerate(sp.phrase_notes):
                 for note in sm.notes[i : i + cnt]:
@@ -41,15 +47,16 @@ def _check(plan, mel):
         assert all(c.onset % bar == 0 or (half and c.onset % bar == half) for c in sm.chords)
         covered = sorted((c.onset, c.onset + c.duration) for c in sm.chords)
         assert covered[0][0] == 0 and covered[-1][1] == sp.bars * bar
-        for (_, e), (s, _) in zip(covered, covered[1:], strict=False):
+        for (_, e), (s, _) in itertools.pairwise(covered):
             assert e == s
         assert starts
         for c in sm.chords:
             Chord.parse(c.symbol)
 
 
-@pytest.mark.parametrize("kw", [{}, {"meter": (3, 4), "key": "Eb", "mode": "major"},
-                                {"meter": (6, 8), "vocal_range": (60, 72)}])
+@pytest.mark.parametrize(
+    "kw", [{}, {"meter": (3, 4), "key": "Eb", "mode": "major"}, {"meter": (6, 8), "vocal_range": (60, 72)}]
+)
 def test_constraints_are_exact(kw):
     plan = small_plan(**kw)
     mel = generate_melody(plan, seed=3, model=tiny_model())
@@ -70,8 +77,10 @@ def test_same_seed_same_output_and_different_seed_differs():
 
 
 def test_given_chords_and_many_phrases():
-    secs = [SectionPlan("verse", 4, phrase_notes=[3, 3, 4, 2, 3, 3], chords=["Dm", "G7", "Cmaj7", "A/C#"]),
-            SectionPlan("bridge", 2, phrase_notes=[12])]
+    secs = [
+        SectionPlan("verse", 4, phrase_notes=[3, 3, 4, 2, 3, 3], chords=["Dm", "G7", "Cmaj7", "A/C#"]),
+        SectionPlan("bridge", 2, phrase_notes=[12]),
+    ]
     plan = small_plan(sections=secs, key="C", mode="major")
     mel = generate_melody(plan, seed=0, model=tiny_model())
     _check_counts = [len(s.notes) for s in mel.sections]
@@ -86,14 +95,17 @@ def test_default_model_writes_a_section():
     _check(plan, mel)
 
 
-@pytest.mark.parametrize("sec,match", [
-    (SectionPlan("verse", 1, phrase_notes=[40]), "more than fit"),
-    (SectionPlan("verse", 4, phrase_notes=[4, 4], phrase_bars=[1, 1]), "sum to"),
-    (SectionPlan("verse", 4, phrase_notes=[4, 4], phrase_bars=[4]), "one per phrase"),
-    (SectionPlan("verse", 4, phrase_notes=[4], chords=["H7"]), "chord"),
-    (SectionPlan("solo", 4), "unknown type"),
-    (SectionPlan("verse", 0), "bars"),
-])
+@pytest.mark.parametrize(
+    "sec,match",
+    [
+        (SectionPlan("verse", 1, phrase_notes=[40]), "more than fit"),
+        (SectionPlan("verse", 4, phrase_notes=[4, 4], phrase_bars=[1, 1]), "sum to"),
+        (SectionPlan("verse", 4, phrase_notes=[4, 4], phrase_bars=[4]), "one per phrase"),
+        (SectionPlan("verse", 4, phrase_notes=[4], chords=["H7"]), "chord"),
+        (SectionPlan("solo", 4), "unknown type"),
+        (SectionPlan("verse", 0), "bars"),
+    ],
+)
 def test_bad_plans_raise_input_error(sec, match):
     with pytest.raises(InputError, match=match):
         generate_melody(small_plan(sections=[sec]), seed=0, model=tiny_model())

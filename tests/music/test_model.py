@@ -23,7 +23,11 @@ def test_cache_matches_full_forward():
 def test_save_load_same_logits(tmp_path):
     m = tiny_model()
     save_checkpoint(m, tmp_path / "ck")
-    assert {p.name for p in (tmp_path / "ck").iterdir()} >= {"config.json", "model.safetensors", "tokenizer.json"}
+    assert {p.name for p in (tmp_path / "ck").iterdir()} >= {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+    }
     m2 = load_checkpoint(tmp_path / "ck")
     x = torch.randint(1, m.config.vocab_size, (1, 20))
     assert torch.equal(m(x), m2(x))
@@ -32,7 +36,7 @@ def test_save_load_same_logits(tmp_path):
 
 
 def test_bad_checkpoint_is_a_model_error(tmp_path):
-    with pytest.raises(ModelError, match="config.json"):
+    with pytest.raises(ModelError, match=r"config\.json"):
         load_checkpoint(tmp_path)
     (tmp_path / "config.json").write_text("{not json")
     (tmp_path / "model.safetensors").write_bytes(b"")

@@ -25,10 +25,13 @@ def test_round_trip_tokens_notes_tokens(key, meter):
     assert encode(back) == toks
     # notes and chords come back in the real key
     for a, b in zip(sheet.sections, back.sections, strict=True):
-        assert [(n.onset, n.duration, n.pitch) for n in a.notes] == [(n.onset, n.duration, n.pitch) for n in b.notes]
+        assert [(n.onset, n.duration, n.pitch) for n in a.notes] == [
+            (n.onset, n.duration, n.pitch) for n in b.notes
+        ]
         assert a.phrases == b.phrases and a.bars == b.bars and a.type == b.type
         assert [(c.onset, c.duration, c.symbol.replace("A#", "Bb")) for c in a.chords] == [
-            (c.onset, c.duration, c.symbol.replace("A#", "Bb")) for c in b.chords]
+            (c.onset, c.duration, c.symbol.replace("A#", "Bb")) for c in b.chords
+        ]
 
 
 def test_normalised_key():

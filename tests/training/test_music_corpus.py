@@ -18,7 +18,7 @@ from musegen.training.music_corpus import (
 
 
 def write_song(path, seed: int, bars: int = 8, key_sig: str | None = "G major") -> None:
-    """A lead-sheet-like MIDI file: 'Melody' (quarters/eighths, rests between 2-bar phrases) + 'Piano' chords."""
+    """A lead-sheet-like MIDI file: 'Melody' (quarters/8ths, a rest every 2 bars) + 'Piano' chords."""
     rng = random.Random(seed)
     pm = pretty_midi.PrettyMIDI(initial_tempo=100)
     beat = 60 / 100
@@ -38,7 +38,9 @@ def write_song(path, seed: int, bars: int = 8, key_sig: str | None = "G major") 
             t += d
     pm.instruments += [mel, pno]
     if key_sig:
-        pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(key_sig), 0))
+        pm.key_signature_changes.append(
+            pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(key_sig), 0)
+        )
     pm.write(str(path))
 
 

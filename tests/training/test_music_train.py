@@ -25,15 +25,27 @@ def corpus(tmp_path_factory):
 def test_train_resume_and_checkpoint(corpus, tmp_path):
     mc = MusicConfig(V.VOCAB_SIZE, 128, 2, 2, 16, 0.0)
     out = tmp_path / "run"
-    r1 = train_music(corpus, out, mc, TrainConfig(steps=6, batch=4, eval_every=3, compile=False),
-                     device=torch.device("cpu"), progress=False)
+    r1 = train_music(
+        corpus,
+        out,
+        mc,
+        TrainConfig(steps=6, batch=4, eval_every=3, compile=False),
+        device=torch.device("cpu"),
+        progress=False,
+    )
     assert r1["last_step"] == 6
     rows = list(csv.DictReader((out / "loss.csv").open()))
     assert [int(r["step"]) for r in rows] == [3, 6]
     assert all(float(r["tokens_per_s"]) > 0 for r in rows)
     # resume: continues from step 6, appends to the curve
-    r2 = train_music(corpus, out, mc, TrainConfig(steps=12, batch=4, eval_every=3, compile=False),
-                     device=torch.device("cpu"), progress=False)
+    r2 = train_music(
+        corpus,
+        out,
+        mc,
+        TrainConfig(steps=12, batch=4, eval_every=3, compile=False),
+        device=torch.device("cpu"),
+        progress=False,
+    )
     assert r2["last_step"] == 12
     rows = list(csv.DictReader((out / "loss.csv").open()))
     assert [int(r["step"]) for r in rows] == [3, 6, 9, 12]
