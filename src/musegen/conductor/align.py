@@ -4,9 +4,10 @@ Per lyric line and its phrase of notes, a small dynamic programme picks for each
 start the next syllable, split the note for two syllables, continue the last syllable as a melisma
 (only on a word-final syllable whose vowel is sustained), or merge the note into the one before —
 minimising a stress cost: primary stress wants a strong beat, unstressed syllables a weak one.
-Then repairs: onsets are re-timed by up to a quarter note where that puts primary stress on strong beats
-and unstressed syllables off them (a second small programme), gaps inside words are closed, every line
-ends with a rest, and a repeated chorus reuses its first appearance's melody note for note.
+Then repairs: the line's rhythm is re-fitted on a sixteenth grid (onsets move up to a bar, pitches keep
+their order) where that puts primary stress on strong beats and unstressed syllables off them, gaps
+inside words are closed, every line ends with a rest, and a repeated chorus reuses its first
+appearance's melody note for note.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ SHORT_SPLIT_COST = 0.4  # a split that leaves notes shorter than an eighth
 MERGE_COST = 0.8  # a note tied into the previous one (same pitch: cheaper)
 MERGE_SAME_PITCH_COST = 0.4
 SHORT_STRESSED_COST = 0.3  # primary stress on a note shorter than an eighth
-MOVE_COST = 0.12  # per sixteenth an onset is moved by the re-timing repair
-SHIFTS = tuple(range(-PPQ, PPQ + 1, SIXTEENTH))  # onset moves the re-timing may make (up to a quarter)
+MOVE_COST = 0.06  # per sixteenth an onset is moved by the re-timing repair
+SHORT_NOTE_COST = 0.25  # a note shorter than an eighth (crammed syllables are hard to sing)
 
 
 @dataclass
@@ -106,10 +107,13 @@ def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
                          for n in ordered if n.onset < sp.bars * bar]
                 phrases = _phrases(notes, ms.phrases, lines, sp.phrase_bars, start, bar, plan)
                 idx = syl_base
-                for line, phrase in zip(lines, phrases, strict=True):
+                ends = _window_ends(sp.phrase_bars, len(lines), start, end, bar)
+                for i, (line, phrase) in enumerate(zip(lines, phrases, strict=True)):
                     lower = vocal[-1].onset + vocal[-1].duration + LINE_REST if vocal else 0
-                    placed = align_line(phrase, line.syllables, grid, min(lower, phrase[0].onset) if phrase
-                                        else lower, stats)
+                    lower = min(lower, phrase[0].onset) if phrase else lower
+                    nxt = phrases[i + 1][0].onset if i + 1 < len(phrases) and phrases[i + 1] else end
+                    upper = min(ends[i], nxt) - LINE_REST
+                    placed = align_line(phrase, line.syllables, grid, lower, stats, upper)
                     vocal.extend(VocalNote(n.onset, n.duration, n.pitch, n.velocity,
                                            None if n.syllable is None else n.syllable + idx, n.melisma)
                                  for n in placed)
@@ -123,6 +127,13 @@ def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
     song.metrics.update({f"notes_{k}": float(stats.get(k, 0)) for k in ("split", "merge", "retimed")})
     song.metrics["model_notes_aligned"] = float(model_notes)
     return song
+
+
+def _window_ends(phrase_bars: list[int], n_lines: int, start: int, end: int, bar: int) -> list[int]:
+    """Where each line's phrase window ends: the plan's phrase bars, else the section end."""
+    if len(phrase_bars) == n_lines and start + sum(phrase_bars) * bar <= end:
+        return list(itertools.accumulate(phrase_bars, lambda t, pb: t + pb * bar, initial=start))[1:]
+    return [end] * n_lines
 
 
 def _same_shape(a: list[LyricLine], b: list[LyricLine]) -> bool:
@@ -159,10 +170,11 @@ def _phrases(notes: list[Note], counts: list[int], lines: list[LyricLine], phras
 
 
 def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower: int = 0,
-               stats: dict[str, int] | None = None) -> list[VocalNote]:
+               stats: dict[str, int] | None = None, upper: int | None = None) -> list[VocalNote]:
     """Sing one line's syllables on one phrase's notes (absolute ticks); syllable indices are line-local.
 
-    `lower` is the earliest tick the line may start at (after the previous line and its breath);
+    `lower` is the earliest tick the line may start at (after the previous line and its breath), `upper`
+    the latest it may end at (its phrase window, less a breath; None: where the model's phrase ends);
     `stats` (optional) counts the repairs: split, merge, melisma, retimed notes.
     """
     s = len(syllables)
@@ -197,7 +209,7 @@ def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower:
         else:  # merge: the previous note is held through this one
             out[-1].duration = n.onset + n.duration - out[-1].onset
     before = [n.onset for n in out]
-    _retime(out, syllables, grid, lower)
+    _retime(out, syllables, grid, lower, upper)
     if stats is not None:
         moved = sum(a != n.onset for a, n in zip(before, out, strict=True))
         stats["retimed"] = stats.get("retimed", 0) + moved
@@ -261,58 +273,77 @@ def _best_actions(notes: list[Note], syl: list[Syllable], grid: _Grid) -> list[s
     return actions[::-1]
 
 
-def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int) -> None:
-    """Move note onsets by up to a quarter (sixteenth grid) where that puts stress on strong beats.
+def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, upper: int | None) -> None:
+    """Re-fit the line's rhythm on a sixteenth grid so stresses fall on strong beats (pitches kept in order).
 
-    A second small dynamic programme over the line's notes: each onset may shift by `SHIFTS`; the cost
-    is the stress placement of every syllable-start note plus `MOVE_COST` per sixteenth moved. Order,
-    legato joins and the line's last note end are kept; no note gets shorter than `MIN_NOTE`; the first
-    note never starts before `lower` (the previous line's breath).
+    A second dynamic programme: note k gets an onset p_k on the sixteenth grid between `lower` (after the
+    previous line's breath) and `upper`, strictly increasing, each note held to the next onset (the last
+    keeps its length, within `upper`). Cost: stress placement of every syllable-start note, `MOVE_COST` per
+    sixteenth away from the model's onset (its rhythm is kept unless stress gains more), and
+    `SHORT_NOTE_COST` for notes shorter than an eighth. Skipped when the line cannot fit the grid.
     """
     m = len(out)
     if m == 0:
         return
     onsets = [n.onset for n in out]
-    ends = [n.onset + n.duration for n in out]
-    legato = [k + 1 < m and ends[k] >= onsets[k + 1] for k in range(m)]
+    line_end = out[-1].onset + out[-1].duration
+    last_len = out[-1].duration
+    upper = max(line_end, upper if upper is not None else line_end)
+    reach = grid.bar  # no onset moves further than a bar
+    start = min(onsets[0], max(lower, onsets[0] - reach))
+    first = -(-start // SIXTEENTH) * SIXTEENTH  # grid positions from the first sixteenth >= start
+    grid_pos = list(range(first, upper - MIN_NOTE + 1, SIXTEENTH))
 
-    def place(k: int, d: int) -> float:
+    def last_end(p: int) -> int:
+        return min(upper, max(line_end, p + last_len))
+    if len(grid_pos) < m or any(o % SIXTEENTH for o in onsets):
+        return
+
+    def own(k: int, p: int) -> float:
         n = out[k]
-        move = MOVE_COST * abs(d) / SIXTEENTH
-        if n.melisma or n.syllable is None:
-            return move
-        return move + _place(onsets[k] + d, syl[n.syllable], grid)
+        c = MOVE_COST * abs(p - onsets[k]) / SIXTEENTH
+        if not n.melisma and n.syllable is not None:
+            c += _place(p, syl[n.syllable], grid)
+        return c
 
-    def ok(k: int, dp: int, d: int) -> bool:  # note k-1 shifted by dp, note k by d
-        a, b = onsets[k - 1] + dp, onsets[k] + d
-        if b - a < MIN_NOTE:
-            return False
-        return legato[k - 1] or (b >= ends[k - 1] and ends[k - 1] - a >= MIN_NOTE)
+    def held(k: int, dur: int) -> float:
+        n = out[k]
+        c = SHORT_NOTE_COST if dur < EIGHTH else 0.0
+        if not n.melisma and n.syllable is not None and syl[n.syllable].stress == 1 and dur < EIGHTH:
+            c += SHORT_STRESSED_COST
+        return c
 
-    cost = [{d: (place(0, d) if onsets[0] + d >= lower else INF) for d in SHIFTS}]
+    cand = [[p for p in grid_pos if abs(p - onsets[k]) <= reach] for k in range(m)]
+    cost = [{p: own(0, p) for p in cand[0]}]
     back: list[dict[int, int]] = [{}]
     for k in range(1, m):
         row, brow = {}, {}
-        for d in SHIFTS:
-            best, arg = INF, 0
-            for dp, c in cost[-1].items():
-                if c < best and ok(k, dp, d):
-                    best, arg = c, dp
-            row[d] = best + place(k, d) if best < INF else INF
-            brow[d] = arg
+        prev = sorted(cost[-1].items())
+        for p in cand[k]:
+            best, arg = INF, None
+            for q, c in prev:
+                if q > p - MIN_NOTE:
+                    break
+                v = c + held(k - 1, p - q)
+                if v < best:
+                    best, arg = v, q
+            if arg is not None:
+                row[p] = best + own(k, p)
+                brow[p] = arg
+        if not row:
+            return
         cost.append(row)
         back.append(brow)
-    last_ok = {d: c for d, c in cost[-1].items() if ends[-1] - (onsets[-1] + d) >= MIN_NOTE}
-    if not last_ok or min(last_ok.values()) == INF:
+    final = {p: c + held(m - 1, last_end(p) - p) for p, c in cost[-1].items() if last_end(p) - p >= MIN_NOTE}
+    if not final:
         return
-    d = min(last_ok, key=lambda x: (last_ok[x], abs(x)))
-    shifts = [0] * m
+    p = min(final, key=lambda x: (final[x], abs(x - onsets[-1])))
+    new_on = [0] * m
     for k in range(m - 1, -1, -1):
-        shifts[k] = d
-        d = back[k].get(d, 0)
-    new_on = [o + sh for o, sh in zip(onsets, shifts, strict=True)]
+        new_on[k] = p
+        p = back[k].get(p, 0)
     for k, n in enumerate(out):
-        end = new_on[k + 1] if legato[k] else ends[k]
+        end = new_on[k + 1] if k + 1 < m else last_end(new_on[k])
         n.onset, n.duration = new_on[k], end - new_on[k]
 
 
