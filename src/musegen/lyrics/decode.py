@@ -26,6 +26,7 @@ from musegen.lyrics.vocab import (
 
 TOP_K = 48  # tokens checked per candidate per step
 WIDE_K = 1024  # checked when none of the top-k fits
+WIDER_K = 8192  # last resort before the candidate is dropped
 TOP_P = 0.95
 
 
@@ -39,6 +40,7 @@ class LineSpec:
     min_partners: int = 0  # a free final word needs this many rhyme partners (its letter recurs)
     used_lines: frozenset[str] = frozenset()  # normalised lines that must not be repeated
     banned: frozenset[str] = frozenset()
+    max_punct: int = 1  # punctuation marks allowed inside the line (the end is free)
 
 
 @dataclass
@@ -49,6 +51,7 @@ class _State:
     ended: bool = False  # punctuation after the last syllable: only newline may follow
     started: bool = False
     after_punct: bool = False
+    punct: int = 0
     done: bool = False
     dead: bool = False
     logp: float = 0.0
@@ -108,7 +111,7 @@ class LineSampler:
                 return None
             if not self.prefix_ok(p, s.c, spec):
                 return None
-            return _State(s.c, p, s.words, False, True, False)
+            return _State(s.c, p, s.words, False, True, False, punct=s.punct)
         if kind == KIND_START:
             if self.tokens.capital[tok] and self.tokens.text[tok] != "i":
                 return None
@@ -126,7 +129,7 @@ class LineSampler:
             p = self.tokens.text[tok]
             if not self.prefix_ok(p, c, spec):
                 return None
-            return _State(c, p, words, False, True, False)
+            return _State(c, p, words, False, True, False, punct=s.punct)
         if kind in (KIND_PUNCT, KIND_NEWLINE):
             c, words = s.c, s.words
             if s.p:
@@ -141,7 +144,9 @@ class LineSampler:
             if kind == KIND_PUNCT:
                 if c == t and not self.final_ok(words[-1], spec):
                     return None
-                return _State(c, "", words, c == t, True, True)
+                if c < t and s.punct >= spec.max_punct:
+                    return None
+                return _State(c, "", words, c == t, True, True, punct=s.punct + 1)
             if c != t or not self.final_ok(words[-1], spec):
                 return None
             st = _State(c, "", words, True, True, False, done=True)
@@ -152,7 +157,7 @@ class LineSampler:
 def _sample_row(logp: torch.Tensor, sub_ids: torch.Tensor, s: _State, spec: LineSpec, sampler: LineSampler,
                 gen: torch.Generator, temperature: float) -> tuple[int, float, _State] | None:
     """Pick one allowed token for a candidate: (full-vocab id, its log-prob, new state) or None."""
-    for k in (TOP_K, WIDE_K):
+    for k in (TOP_K, WIDE_K, WIDER_K):
         vals, idx = torch.topk(logp, min(k, logp.numel()))
         ok_vals, ok_ids, ok_states = [], [], []
         for v, i in zip(vals.tolist(), idx.tolist(), strict=True):
@@ -175,9 +180,25 @@ def _sample_row(logp: torch.Tensor, sub_ids: torch.Tensor, s: _State, spec: Line
     return None
 
 
+def rhyme_bias(lm, spec: LineSpec, words: WordTable, strength: float) -> dict[int, torch.Tensor]:
+    """Remaining syllables → sub-vocab positions of the first tokens of rhyme words that long.
+
+    Added to the log-probs at word boundaries, it steers the line's last word onto the rhyme.
+    """
+    if spec.finals is None or strength <= 0:
+        return {}
+    pos = lm.sub_pos
+    out: dict[int, list[int]] = {}
+    for w in spec.finals:
+        ids = lm.tokenizer.encode(" " + w, add_special_tokens=False)
+        if ids and ids[0] in pos:
+            out.setdefault(words.syl[w], []).append(pos[ids[0]])
+    return {r: torch.tensor(sorted(set(v))) for r, v in out.items()}
+
+
 @torch.inference_mode()
 def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sampler: LineSampler, *,
-                batch: int, gen: torch.Generator, temperature: float = 0.9,
+                batch: int, gen: torch.Generator, temperature: float = 0.9, rhyme_strength: float = 0.0,
                 max_tokens: int | None = None) -> tuple[list[int], list[str], float] | None:
     """Sample `batch` candidate lines after a cached prefix; return (token ids, words, score) of the best.
 
@@ -191,13 +212,18 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
     states = [_State() for _ in range(batch)]
     sub_ids = lm.sub_ids
     pos = lm.cache_len(prefix_cache)
+    steer = rhyme_bias(lm, spec, sampler.words, rhyme_strength)
     for _ in range(max_tokens):
         next_ids = []
         for b, s in enumerate(states):
             if s.done or s.dead:
                 next_ids.append(sampler.tokens.newline_id)
                 continue
-            got = _sample_row(logp[b], sub_ids, s, spec, sampler, gen, temperature)
+            row = logp[b]
+            if steer and not s.p and s.started and (spec.syllables - s.c) in steer:
+                row = row.clone()
+                row[steer[spec.syllables - s.c]] += rhyme_strength
+            got = _sample_row(row, sub_ids, s, spec, sampler, gen, temperature)
             if got is None:
                 s.dead = True
                 next_ids.append(sampler.tokens.newline_id)

@@ -23,8 +23,9 @@ from musegen.lyrics.vocab import WordTable, default_words
 from musegen.types import SECTION_TYPES, LyricLine, Lyrics, LyricSection, SectionPlan, SongPlan
 
 BATCH = 8  # candidates sampled together per line
-ROUNDS = 4  # extra rounds (with more candidates) before a rhyme is relaxed
-MIN_PARTNERS = 4  # a rhyme word that opens a letter needs this many partners in the word list
+ROUNDS = 2  # rounds (the second with twice the candidates) before a rhyme is relaxed
+RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see decode.rhyme_bias)
+MIN_PARTNERS = 8  # a rhyme word that opens a letter needs this many common partners in the word list
 THEME_BIAS = 1.5  # log-prob bonus for word-start tokens of theme words
 MAX_SYLLABLES = 16
 
@@ -70,7 +71,8 @@ def check_plan(plan: SongPlan) -> None:
 
 
 def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen: torch.Generator,
-                  words: WordTable, banned: frozenset[str], batch: int = BATCH) -> list[str]:
+                  words: WordTable, banned: frozenset[str], batch: int = BATCH,
+                  stats: dict | None = None) -> list[str]:
     """The lines of one section (each exact in syllables, rhyming as `sec.rhyme` asks)."""
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
@@ -91,11 +93,17 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         if first is not None:
             spec.finals = words.rhyme_words(finals[first]) - forbidden
         got = None
+        if spec.finals is not None and not spec.finals:
+            spec.finals = None  # nothing left to rhyme with
+            if stats is not None:
+                stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
         for r in range(ROUNDS + 2):
             if r == ROUNDS and spec.finals is not None:
                 spec.finals = None  # give up on this rhyme rather than on the syllable count
-            got = sample_line(lm, cache, logp + bias, spec, sampler, batch=batch * (1 + r // 2), gen=gen,
-                              temperature=0.9 + 0.1 * r)
+                if stats is not None:
+                    stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
+            got = sample_line(lm, cache, logp + bias, spec, sampler, batch=batch * (1 + r % 2), gen=gen,
+                              temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
             if got is not None:
                 break
         if got is None:
@@ -110,12 +118,14 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
 
 
 def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progress: bool = False,
-                 blocklist: frozenset[str] | None = None, batch: int = BATCH) -> Lyrics:
+                 blocklist: frozenset[str] | None = None, batch: int = BATCH,
+                 stats: dict | None = None) -> Lyrics:
     """Write the words of a song: one `LyricSection` per plan section, same order and type.
 
     Instrumental sections (no syllables) get no lines; `repeat_of` sections copy the earlier words
     verbatim; line i of section k has exactly `plan.sections[k].syllables[i]` syllables (CMU count).
-    `model` is a `LyricsModel` (None: `load_lyrics_model()`); same seed, same words.
+    `model` is a `LyricsModel` (None: `load_lyrics_model()`); same seed, same words. `blocklist` replaces
+    the content filter's list; `stats` (a dict) receives counters such as `relaxed_rhymes`.
     """
     from musegen.lyrics.model import load_lyrics_model
 
@@ -124,6 +134,8 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
     bl = default_blocklist() if blocklist is None else blocklist
     words = default_words(bl)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
+    if stats is not None:
+        stats.setdefault("relaxed_rhymes", 0)
     theme = theme_words(plan.mood)
     used: set[str] = set()
     out: list[LyricSection] = []
@@ -138,7 +150,7 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
         if not sec.syllables:
             out.append(LyricSection(sec.type, []))
             continue
-        texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch)
+        texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch, stats=stats)
         out.append(LyricSection(sec.type, [LyricLine(t, syllabify_line(t)) for t in texts]))
         bar.update(1)
     bar.close()

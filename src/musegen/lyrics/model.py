@@ -36,6 +36,13 @@ class LyricsModel:
     head: torch.Tensor  # output projection rows for sub_ids
     name: str = ""
 
+    @property
+    def sub_pos(self) -> dict[int, int]:
+        """Full-vocabulary id → position in the sub-vocabulary."""
+        if not hasattr(self, "_sub_pos"):
+            self._sub_pos = {int(t): i for i, t in enumerate(self.sub_ids.tolist())}
+        return self._sub_pos
+
     def body(self):
         """The transformer without its LM head."""
         return self.model.model

@@ -18,6 +18,7 @@ from musegen.lyrics.rhyme import rhyme_key, rhyming_parts
 from musegen.lyrics.syllables import cmu, count_syllables
 
 MAX_WORD_SYL = 6
+COMMON = 50  # corpus count from which a rhyme partner counts as common
 # line-final words a lyricist would not end on
 WEAK_FINALS = frozenset({
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with",
@@ -35,6 +36,7 @@ class WordTable:
     """Allowed words → syllables, rhyme keys, and prefix → bitmask of reachable syllable counts."""
 
     syl: dict[str, int]
+    freq: dict[str, int] = field(default_factory=dict)  # corpus counts (partners are counted if common)
     prefix_mask: dict[str, int] = field(default_factory=dict)
     by_key: dict[str, list[str]] = field(default_factory=dict)
     _rhyme_masks: dict[frozenset, dict[str, int]] = field(default_factory=dict)
@@ -57,9 +59,9 @@ class WordTable:
         k = rhyme_key(word)
         return frozenset(w for w in self.by_key.get(k, ()) if w != word) if k else frozenset()
 
-    def partners(self, word: str) -> int:
-        """How many allowed words rhyme with `word`."""
-        return len(self.rhyme_words(word))
+    def partners(self, word: str, min_freq: int = COMMON) -> int:
+        """How many common allowed words rhyme with `word`."""
+        return sum(self.freq.get(w, min_freq) >= min_freq for w in self.rhyme_words(word))
 
     def rhyme_prefix_mask(self, words: frozenset[str]) -> dict[str, int]:
         """Prefix → syllable-count bitmask over a set of final words (cached per set)."""
@@ -90,17 +92,19 @@ def default_words(blocklist: frozenset[str] | None = None, min_count: int = 3) -
     bl = default_blocklist() if blocklist is None else blocklist
     d = cmu()
     syl: dict[str, int] = {}
+    freq: dict[str, int] = {}
     text = resources.files("musegen.lyrics").joinpath("data/words.tsv").read_text("utf-8")
     for row in text.splitlines():
         w, _, c = row.partition("\t")
-        if int(c or 0) < min_count or w in bl or w not in d:
+        if int(c or 0) < min_count or w in bl or w not in d or (len(w) == 1 and w not in "aio"):
             continue
         s = count_syllables(w)
         if 1 <= s <= MAX_WORD_SYL:
             syl[w] = s
+            freq[w] = int(c)
     for w in ("i", "a"):  # one-letter words the list might drop
         syl.setdefault(w, 1)
-    return WordTable(syl)
+    return WordTable(syl, freq)
 
 
 @dataclass

@@ -20,7 +20,7 @@ import re
 import subprocess
 import tarfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -224,20 +224,21 @@ def shakespeare(path: Path) -> Iterator[Stanza]:
 
 # ----------------------------------------------------------------------------- build
 def build_corpus(out: str | Path, *, shakespeare_path: str | Path | None = None, limit: int | None = None,
-                 progress: bool = False, force: bool = False) -> dict:
+                 progress: bool = False, force: bool = False,
+                 sources: dict[str, Callable[[], Iterable[Stanza]]] | None = None) -> dict:
     """Build train.jsonl / valid.jsonl / report.json / words.tsv in `out`; returns the report.
 
+    `sources` maps a source name to a function yielding stanzas (default: the sources above).
     Each source is written to `out/shards/<source>.jsonl.gz` first; an existing shard is reused (resumable).
     """
     out = Path(out)
     shards = out / "shards"
     shards.mkdir(parents=True, exist_ok=True)
-    sources: dict[str, object] = {
-        "gutenberg-poetry": lambda: gutenberg_poetry(limit=limit, progress=progress),
-        "bible-kjv": bible_books,
-    }
-    if shakespeare_path is not None:
-        sources["shakespeare"] = lambda: shakespeare(Path(shakespeare_path))
+    if sources is None:
+        sources = {"gutenberg-poetry": lambda: gutenberg_poetry(limit=limit, progress=progress),
+                   "bible-kjv": bible_books}
+        if shakespeare_path is not None:
+            sources["shakespeare"] = lambda: shakespeare(Path(shakespeare_path))
     report: dict = {"sources": {}, "filters": {"syllables": [MIN_SYL, MAX_SYL], "stanza_lines": STANZA,
                                                "valid_percent_of_books": VALID_PERCENT}}
     all_rows: list[dict] = []
@@ -247,7 +248,7 @@ def build_corpus(out: str | Path, *, shakespeare_path: str | Path | None = None,
             with gzip.open(shard, "rt", encoding="utf-8") as fh:
                 rows = [json.loads(x) for x in fh]
         else:
-            rows = [asdict(s) for s in make()]  # type: ignore[operator]
+            rows = [asdict(s) for s in make()]
             tmp = shard.with_suffix(".tmp")
             with gzip.open(tmp, "wt", encoding="utf-8") as fh:
                 fh.writelines(json.dumps(r) + "\n" for r in rows)
