@@ -45,3 +45,78 @@ def test_bad_lyrics_files(tmp_path):
     empty.write_text("\n\n")
     res = _run(["--lyrics", str(empty), "--out", str(tmp_path / "o")], tmp_path)
     assert res.exit_code == 2 and str(empty) in res.output and "Traceback" not in res.output
+
+
+LYRICS = """[Verse]
+The rain keeps falling on my window pane
+I count the hours till you come again
+
+[Chorus]
+Oh stay with me tonight
+Until the morning light
+
+[Chorus]
+Oh stay with me tonight
+Until the morning light
+"""
+
+
+@pytest.fixture
+def tiny_models(monkeypatch):
+    """The default models replaced by tiny ones built like them (the real ones are benchmarked)."""
+    import torch
+    from lyrics_tiny import tiny_model
+
+    import musegen.lyrics.model as lyrics_model
+    import musegen.music.generate as music_generate
+    from musegen.lyrics.base import load_tokenizer
+    from musegen.music import vocab as V
+    from musegen.music.model import MusicConfig, MusicTransformer
+
+    torch.manual_seed(0)
+    music = MusicTransformer(MusicConfig.tiny(V.VOCAB_SIZE)).eval()
+    words = lyrics_model.wrap(tiny_model(), load_tokenizer())
+    monkeypatch.setattr(music_generate, "load_music_model", lambda *a, **k: music)
+    monkeypatch.setattr(lyrics_model, "load_lyrics_model", lambda *a, **k: words)
+
+
+def test_lyrics_file_song_folder_is_reproducible(tmp_path, tiny_models):
+    lyr = tmp_path / "words.txt"
+    lyr.write_text(LYRICS)
+    outs = []
+    for name in ("a", "b"):
+        res = _run(["melancholic rainy night", "--lyrics", str(lyr), "--out", str(tmp_path / name),
+                    "--seed", "5", "--no-audio"], tmp_path)
+        assert res.exit_code == 0, res.output
+        outs.append(tmp_path / name)
+    for f in ("song.mid", "song.json", "song.musicxml", "lyrics.txt", "song.lrc"):
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
+    assert not (outs[0] / "song.wav").exists()
+    out = res.output
+    for needle in ("seed 5", "BPM", "form intro verse chorus chorus outro", "duration",
+                   "syllable coverage 100%", "stressed on strong beats", "rests inside words 0", "song.mid"):
+        assert needle in out, needle
+    assert "The rain keeps falling on my window pane" in (outs[0] / "lyrics.txt").read_text()
+
+
+def test_prompt_song_with_overrides_and_flac(tmp_path, tiny_models):
+    out = tmp_path / "song"
+    res = _run(["gentle lullaby for a sleeping child", "--out", str(out), "--seed", "2", "--format", "flac",
+                "--key", "G", "--tempo", "60", "--meter", "2/4", "--form", "intro,verse,outro", "--bars", "2",
+                "--style", "folk"], tmp_path)
+    assert res.exit_code == 0, res.output
+    assert (out / "song.flac").stat().st_size > 1000
+    assert "key G major, 60 BPM, 2/4, style folk" in res.output
+    from musegen.songfile import load_song
+
+    song = load_song(out / "song.json")
+    assert song.plan.form == ["intro", "verse", "outro"] and song.metrics["syllable_coverage"] == 1.0
+    again = _run(["rain", "--out", str(out), "--seed", "2"], tmp_path)
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_lyrics_with_form_is_a_usage_error(tmp_path):
+    lyr = tmp_path / "words.txt"
+    lyr.write_text(LYRICS)
+    res = _run(["--lyrics", str(lyr), "--form", "short", "--out", str(tmp_path / "o")], tmp_path)
+    assert res.exit_code == 2 and "--form" in res.output
