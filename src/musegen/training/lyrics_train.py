@@ -164,8 +164,13 @@ used, split by source book. Exact syllable counts and rhymes are enforced at dec
 
 
 def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig | None = None, *,
-               device: str | None = None, resume: bool = True, progress: bool = True) -> dict:
-    """Fine-tune a LoRA adapter on the corpus; write it to `out`; return the metrics."""
+               device: str | None = None, resume: bool = True, progress: bool = True,
+               init_adapter: str | Path | None = None) -> dict:
+    """Fine-tune a LoRA adapter on the corpus; write it to `out`; return the metrics.
+
+    `init_adapter` continues training an existing adapter folder (a style from the default adapter);
+    then `ppl_base` is measured with that adapter, i.e. before this run's training.
+    """
     from peft import LoraConfig, get_peft_model
     from tqdm import tqdm
 
@@ -186,10 +191,19 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
     train = [encode(r, tok, cfg.max_len) for r in train_rows]
     valid = [encode(r, tok, cfg.max_len) for r in valid_rows[: cfg.max_valid]]
     model.to(dev)
-    ppl_base = perplexity(model, valid, pad)
-    lcfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
-                      target_modules=TARGET_MODULES, task_type="CAUSAL_LM")
-    model = get_peft_model(model, lcfg)
+    if init_adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
+        for p in model.parameters():  # the shipped adapter is fp16; train in fp32
+            if p.requires_grad:
+                p.data = p.data.float()
+        ppl_base = perplexity(model, valid, pad)
+    else:
+        ppl_base = perplexity(model, valid, pad)
+        lcfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
+                          target_modules=TARGET_MODULES, task_type="CAUSAL_LM")
+        model = get_peft_model(model, lcfg)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     ckpt = out / "checkpoint"

@@ -45,6 +45,8 @@ class TrainConfig:
     seed: int = 0
     compile: bool = True
     octave_aug: float = 0.5
+    patience: int = 0  # stop after this many evaluations without a better validation loss (0 = never)
+    block: int = 0  # training window length (0 = the model's block_size)
 
 
 def load_songs(path: Path, split: str) -> list[np.ndarray]:
@@ -194,8 +196,12 @@ def train_music(
     tcfg: TrainConfig,
     device: torch.device | None = None,
     progress: bool = True,
+    init: Path | None = None,
 ) -> dict:
-    """Train (or resume) into `out`; returns the best validation figures and throughput."""
+    """Train (or resume) into `out`; returns the best validation figures and throughput.
+
+    `init` is a checkpoint folder to start from (fine-tuning) instead of random weights.
+    """
     from tqdm import tqdm
 
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -205,7 +211,14 @@ def train_music(
     train, valid = load_songs(tokens, "train"), load_songs(tokens, "valid")
     if not train or not valid:
         raise ValueError(f"{tokens}: needs train and valid songs")
-    model = MusicTransformer(mcfg).to(device)
+    if init is not None:
+        from musegen.music.model import load_checkpoint
+
+        model = load_checkpoint(init, device)
+        model.train()
+        mcfg = model.config
+    else:
+        model = MusicTransformer(mcfg).to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
@@ -219,9 +232,10 @@ def train_music(
     best_path = out / "best.json"
     best = json.loads(best_path.read_text()) if best_path.exists() else {"nll_per_token": float("inf")}
     fwd = torch.compile(model) if (tcfg.compile and device.type == "cuda") else model
-    wins = Windows(train, mcfg.block_size, tcfg.seed + step)
+    block = min(tcfg.block or mcfg.block_size, mcfg.block_size)
+    wins = Windows(train, block, tcfg.seed + step)
     n_params = model.num_params()
-    flops_tok = 6 * n_params + 12 * mcfg.n_layer * mcfg.block_size * mcfg.n_embd
+    flops_tok = 6 * n_params + 12 * mcfg.n_layer * block * mcfg.n_embd
     log = out / "loss.csv"
     new_log = not log.exists()
     fh = log.open("a", newline="")
@@ -278,7 +292,8 @@ def train_music(
                 best_path.write_text(json.dumps(best, indent=1))
             _save_state(state_path, model, opt, step)
             t_last, tok_count = time.time(), 0
-            if timeout:
+            stale = (step - best.get("step", 0)) // tcfg.eval_every  # evaluations since the best one
+            if timeout or (tcfg.patience and stale >= tcfg.patience):
                 break
     bar.close()
     fh.close()
