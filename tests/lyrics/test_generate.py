@@ -1,4 +1,4 @@
-"""Constrained generation with a tiny random model and the real tokenizer: the constraints must hold anyway."""
+"""Constrained generation with a tiny model and the real tokenizer: the constraints must hold anyway."""
 
 from __future__ import annotations
 

@@ -104,7 +104,19 @@ def resolve_base(base: str | Path | None = None) -> Path:
 
 
 def load_base(base: str | Path | None = None, *, dtype=None):
-    """Load (model, tokenizer) of a base causal LM, in eval mode on the CPU."""
+    """Load (model, tokenizer) of a base causal LM, in eval mode on the CPU (no per-tensor progress bar)."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return _load_base(base, dtype)
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
+
+
+def _load_base(base: str | Path | None, dtype):
     import torch
     from transformers import AutoModelForCausalLM
 

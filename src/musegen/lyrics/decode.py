@@ -90,7 +90,7 @@ class LineSampler:
             return False
         if spec.finals is not None:
             return bool(self.words.rhyme_prefix_mask(spec.finals).get(p, 0) >> (t - c) & 1)
-        return bool(mask >> (t - c) & 1)
+        return bool(self.words.final_mask.get(p, 0) >> (t - c) & 1)
 
     # -- token transition
     def step(self, s: _State, tok: int, spec: LineSpec) -> _State | None:
@@ -154,11 +154,34 @@ class LineSampler:
         return None
 
 
-def _sample_row(logp: torch.Tensor, sub_ids: torch.Tensor, s: _State, spec: LineSpec, sampler: LineSampler,
+def _kind_mask(lm, sampler: LineSampler, s: _State, spec: LineSpec) -> torch.Tensor | None:
+    """Sub-vocab mask of the token kinds that can follow state `s` (None: all kinds)."""
+    kinds = lm.sub_kinds
+    if s.ended:
+        return kinds == KIND_NEWLINE
+    if not s.started:
+        return kinds == KIND_CONT
+    if not s.p:  # just after punctuation
+        return (kinds == KIND_START) | (kinds == KIND_NEWLINE)
+    syl = sampler.words.syl.get(s.p)
+    if syl is None or s.c + syl > spec.syllables:  # the word is unfinished: only a continuation
+        return kinds == KIND_CONT
+    if s.c + syl == spec.syllables:  # the line is full once this word ends
+        return kinds != KIND_START
+    return None
+
+
+def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: LineSampler,
                 gen: torch.Generator, temperature: float) -> tuple[int, float, _State] | None:
     """Pick one allowed token for a candidate: (full-vocab id, its log-prob, new state) or None."""
+    mask = _kind_mask(lm, sampler, s, spec)
+    n_ok = logp.numel()
+    if mask is not None:
+        logp = logp.masked_fill(~mask, float("-inf"))
+        n_ok = int(mask.sum())
+    sub_ids = lm.sub_ids
     for k in (TOP_K, WIDE_K, WIDER_K):
-        vals, idx = torch.topk(logp, min(k, logp.numel()))
+        vals, idx = torch.topk(logp, min(k, n_ok))
         ok_vals, ok_ids, ok_states = [], [], []
         for v, i in zip(vals.tolist(), idx.tolist(), strict=True):
             tok = int(sub_ids[i])
@@ -177,6 +200,8 @@ def _sample_row(logp: torch.Tensor, sub_ids: torch.Tensor, s: _State, spec: Line
             p[keep] = probs[keep]
             j = int(torch.multinomial(p / p.sum(), 1, generator=gen))
             return ok_ids[j], ok_vals[j], ok_states[j]
+        if k >= n_ok:
+            break
     return None
 
 
@@ -210,7 +235,6 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
     cache.batch_repeat_interleave(batch)
     logp = last_logits.expand(batch, -1)
     states = [_State() for _ in range(batch)]
-    sub_ids = lm.sub_ids
     pos = lm.cache_len(prefix_cache)
     steer = rhyme_bias(lm, spec, sampler.words, rhyme_strength)
     for _ in range(max_tokens):
@@ -223,7 +247,7 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
             if steer and not s.p and s.started and (spec.syllables - s.c) in steer:
                 row = row.clone()
                 row[steer[spec.syllables - s.c]] += rhyme_strength
-            got = _sample_row(row, sub_ids, s, spec, sampler, gen, temperature)
+            got = _sample_row(row, lm, s, spec, sampler, gen, temperature)
             if got is None:
                 s.dead = True
                 next_ids.append(sampler.tokens.newline_id)

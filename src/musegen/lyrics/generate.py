@@ -13,7 +13,7 @@ import re
 import torch
 from tqdm import tqdm
 
-from musegen.errors import InputError
+from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
 from musegen.lyrics.decode import LineSampler, LineSpec, sample_line
 from musegen.lyrics.prompt import format_prompt, theme_words
@@ -66,7 +66,8 @@ def check_plan(plan: SongPlan) -> None:
             raise InputError(f"section {k}: repeat_of={sec.repeat_of} must name an earlier section")
         for n in sec.syllables:
             if not 1 <= n <= MAX_SYLLABLES:
-                raise InputError(f"section {k}: {n} syllables per line; use 1 to {MAX_SYLLABLES}")
+                raise InputError(f"section {k}: {n} syllables per line (--syllables); "
+                                 f"use 1 to {MAX_SYLLABLES}")
         parse_scheme(sec.rhyme, len(sec.syllables), what=f"section {k} rhyme")
 
 
@@ -97,17 +98,21 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             spec.finals = None  # nothing left to rhyme with
             if stats is not None:
                 stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
-        for r in range(ROUNDS + 2):
+        for r in range(ROUNDS + 3):
             if r == ROUNDS and spec.finals is not None:
                 spec.finals = None  # give up on this rhyme rather than on the syllable count
                 if stats is not None:
                     stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
-            got = sample_line(lm, cache, logp + bias, spec, sampler, batch=batch * (1 + r % 2), gen=gen,
+            if r >= ROUNDS:
+                spec.min_partners = 0 if r > ROUNDS else min(spec.min_partners, 2)
+            n_cand = batch * (4 if r == ROUNDS + 2 else 1 + r % 2)  # the last try casts a wide net
+            got = sample_line(lm, cache, logp + bias, spec, sampler, batch=n_cand, gen=gen,
                               temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
             if got is not None:
                 break
         if got is None:
-            raise RuntimeError(f"no line of {syl} syllables could be written for a {sec.type}")
+            raise ModelError(f"the lyrics model could not write a {syl}-syllable line for a {sec.type} "
+                             f"in {ROUNDS + 3} tries; try another --seed or adapter")
         ids, ws, _ = got
         line = _line_text(ws, ids, lm.tokenizer)
         lines.append(line)
@@ -169,6 +174,7 @@ def plan_for_lyrics(prompt: str, form: list[str], syllables: list[int], rhyme: s
         raise InputError("--form: empty; give sections like verse,chorus,verse,chorus")
     if not syllables:
         raise InputError("--syllables: empty; give syllables per line like 8,8,8,8")
+    parse_scheme(rhyme, len(syllables))  # names --rhyme in its error
     sections: list[SectionPlan] = []
     first: dict[str, int] = {}
     for k, t in enumerate(form):

@@ -37,6 +37,13 @@ class LyricsModel:
     name: str = ""
 
     @property
+    def sub_kinds(self) -> torch.Tensor:
+        """Token kind (see `vocab.KIND_*`) of each sub-vocabulary entry."""
+        if not hasattr(self, "_sub_kinds"):
+            self._sub_kinds = torch.tensor([self.tokens.kind[i] for i in self.sub_ids.tolist()])
+        return self._sub_kinds
+
+    @property
     def sub_pos(self) -> dict[int, int]:
         """Full-vocabulary id → position in the sub-vocabulary."""
         if not hasattr(self, "_sub_pos"):

@@ -38,20 +38,26 @@ class WordTable:
     syl: dict[str, int]
     freq: dict[str, int] = field(default_factory=dict)  # corpus counts (partners are counted if common)
     prefix_mask: dict[str, int] = field(default_factory=dict)
+    final_mask: dict[str, int] = field(default_factory=dict)  # the same over words a line may end on
     by_key: dict[str, list[str]] = field(default_factory=dict)
     _rhyme_masks: dict[frozenset, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         masks: dict[str, int] = defaultdict(int)
+        finals: dict[str, int] = defaultdict(int)
         keys: dict[str, list[str]] = defaultdict(list)
         for w, s in self.syl.items():
             bit = 1 << s
+            strong = w not in WEAK_FINALS
             for i in range(1, len(w) + 1):
                 masks[w[:i]] |= bit
+                if strong:
+                    finals[w[:i]] |= bit
             k = rhyme_key(w)
             if k:
                 keys[k].append(w)
         self.prefix_mask = dict(masks)
+        self.final_mask = dict(finals)
         self.by_key = dict(keys)
 
     def rhyme_words(self, word: str) -> frozenset[str]:

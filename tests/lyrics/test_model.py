@@ -1,0 +1,74 @@
+"""Loading: base folders, adapters (merged), errors; the fast step matches the full model."""
+
+import pytest
+import torch
+from lyrics_tiny import tiny_base_dir
+from peft import LoraConfig, get_peft_model
+
+from musegen.errors import ModelError
+from musegen.lyrics.base import cache_dir, load_base, resolve_base
+from musegen.lyrics.model import load_lyrics_model
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return tiny_base_dir(tmp_path_factory.mktemp("tiny-base"))
+
+
+@pytest.fixture(scope="module")
+def adapter(base, tmp_path_factory):
+    model, _ = load_base(base)
+    peft = get_peft_model(model, LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"]))
+    for n, p in peft.named_parameters():
+        if "lora_B" in n:
+            torch.nn.init.normal_(p, std=0.5)  # a non-trivial adapter
+    out = tmp_path_factory.mktemp("adapter")
+    peft.save_pretrained(out)
+    ids = torch.tensor([[1, 2, 3, 4]])
+    return out, peft(input_ids=ids).logits[0, -1].detach()
+
+
+def test_adapter_is_merged_and_gives_the_peft_logits(base, adapter):
+    path, want = adapter
+    lm = load_lyrics_model(adapter=path, base=base)
+    _, logp = lm.prefill([1, 2, 3, 4])
+    ref = torch.log_softmax(want[lm.sub_ids], dim=-1)
+    assert torch.allclose(logp[0], ref, atol=1e-4)
+    plain = load_lyrics_model(adapter=False, base=base)
+    assert not torch.allclose(plain.prefill([1, 2, 3, 4])[1], logp, atol=1e-3)
+
+
+def test_step_with_cache_matches_a_full_forward(base):
+    lm = load_lyrics_model(adapter=False, base=base)
+    cache, _ = lm.prefill([5, 6, 7])
+    cache.batch_repeat_interleave(2)
+    step = lm.step(torch.tensor([[8], [9]]), cache, 3)
+    for row, last in enumerate((8, 9)):
+        full = lm.model(input_ids=torch.tensor([[5, 6, 7, last]])).logits[0, -1]
+        assert torch.allclose(step[row], torch.log_softmax(full[lm.sub_ids], -1), atol=1e-4)
+
+
+def test_quantized_model_still_scores(base):
+    lm = load_lyrics_model(adapter=False, base=base, quantize=True)
+    _, logp = lm.prefill([1, 2, 3])
+    assert torch.isfinite(logp).all() and abs(float(logp.exp().sum()) - 1) < 1e-3
+
+
+def test_errors_name_the_path(tmp_path, base):
+    with pytest.raises(ModelError, match="--base"):
+        resolve_base(tmp_path)
+    with pytest.raises(ModelError, match="--adapter"):
+        load_lyrics_model(adapter=tmp_path, base=base)
+
+
+def test_cache_dir_follows_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("MUSEGEN_CACHE", str(tmp_path))
+    assert cache_dir() == tmp_path
+
+
+def test_shipped_adapter_is_a_small_peft_folder():
+    from musegen.lyrics.model import default_adapter_dir
+
+    d = default_adapter_dir()
+    assert (d / "adapter_config.json").is_file() and (d / "README.md").is_file()
+    assert (d / "adapter_model.safetensors").stat().st_size < 8_000_000
