@@ -217,3 +217,36 @@ def _pick_melody(parts: list[_Part]) -> _Part:
     mono = [p for p in parts if _monophony(p.notes) >= 0.8 and len(p.notes) >= MIN_MELODY_NOTES]
     pool = mono or parts
     return max(pool, key=lambda p: float(np.mean([n[2] for n in p.notes])))
+
+
+def plan_like(sheet: LeadSheet, max_bars: int = 10_000, vocal_range: tuple[int, int] = (36, 96)):
+    """A SongPlan with a real song's key, tempo, meter, sections, notes per phrase and phrase bars.
+
+    Used to ask a model for music shaped like a catalog song (copy checks, style benchmarks).
+    """
+    from musegen.music.tokenizer import bar_steps
+    from musegen.music.vocab import STEP
+    from musegen.theory import note_name
+    from musegen.types import SectionPlan, SongPlan
+
+    steps = bar_steps(sheet.meter)
+    secs, total = [], 0
+    for s in sheet.sections:
+        if total + s.bars > max_bars:
+            break
+        total += s.bars
+        pb: list[int] = []
+        if s.phrases:
+            starts, i = [], 0
+            for n in s.phrases:
+                starts.append(s.notes[i].onset // (steps * STEP))
+                i += n
+            starts[0] = 0
+            edges = [*starts, s.bars]
+            pb = [b - a for a, b in itertools.pairwise(edges)]
+            if min(pb) < 1:
+                pb = []
+        secs.append(SectionPlan(s.type, s.bars, phrase_notes=list(s.phrases), phrase_bars=pb))
+    key = note_name(sheet.key.tonic)
+    return SongPlan(sheet.name, "", key, sheet.key.mode, sheet.tempo, sheet.meter, secs,
+                    vocal_range=vocal_range)

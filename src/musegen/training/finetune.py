@@ -252,26 +252,18 @@ def _finetune_music(report: CatalogReport, train_idx, valid_idx, out: Path, cfg:
 
 def measure_copy_rate(music_dir: Path, report: CatalogReport, index: CatalogIndex,
                       cfg: FinetuneConfig) -> dict:
-    """Sample sections shaped like the catalog's and count how many copy > guard_notes notes."""
+    """Sample songs shaped like the catalog's and count sung sections copying > guard_notes notes."""
     from musegen.music import generate_melody, load_music_model
-    from musegen.types import SectionPlan, SongPlan
+    from musegen.training.catalog import plan_like
 
     model = load_music_model(music_dir)
     runs: list[int] = []
-    songs = report.songs
     for k in range(cfg.guard_samples):
-        sheet = songs[k % len(songs)]
-        sec = next((s for s in sheet.sections if s.notes and s.phrases), None)
-        if sec is None:
+        plan = plan_like(report.songs[k % len(report.songs)], max_bars=16)
+        if not any(s.phrase_notes for s in plan.sections):
             continue
-        plan = SongPlan(
-            title="copy check", mood="", key=str(sheet.key).split()[0], mode=sheet.key.mode,
-            tempo=sheet.tempo, meter=sheet.meter,
-            sections=[SectionPlan(type="verse", bars=sec.bars, syllables=list(sec.phrases),
-                                  phrase_notes=list(sec.phrases))],
-        )
         mel = generate_melody(plan, seed=cfg.seed + k, model=model)
-        runs.append(index.note_copy(mel.sections[0].notes))
+        runs += [index.note_copy(sec.notes) for sec in mel.sections if sec.notes]
     over = sum(r > cfg.guard_notes for r in runs)
     return {
         "sections_sampled": len(runs),
