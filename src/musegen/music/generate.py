@@ -30,9 +30,9 @@ from musegen.types import (
     SongPlan,
 )
 
-CANDIDATES = 2  # samples per section; the best by `score` is kept
-TEMPERATURE = 0.95
-TOP_P = 0.95
+CANDIDATES = 4  # samples per section; the best by `_score` is kept
+TEMPERATURE = 1.0
+TOP_P = 0.98
 
 
 def default_checkpoint() -> Path:
@@ -164,9 +164,28 @@ def chord_tone_ratio(c: Cursor, meter: tuple[int, int]) -> float:
     return hits / total if total else 1.0
 
 
-def _score(meter: tuple[int, int]):
+PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
+
+
+def _score(prior: dict[str, list[float]] | None):
+    """Rerank score: mean log-probability of free choices + PRIOR_WEIGHT x overlap with the style prior.
+
+    The overlap is that of the candidate's four EVALUATION.md histograms with the checkpoint's prior
+    (the training melodies' histograms, stored in its config.json).
+
+    Sampling drifts (a small model copies its own last bars, and phrase deadlines can cram notes); the
+    prior term picks the candidate whose rhythm and contour stay closest to real melodies.
+    """
+    from musegen.evaluation.melody import FEATURES, histograms
+
+    ref = {k: np.asarray(v) for k, v in (prior or {}).items()}
+
     def score(c: Cursor) -> float:
-        return c.logp / max(1, c.sampled) + 0.5 * chord_tone_ratio(c, meter)
+        lp = c.logp / max(1, c.sampled)
+        if not ref or len(c.notes) < 2:
+            return lp
+        h = histograms([(s / 4, d / 4, p) for s, d, p in c.notes])
+        return lp + PRIOR_WEIGHT * float(np.mean([np.minimum(h[k], ref[k]).sum() for k in FEATURES]))
 
     return score
 
@@ -280,7 +299,7 @@ def generate_melody(
                 top_p=top_p,
                 generator=gen,
                 past=past,
-                score=_score(meter),
+                score=_score(getattr(model, "config_extra", {}).get("prior")),
             )
             c = cands[best]
             ctx += c.tokens[:-1]  # the last token opens the next section: appended there

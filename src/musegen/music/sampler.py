@@ -22,6 +22,7 @@ from musegen.music import vocab as V
 from musegen.music.model import KVCache, MusicTransformer
 
 BREATH = 2  # grid steps (an 8th note) of rest that close every sung phrase
+PACE = 0.5  # logit penalty per grid step by which a move would force the phrase's notes under 8th spacing
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Cursor:
     placed: int = 0  # notes placed in the current phrase
     started: bool = False  # Phrase token emitted for the current phrase
     pitch: int | None = None
+    pen: np.ndarray | None = None  # logit penalties set by `allowed()`
     done: bool = False
     notes: list[tuple[int, int, int]] = field(default_factory=list)  # (step, dur, normalised pitch)
     chords: list[tuple[int, int]] = field(default_factory=list)  # (step, chord token)
@@ -87,9 +89,10 @@ class Cursor:
 
     # -- the mask ----------------------------------------------------------------------------------
     def allowed(self) -> np.ndarray:
-        """Bool mask over the vocabulary of legal next tokens."""
+        """Bool mask over the vocabulary of legal next tokens (and `self.pen`, soft pacing penalties)."""
         s, p = self.spec, self.prev
         m = np.zeros(V.VOCAB_SIZE, dtype=bool)
+        self.pen = None
         if p == s.section_token:
             m[V.BAR] = True
         elif p == V.BAR:
@@ -128,6 +131,18 @@ class Cursor:
             if d <= limit:
                 m[V.DURATION[i]] = True
 
+    def _pace(self, tok: int, t: int) -> None:
+        """Penalise waiting so long that the phrase's remaining notes would come faster than 8ths."""
+        r = self.remaining()
+        if r == 0:
+            return
+        ws, we, _, _ = self.spec.windows[self.phrase]
+        over = 2 * r - (we - BREATH - max(t, ws, self.note_end))
+        if over > 0:
+            if self.pen is None:
+                self.pen = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
+            self.pen[tok] = PACE * over
+
     def _moves(self, m: np.ndarray) -> None:
         """Later positions in this bar, the next bar, or the end of the section."""
         s = self.spec
@@ -137,9 +152,11 @@ class Cursor:
             chord_spot = q == s.half and s.chords is None
             if (self.note_fits(t) or chord_spot) and self.can_wait_until(t):
                 m[V.POSITION[q]] = True
+                self._pace(V.POSITION[q], t)
         if self.bar + 1 < s.bars:
             if self.can_wait_until(base + s.steps):
                 m[V.BAR] = True
+                self._pace(V.BAR, base + s.steps)
         elif self.remaining() == 0 and self.phrase >= len(s.windows):
             m[s.end_token] = True
 
@@ -239,7 +256,12 @@ def sample_section(
     while True:
         masks = torch.from_numpy(np.stack([c.allowed() if not c.done else _pad_mask() for c in cur])).to(dev)
         logp_raw = torch.log_softmax(logits, dim=-1)
-        lg = (logits / max(temperature, 1e-5)).masked_fill(~masks, float("-inf"))
+        lg = logits / max(temperature, 1e-5)
+        if any(c.pen is not None and not c.done for c in cur):
+            zero = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
+            pen = np.stack([c.pen if c.pen is not None and not c.done else zero for c in cur])
+            lg = lg - torch.from_numpy(pen).to(dev)
+        lg = lg.masked_fill(~masks, float("-inf"))
         probs = torch.softmax(_top_p(lg, top_p), dim=-1)
         nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
         for j, c in enumerate(cur):

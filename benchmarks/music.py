@@ -1,0 +1,323 @@
+"""Music model benchmark on the validation split (prints JSON).
+
+    python benchmarks/music.py [--corpus .devcarry/music] [--model DIR] [--songs 12] [--out FILE]
+
+The corpus folder comes from `musegen corpus build` (it is built there from ../shared/data when missing).
+Measures (EVALUATION.md definitions, `musegen.evaluation.melody`):
+- validation NLL per note for the model (all tokens, and Pitch+Duration tokens only) and for a
+  first-order Markov chain over (pitch, duration) trained on the same training split in this run;
+- for plans taken from held-out pop songs (same key, tempo, meter, sections, notes per phrase and
+  phrase bars): distribution overlap against a disjoint set of real held-out pop melodies, scale
+  consistency and chord-tone ratio on strong beats, for the model, the Markov chain and the real songs;
+- grammar-error rate of unmasked samples; CPU tokens/s and seconds for a 64-bar lead sheet;
+  GPU tokens/s at batch 1 and 64 when a GPU is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musegen.errors import InputError
+from musegen.evaluation.melody import chord_tone_ratio, melody_from_notes, overlap, scale_consistency
+from musegen.music import generate_melody, load_music_model
+from musegen.music import vocab as V
+from musegen.music.generate import CANDIDATES
+from musegen.music.sampler import sample_free
+from musegen.music.tokenizer import LeadSheet, bar_steps, encode, grammar_errors, key_shift
+from musegen.theory import Key, note_name
+from musegen.training.music_corpus import build_corpus, load_sheets
+from musegen.training.music_train import evaluate
+from musegen.types import PPQ, ChordEvent, Note, SectionPlan, SongPlan
+
+ROOT = Path(__file__).resolve().parents[1]
+DURS = np.array(V.DURATIONS)
+
+
+# ----------------------------------------------------------------------------- Markov baseline
+def _states(sheet: LeadSheet) -> list[tuple[int, int]]:
+    sh = key_shift(sheet.key)
+    out = []
+    for s in sheet.sections:
+        for n in s.notes:
+            d = int(DURS[np.argmin(abs(DURS - max(1, round(n.duration / V.STEP))))])
+            out.append((n.pitch + sh, d))
+    return out
+
+
+class Markov:
+    """First-order Markov chain over (normalised pitch, duration in 16ths), smoothed toward the unigram."""
+
+    def __init__(self, sheets: list[LeadSheet], beta: float = 1.0) -> None:
+        self.trans: dict[tuple, Counter] = defaultdict(Counter)
+        self.uni: Counter = Counter()
+        for sh in sheets:
+            st = _states(sh)
+            self.uni.update(st)
+            for a, b in itertools.pairwise(st):
+                self.trans[a][b] += 1
+        self.beta = beta
+        self.space = [(p, d) for p in range(V.PITCH_LO - 12, V.PITCH_HI + 13) for d in V.DURATIONS]
+        self.total = sum(self.uni.values())
+
+    def p_uni(self, s) -> float:
+        return (self.uni[s] + 1) / (self.total + len(self.space))
+
+    def p(self, a, b) -> float:
+        c = self.trans.get(a)
+        n = sum(c.values()) if c else 0
+        return ((c[b] if c else 0) + self.beta * self.p_uni(b)) / (n + self.beta)
+
+    def nll_per_note(self, sheets: list[LeadSheet]) -> float:
+        tot = n = 0
+        for sh in sheets:
+            st = _states(sh)
+            if not st:
+                continue
+            tot -= math.log(self.p_uni(st[0]))
+            for a, b in itertools.pairwise(st):
+                tot -= math.log(self.p(a, b))
+            n += len(st)
+        return tot / n
+
+    def sample(self, n: int, rng: np.random.Generator, prev=None) -> list[tuple[int, int]]:
+        out = []
+        for _ in range(n):
+            c = self.trans.get(prev)
+            if c:
+                keys = list(c)
+                w = np.array([c[k] for k in keys], dtype=float)
+            else:
+                keys = list(self.uni)
+                w = np.array([self.uni[k] for k in keys], dtype=float)
+            prev = keys[rng.choice(len(keys), p=w / w.sum())]
+            out.append(prev)
+        return out
+
+
+# ----------------------------------------------------------------------------- plans from real songs
+def plan_from_sheet(sheet: LeadSheet, max_bars: int) -> tuple[SongPlan, list]:
+    """A plan with the real song's key, tempo, meter, sections, notes per phrase and phrase bars."""
+    steps = bar_steps(sheet.meter)
+    secs, kept, total = [], [], 0
+    for s in sheet.sections:
+        if total + s.bars > max_bars:
+            break
+        total += s.bars
+        pb: list[int] = []
+        if s.phrases:
+            starts, i = [], 0
+            for n in s.phrases:
+                starts.append(s.notes[i].onset // (steps * V.STEP))
+                i += n
+            starts[0] = 0
+            edges = [*starts, s.bars]
+            pb = [b - a for a, b in itertools.pairwise(edges)]
+            if min(pb) < 1:
+                pb = []
+        secs.append(SectionPlan(s.type, s.bars, phrase_notes=list(s.phrases), phrase_bars=pb))
+        kept.append(s)
+    plan = SongPlan(
+        sheet.name,
+        "",
+        note_name(sheet.key.tonic),
+        sheet.key.mode,
+        sheet.tempo,
+        sheet.meter,
+        secs,
+        vocal_range=(36, 96),
+    )
+    return plan, kept
+
+
+def _song_melody(sections, bar_ticks: int) -> tuple[list, list[Note], list[ChordEvent]]:
+    notes, chords, off = [], [], 0
+    for s in sections:
+        notes += [Note(n.onset + off, n.duration, n.pitch) for n in s.notes]
+        chords += [ChordEvent(c.onset + off, c.duration, c.symbol) for c in s.chords]
+        off += s.bars * bar_ticks
+    return melody_from_notes(notes), notes, chords
+
+
+def _markov_sections(markov: Markov, plan: SongPlan, real_secs, rng) -> list:
+    from musegen.music.generate import phrase_windows
+    from musegen.types import SectionMusic
+
+    sh = key_shift(Key.parse(f"{plan.key} {plan.mode}"))
+    out = []
+    for i, (sp, rs) in enumerate(zip(plan.sections, real_secs, strict=True)):
+        notes = []
+        prev = None
+        for ws, _, n, _ in phrase_windows(sp, plan.meter, i):
+            t = ws
+            for p, d in markov.sample(n, rng, prev):
+                notes.append(Note(t * V.STEP, d * V.STEP, p - sh))
+                t += d
+                prev = (p, d)
+        out.append(SectionMusic(sp.type, sp.bars, notes, rs.chords, list(sp.phrase_notes)))
+    return out
+
+
+def _mean(xs) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return round(float(np.mean(xs)), 4) if xs else None
+
+
+# ----------------------------------------------------------------------------- speed
+def cpu_speed(model, bars64_runs: int = 2) -> dict:
+    torch.set_num_threads(1)
+    past = model.new_cache(1)
+    with torch.inference_mode():
+        model(torch.tensor([[V.BOS, V.MODE[0], V.TEMPO[2], V.METER[0]]]), past)
+        t = time.perf_counter()
+        for _ in range(256):
+            model(torch.tensor([[V.BAR]]), past)
+        tps = 256 / (time.perf_counter() - t)
+    lines = [8] * 8
+    form = [
+        ("intro", 4, []),
+        ("verse", 16, lines),
+        ("chorus", 16, lines),
+        ("verse", 16, lines),
+        ("chorus", 8, [8] * 4),
+        ("outro", 4, []),
+    ]
+    plan = SongPlan(
+        "bench", "", "G", "major", 100.0, (4, 4), [SectionPlan(t, b, phrase_notes=p) for t, b, p in form]
+    )
+    times = []
+    for r in range(bars64_runs):
+        t = time.perf_counter()
+        mel = generate_melody(plan, seed=r, model=model)
+        times.append(time.perf_counter() - t)
+    ntok = len(encode(LeadSheet(Key.parse("G major"), 100.0, (4, 4), mel.sections)))
+    return {
+        "cpu_decode_tokens_per_s_b1": round(tps, 1),
+        "lead_sheet_64_bars_s": round(statistics.median(times), 2),
+        "lead_sheet_64_bars_tokens": ntok,
+        "lead_sheet_64_bars_runs_s": [round(x, 2) for x in times],
+        "candidates_per_section": CANDIDATES,
+        "torch_threads": 1,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music")
+    ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--songs", type=int, default=12, help="held-out songs to generate plans from")
+    ap.add_argument("--bars", type=int, default=32, help="bars taken from each of those songs")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args()
+    t0 = time.perf_counter()
+    if not (a.corpus / "sheets.jsonl.gz").exists():
+        data = ROOT.parent / "shared" / "data"
+        build_corpus(a.corpus, pop909=data / "pop909", nottingham=data / "nottingham", progress=False)
+    sheets = load_sheets(a.corpus / "sheets.jsonl.gz")
+    train = [s for sp, s in sheets if sp == "train"]
+    valid = [s for sp, s in sheets if sp == "valid"]
+    model = load_music_model(a.model)
+    res: dict = {
+        "model": str(a.model or "default"),
+        "params": model.num_params(),
+        "train_songs": len(train),
+        "valid_songs": len(valid),
+    }
+
+    # 1. NLL per note
+    torch.set_num_threads(2)
+    ev = evaluate(model, [np.asarray(encode(s), dtype=np.int64) for s in valid], torch.device("cpu"), batch=8)
+    markov = Markov(train)
+    betas = {b: Markov.nll_per_note(_with_beta(markov, b), valid) for b in (0.5, 1, 2, 5, 10)}
+    best_beta = min(betas, key=betas.get)
+    markov.beta = best_beta
+    res["nll"] = {
+        "model_all_tokens_per_note": round(ev["nll_per_note"], 4),
+        "model_pitch_duration_per_note": round(ev["nll_pitch_dur_per_note"], 4),
+        "model_per_token": round(ev["nll_per_token"], 4),
+        "markov_pitch_duration_per_note": round(betas[best_beta], 4),
+        "markov_beta": best_beta,
+        "notes": ev["notes"],
+    }
+
+    # 2. generated vs real held-out pop melodies
+    pop = sorted((s for s in valid if s.source == "pop909"), key=lambda s: s.name)
+    ref, cond = pop[0::2], pop[1::2][: a.songs]
+    ref_mels = [_song_melody(s.sections, s.bar_ticks)[0] for s in ref]
+    rng = np.random.default_rng(a.seed)
+    sets: dict[str, dict] = {k: {"mels": [], "scale": [], "ct": []} for k in ("model", "markov", "real")}
+    used = 0
+    for k, sheet in enumerate(cond):
+        plan, real_secs = plan_from_sheet(sheet, a.bars)
+        try:
+            mel = generate_melody(plan, seed=a.seed + k, model=model)
+        except InputError as exc:
+            print(f"skip {sheet.name}: {exc}", file=sys.stderr)
+            continue
+        used += 1
+        for name, secs in (
+            ("model", mel.sections),
+            ("markov", _markov_sections(markov, plan, real_secs, rng)),
+            ("real", real_secs),
+        ):
+            m, notes, chords = _song_melody(secs, sheet.bar_ticks)
+            sets[name]["mels"].append(m)
+            sets[name]["scale"].append(scale_consistency(m))
+            sets[name]["ct"].append(chord_tone_ratio(notes, chords, sheet.meter, PPQ))
+    res["conditioned_songs"] = used
+    res["reference_songs"] = len(ref)
+    for name, d in sets.items():
+        ov = overlap(d["mels"], ref_mels)
+        res[name] = {
+            "overlap": round(ov["overlap"], 4),
+            **{f"overlap_{k}": round(v, 4) for k, v in ov.items() if k != "overlap"},
+            "scale_consistency": _mean(d["scale"]),
+            "chord_tone_ratio_strong_beats": _mean(d["ct"]),
+        }
+    res["markov"]["note"] = "melody only; chord-tone ratio uses the real song's chords"
+
+    # 3. grammar errors of unmasked samples
+    gen = torch.Generator().manual_seed(a.seed)
+    errs = toks = 0
+    torch.set_num_threads(1)
+    for s in valid[:8]:
+        head = [*encode(s)[:4], V.section_token("verse")]
+        out = sample_free(model, head, 400, generator=gen)
+        e, n = grammar_errors(out)
+        errs, toks = errs + e, toks + n
+    res["grammar_error_rate_unmasked"] = round(errs / toks, 5)
+    res["grammar_errors_unmasked"] = {"errors": errs, "tokens": toks}
+
+    # 4. speed
+    res["speed"] = cpu_speed(model)
+    if torch.cuda.is_available():
+        from musegen.training.music_sweep import decode_speed
+
+        g = load_music_model(a.model, "cuda")
+        res["speed"]["gpu_tokens_per_s_b1"] = round(decode_speed(g, 1), 1)
+        res["speed"]["gpu_tokens_per_s_b64"] = round(decode_speed(g, 64), 1)
+    res["wall_s"] = round(time.perf_counter() - t0, 1)
+    text = json.dumps(res, indent=1)
+    print(text)
+    if a.out:
+        a.out.write_text(text)
+
+
+def _with_beta(m: Markov, beta: float) -> Markov:
+    m.beta = beta
+    return m
+
+
+if __name__ == "__main__":
+    main()
