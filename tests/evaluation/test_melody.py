@@ -1,0 +1,55 @@
+import numpy as np
+import pretty_midi
+import pytest
+
+from musegen.evaluation.melody import (
+    chord_tone_ratio,
+    histograms,
+    melody_from_midi,
+    melody_from_notes,
+    overlap,
+    scale_consistency,
+)
+from musegen.types import ChordEvent, Note
+
+C_MAJOR_RUN = [(i * 0.5, 0.5, p) for i, p in enumerate([60, 62, 64, 65, 67, 69, 71, 72, 60, 60])]
+
+
+def test_histograms_follow_evaluation_md():
+    h = histograms(C_MAJOR_RUN)
+    assert {k: len(v) for k, v in h.items()} == {"pitch_class": 12, "interval": 25, "duration": 11, "ioi": 11}
+    assert all(v.sum() == pytest.approx(1.0) for v in h.values())
+    assert h["pitch_class"][0] == h["pitch_class"].max()  # most frequent class rotated to 0
+    assert h["duration"][3] == 1.0  # every note is half a beat
+    assert h["interval"][12 + 2] > 0 and h["interval"][12 - 12] > 0  # +2 steps and the -12 drop
+
+
+def test_overlap_and_scale():
+    assert overlap([C_MAJOR_RUN], [C_MAJOR_RUN])["overlap"] == pytest.approx(1.0)
+    chromatic = [(i * 1.0, 1.0, 60 + i) for i in range(12)]
+    assert overlap([C_MAJOR_RUN], [chromatic])["overlap"] < 0.7
+    assert scale_consistency(C_MAJOR_RUN) == 1.0
+    assert scale_consistency(chromatic) == pytest.approx(7 / 12)
+
+
+def test_chord_tone_ratio_on_strong_beats():
+    notes = [Note(0, 480, 64), Note(480, 480, 65), Note(960, 480, 62), Note(1920, 480, 67)]
+    chords = [ChordEvent(0, 1920, "C"), ChordEvent(1920, 1920, "G")]
+    # strong beats in 4/4 are beats 1 and 3: E on C (yes), D on C (no), G on G (yes)
+    assert chord_tone_ratio(notes, chords, (4, 4)) == pytest.approx(2 / 3)
+    assert chord_tone_ratio(notes, [], (4, 4)) is None
+
+
+def test_melody_from_midi_picks_the_vocal_track(tmp_path):
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    voc = pretty_midi.Instrument(0, name="Vocal")
+    bass = pretty_midi.Instrument(33, name="Bass")
+    for i, p in enumerate([60, 62, 64]):
+        voc.notes.append(pretty_midi.Note(90, p, i * 0.5, i * 0.5 + 0.25))
+        bass.notes.append(pretty_midi.Note(90, 80 + i, i * 0.5, i * 0.5 + 0.5))
+    pm.instruments += [bass, voc]
+    pm.write(str(tmp_path / "x.mid"))
+    mel = melody_from_midi(tmp_path / "x.mid")
+    assert [p for _, _, p in mel] == [60, 62, 64]
+    assert np.allclose([o for o, _, _ in mel], [0, 1, 2]) and np.allclose([d for _, d, _ in mel], 0.5)
+    assert melody_from_notes([Note(480, 240, 60)]) == [(1.0, 0.5, 60)]
