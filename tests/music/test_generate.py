@@ -66,6 +66,11 @@ def test_constraints_are_exact(kw):
     assert mel.sections[3].chords == mel.sections[2].chords
 
 
+def test_phrase_rerank_keeps_constraints():
+    plan = small_plan()
+    _check(plan, generate_melody(plan, seed=5, model=tiny_model(), phrase_rerank=True, candidates=3))
+
+
 def test_same_seed_same_output_and_different_seed_differs():
     plan = small_plan()
     m = tiny_model()

@@ -242,13 +242,16 @@ def generate_melody(
     candidates: int = CANDIDATES,
     temperature: float = TEMPERATURE,
     top_p: float = TOP_P,
+    phrase_rerank: bool = False,
 ) -> Melody:
     """Melody and chords for every section of `plan`, honouring its hard constraints exactly.
 
     One `SectionMusic` per plan section: `bars` bars; phrase i has exactly `phrase_notes[i]` notes inside
     its `phrase_bars[i]` bars (default: the section split evenly), ending with a rest; pitches within
     `vocal_range`; chords on bar/half-bar lines (the given progression, one symbol per bar, when set);
-    `repeat_of` sections reuse the earlier music. Same seed, same output.
+    `repeat_of` sections reuse the earlier music. Same seed, same output. `candidates` samples are
+    drawn per section and the best by `_score` kept (`phrase_rerank`: branch again after every phrase;
+    measured no better on the benchmark, 0.852 vs 0.873 overlap, so off by default).
     """
     from tqdm import tqdm
 
@@ -266,6 +269,7 @@ def generate_melody(
     out: list[SectionMusic] = []
     out_tokens: dict[int, list[int]] = {}  # each section's tokens (Section token first)
     secs = plan.sections
+    score = _score(getattr(model, "config_extra", {}).get("prior"))
     with seeded(seed), _decode_threads(model):
         for i, sec in enumerate(tqdm(secs, desc="melody", disable=not progress)):
             src = secs[sec.repeat_of] if sec.repeat_of is not None else None
@@ -290,18 +294,23 @@ def generate_melody(
                 V.section_token(secs[i + 1].type) if i + 1 < len(secs) else V.EOS,
             )
             ctx.append(spec.section_token)
-            cands, best, past = sample_section(
-                model,
-                ctx,
-                spec,
-                n=candidates,
-                temperature=temperature,
-                top_p=top_p,
-                generator=gen,
-                past=past,
-                score=_score(getattr(model, "config_extra", {}).get("prior")),
-            )
-            c = cands[best]
+            c = None
+            # the best of `candidates` per section (or, with phrase_rerank, after every phrase)
+            for seg in [*range(len(windows)), None] if phrase_rerank else [None]:
+                cands, best, past = sample_section(
+                    model,
+                    ctx + (c.tokens if c else []),
+                    spec,
+                    n=candidates,
+                    temperature=temperature,
+                    top_p=top_p,
+                    generator=gen,
+                    past=past,
+                    score=score,
+                    start=c,
+                    stop_after_phrase=seg,
+                )
+                c = cands[best]
             ctx += c.tokens[:-1]  # the last token opens the next section: appended there
             out.append(to_section_music(c, sec, key, sec.chords or None))
             out_tokens[i] = [spec.section_token, *c.tokens[:-1]]

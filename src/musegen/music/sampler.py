@@ -13,6 +13,7 @@ logits before sampling, so every sample decodes and meets the plan exactly:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -218,17 +219,25 @@ def sample_section(
     past: KVCache | None = None,
     score=None,
     keep: int = 512,
-) -> tuple[list[Cursor], int, KVCache]:
-    """Sample `n` candidates of one section after `context` (which ends with the section's token).
+    start: Cursor | None = None,
+    stop_after_phrase: int | None = None,
+) -> tuple[list[Cursor], int, KVCache | None]:
+    """Sample `n` candidates of one section (or of its next phrase) after `context`.
 
-    `past` (batch 1) may cache `context[:-1]`. Returns the candidates, the index of the best one by
-    `score(cursor)` (default: mean log-probability of its free choices) and a batch-1 cache of the
-    best one's tokens except its last (the token that opens the next section, not yet fed).
+    `context` ends with the section's token, or with the last token of `start` (a cursor to continue
+    from). With `stop_after_phrase=i` a candidate stops when phrase i is complete, so the caller can keep
+    the best one and branch again (phrase-level reranking). `past` (batch 1) may cache `context[:-1]`.
+    Returns the candidates, the index of the best by `score(cursor)` (default: mean log-probability of
+    its free choices) and a batch-1 cache of the best one's tokens except its last (not yet fed).
     When the context window fills, the cache is refilled with the song header + the last `keep` tokens.
     """
     dev = next(model.parameters()).device
     block = model.config.block_size
-    cur = [Cursor(spec, prev=spec.section_token) for _ in range(n)]
+    cur = [copy.deepcopy(start) if start else Cursor(spec, prev=spec.section_token) for _ in range(n)]
+
+    def fin(c: Cursor) -> bool:
+        return c.done or (stop_after_phrase is not None and c.phrase > stop_after_phrase)
+
     hist = [list(context) for _ in range(n)]
     valid = [0] * n  # cache positions that hold each candidate's real tokens
 
@@ -254,18 +263,24 @@ def sample_section(
     else:
         logits, past = prefill()
     while True:
-        masks = torch.from_numpy(np.stack([c.allowed() if not c.done else _pad_mask() for c in cur])).to(dev)
+        stopped = [fin(c) for c in cur]
+        masks = torch.from_numpy(
+            np.stack([_pad_mask() if f else c.allowed() for c, f in zip(cur, stopped, strict=True)])
+        )
+        masks = masks.to(dev)
         logp_raw = torch.log_softmax(logits, dim=-1)
         lg = logits / max(temperature, 1e-5)
-        if any(c.pen is not None and not c.done for c in cur):
+        if any(c.pen is not None and not f for c, f in zip(cur, stopped, strict=True)):
             zero = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
-            pen = np.stack([c.pen if c.pen is not None and not c.done else zero for c in cur])
+            pen = np.stack(
+                [c.pen if c.pen is not None and not f else zero for c, f in zip(cur, stopped, strict=True)]
+            )
             lg = lg - torch.from_numpy(pen).to(dev)
         lg = lg.masked_fill(~masks, float("-inf"))
         probs = torch.softmax(_top_p(lg, top_p), dim=-1)
         nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
         for j, c in enumerate(cur):
-            if c.done:
+            if stopped[j]:
                 continue
             tok = int(nxt[j])
             if int(masks[j].sum()) > 1:  # a free choice: it counts for the rerank score
@@ -273,14 +288,15 @@ def sample_section(
                 c.sampled += 1
             c.step(tok)
             hist[j].append(tok)
-        if all(c.done for c in cur):
+        if all(fin(c) for c in cur):
             break
         if past.len + 1 > block:  # context window full: refill from each history
             logits, past = prefill()
             continue
-        feed = [V.PAD if c.done else h[-1] for h, c in zip(hist, cur, strict=True)]
-        for j, c in enumerate(cur):
-            valid[j] += 0 if c.done else 1
+        stopped = [fin(c) for c in cur]
+        feed = [V.PAD if f else h[-1] for h, f in zip(hist, stopped, strict=True)]
+        for j, f in enumerate(stopped):
+            valid[j] += 0 if f else 1
         logits = model(torch.tensor(feed, dtype=torch.long, device=dev).unsqueeze(1), past)[:, -1].float()
     score = score or (lambda c: c.logp / max(1, c.sampled))
     best = max(range(n), key=lambda j: score(cur[j]))
