@@ -29,7 +29,8 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
 @click.option("--tempo", type=float, default=None, help="Tempo in quarter notes per minute.")
 @click.option("--meter", default=None, help="Meter: 4/4, 3/4, 2/4, 6/8 or 12/8.")
 @click.option("--form", default=None,
-              help='Form: standard, short, pre-chorus, double-chorus, or a list like "intro,verse,outro".')
+              help="Form: standard, short, pre-chorus, double-chorus, no-bridge, or a list like "
+                   '"intro,verse,chorus,outro".')
 @click.option("--bars", default=None,
               help="Bars of each sung section (one number) or one per section (comma list).")
 @click.option("--style", default=None,

@@ -19,14 +19,18 @@ FORMS: dict[str, tuple[str, ...]] = {
     "pre-chorus": ("intro", "verse", "pre-chorus", "chorus", "verse", "pre-chorus", "chorus", "bridge",
                    "chorus", "outro"),
     "double-chorus": ("intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "chorus", "outro"),
+    "no-bridge": ("intro", "verse", "chorus", "verse", "chorus", "chorus", "outro"),
 }
 SECTION_ALIASES = {"i": "intro", "v": "verse", "p": "pre-chorus", "prechorus": "pre-chorus", "c": "chorus",
                    "b": "bridge", "o": "outro"}
-TARGET_SECONDS = (170.0, 190.0)  # a default song aims here (limits: 150–210 s)
+TARGET_SECONDS = (170.0, 190.0)  # a default song aims here ...
+LIMIT_SECONDS = (150.0, 210.0)  # ... and stays inside this range whenever the form allows
+OUTSIDE_PENALTY = 1000.0
+LONG_PHRASE_SECONDS = 9.5  # a chorus/bridge line may last up to this long
 # Each distinct lyric line costs the language model a few seconds on a CPU: beyond this many, every extra
 # line counts like LINE_PENALTY seconds of distance from the target length.
-MAX_DISTINCT_LINES = 16
-LINE_PENALTY = 3.0
+MAX_DISTINCT_LINES = 12
+LINE_PENALTY = 4.0
 PHRASE_SECONDS = 6.0  # a sung line (phrase) lasts about this long
 RHYMES = {"verse": ("ABAB", "AABB", "ABCB"), "chorus": ("AABB", "ABAB"), "pre-chorus": ("AABB",),
           "bridge": ("AABB", "ABAB")}
@@ -77,8 +81,18 @@ def phrase_bars_for(meter: tuple[int, int], tempo: float) -> int:
     return min((2, 4), key=lambda pb: (abs(pb * quarters * 60.0 / tempo - PHRASE_SECONDS), pb))
 
 
+def section_phrase_bars(kind: str, bars: int, pb: int, meter: tuple[int, int], tempo: float,
+                        fixed: bool = False) -> int:
+    """Bars per line in one section: `pb`, but a long chorus or bridge sings longer lines when they fit."""
+    long_s = 2 * pb * meter[0] * 4 / meter[1] * 60.0 / tempo
+    if not fixed and kind in ("chorus", "bridge") and bars >= 16 and bars % (2 * pb) == 0 \
+            and long_s <= LONG_PHRASE_SECONDS:
+        return 2 * pb
+    return pb
+
+
 def choose_layout(forms: list[tuple[str, ...]], meter: tuple[int, int], tempo: float, pb: int,
-                  rng: random.Random) -> tuple[tuple[str, ...], list[int]]:
+                  rng: random.Random, fixed_pb: bool = False) -> tuple[tuple[str, ...], list[int]]:
     """Form (one of `forms`) and bars per section so the song is about three minutes, few distinct lines."""
     bar_s = meter[0] * 4 / meter[1] * 60.0 / tempo
     target = rng.uniform(*TARGET_SECONDS)
@@ -93,9 +107,11 @@ def choose_layout(forms: list[tuple[str, ...]], meter: tuple[int, int], tempo: f
                 continue
             bars = [per[t] for t in form]
             seconds = sum(bars) * bar_s
-            distinct = _distinct_lines(form, bars, pb)
+            distinct = _distinct_lines(form, bars, pb, meter, tempo, fixed_pb)
             bare = sum(b for t, b in zip(form, bars, strict=True) if t in ("intro", "outro")) * bar_s
+            outside = not LIMIT_SECONDS[0] <= seconds <= LIMIT_SECONDS[1]
             score = (abs(seconds - target) + LINE_PENALTY * max(0, distinct - MAX_DISTINCT_LINES)
+                     + OUTSIDE_PENALTY * outside
                      + max(0.0, bare - MAX_INSTRUMENTAL_SECONDS))
             if best is None or score < best[0]:
                 best = (score, form, bars)
@@ -104,14 +120,15 @@ def choose_layout(forms: list[tuple[str, ...]], meter: tuple[int, int], tempo: f
     return best[1], best[2]
 
 
-def _distinct_lines(form: tuple[str, ...], bars: list[int], pb: int) -> int:
+def _distinct_lines(form: tuple[str, ...], bars: list[int], pb: int, meter: tuple[int, int], tempo: float,
+                    fixed_pb: bool) -> int:
     seen: set[str] = set()
     n = 0
     for t, b in zip(form, bars, strict=True):
         if t in ("intro", "outro") or (t in ("chorus", "pre-chorus") and t in seen):
             continue
         seen.add(t)
-        n += b // pb
+        n += b // section_phrase_bars(t, b, pb, meter, tempo, fixed_pb)
     return n
 
 

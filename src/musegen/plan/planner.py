@@ -13,6 +13,7 @@ from musegen.plan.form import (
     parse_bars,
     parse_form,
     phrase_bars_for,
+    section_phrase_bars,
     sung_section,
 )
 from musegen.plan.mood import load_table, mood_attributes, style_scores
@@ -93,7 +94,7 @@ def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, t
     form_ = forms[0]
     pb = phrase_bars or phrase_bars_for(meter_, tempo_)
     if bars is None:
-        form_, bar_list = choose_layout(forms, meter_, tempo_, pb, rng)
+        form_, bar_list = choose_layout(forms, meter_, tempo_, pb, rng, fixed_pb=phrase_bars is not None)
     else:
         b = parse_bars(bars, len(form_))
         bar_list = b if isinstance(b, list) else [
@@ -105,7 +106,7 @@ def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, t
         if t in INSTRUMENTAL_SECTIONS:
             sections.append(SectionPlan(type=t, bars=b))
         else:
-            p = min(pb, b)
+            p = min(section_phrase_bars(t, b, pb, meter_, tempo_, phrase_bars is not None), b)
             sections.append(sung_section(t, b - b % p, p, meter_, attrs["energy"], melisma_rate, rng))
     return SongPlan(
         title=title_from_prompt(prompt), mood=prompt.strip(), key=tonic, mode=mode_, tempo=tempo_,
@@ -175,6 +176,6 @@ def _forms(form: str | list[str] | None, rng: random.Random, energy: float) -> l
     """Candidate forms: the user's one, or the stock forms in a seeded order (the layout picks one)."""
     if form is not None:
         return [parse_form(form if isinstance(form, str) else ",".join(form))]
-    names = ["standard", "pre-chorus", "short"] if energy >= 0.5 else ["standard", "short", "double-chorus"]
+    names = ["standard", "short", "double-chorus", "no-bridge"] + (["pre-chorus"] if energy >= 0.5 else [])
     rng.shuffle(names)
     return [FORMS[n] for n in names]
