@@ -52,7 +52,7 @@ def summary(values: list[float]) -> dict[str, float]:
             "min": round(min(values), 3)}
 
 
-def bench_songs(n: int, audio: str | None, work: Path) -> dict:
+def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = None) -> dict:
     from musegen.evaluation.alignment import midi_alignment
     from musegen.lyrics import load_lyrics_model
     from musegen.music import load_music_model
@@ -81,8 +81,10 @@ def bench_songs(n: int, audio: str | None, work: Path) -> dict:
                      "metrics": {k: song.metrics.get(k) for k in METRICS},
                      "midi_alignment": {k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
                                                              "words_skipped")}})
-        print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music",
-              file=sys.stderr)
+        print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music "
+              f"({', '.join(f'{k} {v:.1f}' for k, v in timings.items())})", file=sys.stderr)
+        if partial is not None:  # long runs: what is done so far survives an interruption
+            partial.write_text(json.dumps({"model_load_seconds": round(load_s, 3), "songs": rows}, indent=1))
     stages = sorted({k for r in rows for k in r["stages"]}, key=list(rows[0]["stages"]).index)
     return {
         "n": n,
@@ -213,7 +215,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="musegen-bench-") as tmp:
         work = Path(tmp)
         result = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-                  "songs": bench_songs(args.n, audio, work),
+                  "songs": bench_songs(args.n, audio, work,
+                                       args.out.with_suffix(".partial.json") if args.out else None),
                   "reference_lead_sheets": reference(),
                   "reference_realigned_by_musegen": realigned_reference()}
         if args.cli_runs:
