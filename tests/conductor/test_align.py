@@ -178,3 +178,19 @@ def test_overlapping_model_notes_keep_every_syllable():
     assert song.metrics["syllable_coverage"] == 1.0
     for a, b in itertools.pairwise(song.vocal):
         assert a.onset + a.duration <= b.onset and a.duration > 0
+
+
+def test_crammed_phrase_is_spread_over_its_window():
+    """Ten syllables crammed into sixteenths get singable notes and stresses on strong beats."""
+    grid = _Grid(4 * PPQ, (0, 2 * PPQ), (4, 4))
+    line = h.line("the rain falls on the window again")  # 9 syllables
+    notes = [Note(PPQ * 3 // 2 + i * PPQ // 4, PPQ // 4, 60 + i) for i in range(9)]
+    naive = sum(1 for s, n in zip(line.syllables, notes, strict=True)
+                if s.stress == 1 and n.onset % (4 * PPQ) in (0, 2 * PPQ))
+    out = align_line(notes, line.syllables, grid, lower=0, upper=8 * PPQ - PPQ // 2)
+    hits = sum(1 for n in out if not n.melisma and line.syllables[n.syllable].stress == 1
+               and n.onset % (4 * PPQ) in (0, 2 * PPQ))
+    assert hits >= naive + 2 and hits >= 3
+    assert [n.pitch for n in out] == [n.pitch for n in notes]  # the tune is kept, only its rhythm moves
+    assert min(n.duration for n in out) >= PPQ // 4
+    assert out[-1].onset + out[-1].duration <= 8 * PPQ - PPQ // 2

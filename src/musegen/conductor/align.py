@@ -49,7 +49,9 @@ SHORT_SPLIT_COST = 0.4  # a split that leaves notes shorter than an eighth
 MERGE_COST = 0.8  # a note tied into the previous one (same pitch: cheaper)
 MERGE_SAME_PITCH_COST = 0.4
 SHORT_STRESSED_COST = 0.3  # primary stress on a note shorter than an eighth
-MOVE_COST = 0.06  # per sixteenth an onset is moved by the re-timing repair
+MOVE_COST = 0.06  # per sixteenth an onset is moved by the re-timing repair (from the reference rhythm)
+MAX_STRETCH = 2.0  # a crammed phrase may be sung up to twice as slowly to fill its window
+CRAMMED = 0.6  # a phrase filling less than this share of its window counts as crammed
 SHORT_NOTE_COST = 0.25  # a note shorter than an eighth (crammed syllables are hard to sing)
 
 
@@ -285,18 +287,24 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
     m = len(out)
     if m == 0:
         return
-    onsets = [n.onset for n in out]
     line_end = out[-1].onset + out[-1].duration
-    last_len = out[-1].duration
     upper = max(line_end, upper if upper is not None else line_end)
-    reach = grid.bar  # no onset moves further than a bar
+    # The model's rhythm is the reference; a phrase crammed into part of its window is first stretched
+    # (up to twice as slow) so that its notes can breathe.
+    o0 = out[0].onset
+    fill = (line_end - o0) / max(1, upper - o0)
+    stretch = min(MAX_STRETCH, 1.0 / fill) if fill < CRAMMED else 1.0
+    onsets = [o0 + round((n.onset - o0) * stretch / SIXTEENTH) * SIXTEENTH for n in out]
+    line_end = min(upper, o0 + round((line_end - o0) * stretch))
+    last_len = max(MIN_NOTE, line_end - onsets[-1])
+    reach = grid.bar  # no onset moves further than a bar from the reference
     start = min(onsets[0], max(lower, onsets[0] - reach))
     first = -(-start // SIXTEENTH) * SIXTEENTH  # grid positions from the first sixteenth >= start
     grid_pos = list(range(first, upper - MIN_NOTE + 1, SIXTEENTH))
 
     def last_end(p: int) -> int:
         return min(upper, max(line_end, p + last_len))
-    if len(grid_pos) < m or any(o % SIXTEENTH for o in onsets):
+    if len(grid_pos) < m or o0 % SIXTEENTH:
         return
 
     def own(k: int, p: int) -> float:
