@@ -96,3 +96,26 @@ def test_fine_tuned_style_brings_its_music_model(tmp_path, monkeypatch, tiny_mus
     assert song.plan.style == "reels" and song.meta["music_model"] == "style:reels"
     plain = compose("rain", seed=2, lyrics_text=LYRICS, music_model=tiny_music)
     assert song_to_midi_bytes(plain) == song_to_midi_bytes(song)  # same weights, same seed
+
+
+def test_style_copy_guard_resamples_a_melody_that_copies_the_catalog(tmp_path, monkeypatch, tiny_music):
+    import json
+
+    from musegen.styles.guard import CatalogIndex, note_symbols
+    from musegen.styles.store import StyleCard, styles_root, write_card
+
+    monkeypatch.setenv("MUSEGEN_HOME", str(tmp_path))
+    folder = styles_root() / "copycat"
+    save_checkpoint(tiny_music, folder / "music")
+    write_card(folder, StyleCard(name="copycat", created="now", files_used=["a.mid"]))
+    plain = compose("rain", seed=2, lyrics_text=LYRICS, music_model=tiny_music)
+    # the catalog holds exactly what the model writes for this seed: the guard must draw another one
+    from musegen.music import generate_melody
+
+    raw = generate_melody(plain.plan, seed=2, model=tiny_music)
+    index = CatalogIndex(melodies=[note_symbols(s.notes) for s in raw.sections if s.notes])
+    (folder / "catalog.json").write_text(json.dumps(index.to_dict()))
+    song = compose("rain", seed=2, lyrics_text=LYRICS, style="copycat")
+    guard = song.meta["copy_guard"]["music"]
+    assert guard["candidates"] >= 2 and guard["longest_run"] <= 8 and guard["passed"]
+    assert [n.pitch for n in song.vocal] != [n.pitch for n in plain.vocal]

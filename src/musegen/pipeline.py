@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from musegen.types import Lyrics, LyricSection, Song, SongPlan
+from musegen.types import Lyrics, LyricSection, Melody, Song, SongPlan
 
 STAGES = ("plan", "lyrics", "music", "align", "arrange")
 
@@ -43,18 +43,31 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
 
             user = parse_lyrics_text(lyrics_text, source=lyrics_source)
             plan = plan_from_lyrics(user, prompt, style=style, seed=seed, **overrides)
-    lyrics_model, music_model, model_names = _models(plan, style, lyrics_model, music_model)
+    lyrics_model, music_model, model_names, guard = _models(plan, style, lyrics_model, music_model)
+    checks: dict[str, dict] = {}
     with stage("lyrics"):
         if lyrics_text is None:
             from musegen.lyrics import write_lyrics
 
-            lyrics = write_lyrics(plan, seed=seed, model=lyrics_model, progress=progress)
+            def write(s: int) -> Lyrics:
+                return write_lyrics(plan, seed=s, model=lyrics_model, progress=progress)
+
+            if guard is None:
+                lyrics = write(seed)
+            else:  # a fine-tuned style must not copy its catalog's words
+                lyrics, checks["lyrics"] = guard.pick(write, guard.word_run, guard.max_words, seed)
         else:
             lyrics = _with_instrumental_sections(user, plan)
     with stage("music"):
         from musegen.music import generate_melody
 
-        melody = generate_melody(plan, seed=seed, model=music_model, progress=progress)
+        def compose_music(s: int) -> Melody:
+            return generate_melody(plan, seed=s, model=music_model, progress=progress)
+
+        if guard is None:
+            melody = compose_music(seed)
+        else:  # nor its catalog's tunes
+            melody, checks["music"] = guard.pick(compose_music, guard.note_run, guard.max_notes, seed)
     with stage("align"):
         song = align(plan, lyrics, melody)
     with stage("arrange"):
@@ -64,19 +77,27 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
 
     song.meta = {"seed": seed, "musegen": __version__, "prompt": prompt,
                  "user_lyrics": lyrics_text is not None, **model_names}
+    if checks:
+        song.meta["copy_guard"] = checks
     return song
 
 
-def _models(plan: SongPlan, style: str | None, lyrics_model: Any, music_model: Any) -> tuple[Any, Any, dict]:
-    """Models for a fine-tuned style (its folder's adapters), else whatever was passed (None = defaults)."""
+def _models(
+    plan: SongPlan, style: str | None, lyrics_model: Any, music_model: Any
+) -> tuple[Any, Any, dict, Any]:
+    """Models for a fine-tuned style (its folder's adapters), else whatever was passed (None = defaults).
+
+    The fourth value is the style's copy guard (`musegen.styles.guard.Guard`), None without a style.
+    """
     names = {"lyrics_model": "default" if lyrics_model is None else "given",
              "music_model": "default" if music_model is None else "given"}
-    if style is None or plan.style != style or (lyrics_model is not None and music_model is not None):
-        return lyrics_model, music_model, names
+    if style is None or plan.style != style:
+        return lyrics_model, music_model, names, None
     from musegen.plan.mood import load_table
 
     if style in load_table().styles:  # a built-in arrangement style: default models
-        return lyrics_model, music_model, names
+        return lyrics_model, music_model, names, None
+    from musegen.styles.guard import load_guard
     from musegen.styles.store import get_style
 
     st = get_style(style)
@@ -90,7 +111,7 @@ def _models(plan: SongPlan, style: str | None, lyrics_model: Any, music_model: A
 
         music_model = load_music_model(st.music_path)
         names["music_model"] = f"style:{style}"
-    return lyrics_model, music_model, names
+    return lyrics_model, music_model, names, load_guard(st)
 
 
 def _with_instrumental_sections(user: Lyrics, plan: SongPlan) -> Lyrics:

@@ -29,3 +29,15 @@ def test_word_copy_ignores_case_and_punctuation():
 def test_catalog_index_round_trips_through_dict():
     idx = CatalogIndex([note_symbols(_tune([60, 64, 67]))], [words("one two three")])
     assert CatalogIndex.from_dict(idx.to_dict()) == idx
+
+
+def test_guard_pick_resamples_until_the_limit_and_keeps_the_least_copying():
+    from musegen.styles.guard import Guard
+
+    g = Guard(CatalogIndex(), tries=4)
+    runs = {0: 12, 7919: 5, 2 * 7919: 1}
+    best, rep = g.pick(lambda s: s, lambda s: runs.get(s, 20), limit=8, seed=0)
+    assert best == 7919 and rep == {"candidates": 2, "longest_run": 5, "limit": 8, "passed": True}
+    best, rep = g.pick(lambda s: s, lambda s: 30 - s % 7, limit=8, seed=0)
+    assert rep["candidates"] == 4 and not rep["passed"] and rep["longest_run"] == min(30 - (k * 7919) % 7
+                                                                                     for k in range(4))

@@ -7,10 +7,13 @@ in another key still counts; words are compared lower-cased without punctuation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from musegen.types import Note
+from musegen.types import Lyrics, Melody, Note
+
+T = TypeVar("T")
 
 _WORD_RE = re.compile(r"[a-z']+")
 
@@ -78,3 +81,51 @@ class CatalogIndex:
     def from_dict(cls, d: dict) -> CatalogIndex:
         """Inverse of `to_dict`."""
         return cls([[tuple(s) for s in m] for m in d.get("melodies", [])], list(d.get("texts", [])))
+
+
+@dataclass
+class Guard:
+    """Reject-and-resample rule of a fine-tuned style: no section may copy longer runs than this."""
+
+    index: CatalogIndex
+    max_notes: int = 8
+    max_words: int = 8
+    tries: int = 6  # candidates drawn before settling for the one that copies least
+
+    def note_run(self, melody: Melody) -> int:
+        """Longest run of notes any sung section shares with the catalog."""
+        return max((self.index.note_copy(s.notes) for s in melody.sections if s.notes), default=0)
+
+    def word_run(self, lyrics: Lyrics) -> int:
+        """Longest run of words any section shares with the catalog's lyrics."""
+        return max(
+            (self.index.word_copy(" ".join(x.text for x in s.lines)) for s in lyrics.sections if s.lines),
+            default=0,
+        )
+
+    def pick(
+        self, make: Callable[[int], T], run: Callable[[T], int], limit: int, seed: int
+    ) -> tuple[T, dict]:
+        """Draw candidates `make(seed')` until one copies at most `limit`, else keep the least-copying."""
+        best, best_run, tries = None, None, 0
+        for tries in range(1, self.tries + 1):
+            cand = make(seed + (tries - 1) * 7919)
+            r = run(cand)
+            if best_run is None or r < best_run:
+                best, best_run = cand, r
+            if r <= limit:
+                break
+        assert best is not None and best_run is not None
+        report = {"candidates": tries, "longest_run": best_run, "limit": limit, "passed": best_run <= limit}
+        return best, report
+
+
+def load_guard(style) -> Guard | None:
+    """The guard of a `musegen.styles.store.Style` (None when it has no catalog index)."""
+    import json
+
+    if not style.catalog_path.is_file():
+        return None
+    index = CatalogIndex.from_dict(json.loads(style.catalog_path.read_text(encoding="utf-8")))
+    limits = style.card.guard
+    return Guard(index, limits.get("max_notes", 8), limits.get("max_words", 8))
