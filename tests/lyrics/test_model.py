@@ -30,16 +30,16 @@ def adapter(base, tmp_path_factory):
 
 def test_adapter_is_merged_and_gives_the_peft_logits(base, adapter):
     path, want = adapter
-    lm = load_lyrics_model(adapter=path, base=base)
+    lm = load_lyrics_model(adapter=path, base=base, quantize=False)
     _, logp = lm.prefill([1, 2, 3, 4])
     ref = torch.log_softmax(want[lm.sub_ids], dim=-1)
     assert torch.allclose(logp[0], ref, atol=1e-4)
-    plain = load_lyrics_model(adapter=False, base=base)
+    plain = load_lyrics_model(adapter=False, base=base, quantize=False)
     assert not torch.allclose(plain.prefill([1, 2, 3, 4])[1], logp, atol=1e-3)
 
 
 def test_step_with_cache_matches_a_full_forward(base):
-    lm = load_lyrics_model(adapter=False, base=base)
+    lm = load_lyrics_model(adapter=False, base=base, quantize=False)
     cache, _ = lm.prefill([5, 6, 7])
     cache.batch_repeat_interleave(2)
     step = lm.step(torch.tensor([[8], [9]]), cache, 3)

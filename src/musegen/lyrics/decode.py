@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import torch
 
 from musegen.lyrics.vocab import (
+    FINAL_MIN,
     KIND_CONT,
     KIND_NEWLINE,
     KIND_PUNCT,
@@ -68,7 +69,9 @@ class LineSampler:
     # -- word-level checks
     def final_ok(self, w: str, spec: LineSpec) -> bool:
         """Whether `w` may end the line."""
-        if w in WEAK_FINALS or w in spec.forbidden_finals:
+        if w in WEAK_FINALS or w in spec.forbidden_finals or "'" in w:
+            return False
+        if self.words.freq.get(w, FINAL_MIN) < FINAL_MIN:
             return False
         if spec.finals is not None:
             return w in spec.finals
@@ -260,8 +263,9 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
                     ns.dead = True
             states[b] = ns
             next_ids.append(tok)
-        if all(s.done or s.dead for s in states):
-            break
+        n_done = sum(s.done and not s.dead for s in states)
+        if all(s.done or s.dead for s in states) or n_done >= max(2, batch // 2):
+            break  # enough finished candidates to choose from: do not wait for the longest
         logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache, pos)
         pos += 1
     best = [s for s in states if s.done and not s.dead]

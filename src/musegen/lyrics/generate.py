@@ -26,7 +26,10 @@ BATCH = 8  # candidates sampled together per line
 ROUNDS = 2  # rounds (the second with twice the candidates) before a rhyme is relaxed
 RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see decode.rhyme_bias)
 MIN_PARTNERS = 8  # a rhyme word that opens a letter needs this many common partners in the word list
-THEME_BIAS = 1.5  # log-prob bonus for word-start tokens of theme words
+THEME_BIAS = 1.0  # log-prob bonus for word-start tokens of theme words
+# words about the task itself, which a small model copies from the prompt: never sung
+PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "stanza", "stanzas",
+                          "verse", "verses", "chorus"})
 MAX_SYLLABLES = 16
 
 
@@ -35,7 +38,7 @@ def _theme_bias(lm, theme: list[str]) -> torch.Tensor:
     bias = torch.zeros(len(lm.sub_ids))
     pos = {int(t): i for i, t in enumerate(lm.sub_ids)}
     for w in theme:
-        for form in (f" {w}", w.capitalize()):
+        for form in (f" {w}",):
             ids = lm.tokenizer.encode(form, add_special_tokens=False)
             if ids and ids[0] in pos:
                 bias[pos[ids[0]]] = THEME_BIAS
@@ -136,7 +139,7 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
 
     check_plan(plan)
     lm = model if model is not None else load_lyrics_model()
-    bl = default_blocklist() if blocklist is None else blocklist
+    bl = (default_blocklist() if blocklist is None else blocklist) | PROMPT_WORDS
     words = default_words(bl)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
     if stats is not None:

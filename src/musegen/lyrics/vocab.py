@@ -19,6 +19,7 @@ from musegen.lyrics.syllables import cmu, count_syllables
 
 MAX_WORD_SYL = 6
 COMMON = 50  # corpus count from which a rhyme partner counts as common
+FINAL_MIN = 25  # corpus count a word needs to end a line (keeps rare dialect words off the rhyme)
 # line-final words a lyricist would not end on
 WEAK_FINALS = frozenset({
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with",
@@ -48,7 +49,7 @@ class WordTable:
         keys: dict[str, list[str]] = defaultdict(list)
         for w, s in self.syl.items():
             bit = 1 << s
-            strong = w not in WEAK_FINALS
+            strong = w not in WEAK_FINALS and "'" not in w and self.freq.get(w, FINAL_MIN) >= FINAL_MIN
             for i in range(1, len(w) + 1):
                 masks[w[:i]] |= bit
                 if strong:
@@ -63,7 +64,10 @@ class WordTable:
     def rhyme_words(self, word: str) -> frozenset[str]:
         """Allowed words whose first-pronunciation rhyming part equals `word`'s (never `word` itself)."""
         k = rhyme_key(word)
-        return frozenset(w for w in self.by_key.get(k, ()) if w != word) if k else frozenset()
+        if not k:
+            return frozenset()
+        return frozenset(w for w in self.by_key.get(k, ())
+                         if w != word and self.freq.get(w, FINAL_MIN) >= FINAL_MIN)
 
     def partners(self, word: str, min_freq: int = COMMON) -> int:
         """How many common allowed words rhyme with `word`."""
