@@ -178,7 +178,7 @@ def cpu_speed(model, bars64_runs: int = 2) -> dict:
     torch.set_num_threads(1)
     past = model.new_cache(1)
     with torch.inference_mode():
-        model(torch.tensor([[V.BOS, V.MODE[0], V.TEMPO[2], V.METER[0]]]), past)
+        model(torch.tensor([[V.BOS, V.MODE[0], V.TEMPO[2], V.METER[0], V.STYLE[0]]]), past)
         t = time.perf_counter()
         for _ in range(256):
             model(torch.tensor([[V.BAR]]), past)
@@ -292,7 +292,7 @@ def main() -> None:
     errs = toks = 0
     torch.set_num_threads(1)
     for s in valid[:8]:
-        head = [*encode(s)[:4], V.section_token("verse")]
+        head = [*encode(s)[: V.HEADER_LEN], V.section_token("verse")]
         out = sample_free(model, head, 400, generator=gen)
         e, n = grammar_errors(out)
         errs, toks = errs + e, toks + n

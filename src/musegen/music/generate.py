@@ -262,7 +262,14 @@ def generate_melody(
     meter = plan.meter
     steps, half = bar_steps(meter), half_bar(meter)
     pitch_ok = _pitch_mask(plan.vocal_range, shift)
-    header = [V.BOS, V.mode_token(key.mode), V.tempo_token(plan.tempo), V.meter_token(meter)]
+    style = "folk" if plan.style == "folk" else "pop"  # the model's corpus styles; pop unless asked
+    header = [
+        V.BOS,
+        V.mode_token(key.mode),
+        V.tempo_token(plan.tempo),
+        V.meter_token(meter),
+        V.style_token(style),
+    ]
     gen = torch.Generator().manual_seed(seed if seed is not None else int(torch.seed() % 2**31))
     ctx = list(header)
     past = None

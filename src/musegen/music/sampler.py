@@ -242,7 +242,9 @@ def sample_section(
     valid = [0] * n  # cache positions that hold each candidate's real tokens
 
     def prefill() -> tuple[torch.Tensor, KVCache]:
-        seqs = [h if len(h) < block else h[:4] + h[-min(keep, block - 4) :] for h in hist]
+        seqs = [
+            h if len(h) < block else h[: V.HEADER_LEN] + h[-min(keep, block - V.HEADER_LEN) :] for h in hist
+        ]
         longest = max(len(q) for q in seqs)
         for j, q in enumerate(seqs):
             valid[j] = len(q)

@@ -77,7 +77,13 @@ def encode(sheet: LeadSheet) -> list[int]:
     shift = key_shift(sheet.key)
     steps = bar_steps(sheet.meter)
     half = half_bar(sheet.meter)
-    toks = [V.BOS, V.mode_token(sheet.key.mode), V.tempo_token(sheet.tempo), V.meter_token(sheet.meter)]
+    toks = [
+        V.BOS,
+        V.mode_token(sheet.key.mode),
+        V.tempo_token(sheet.tempo),
+        V.meter_token(sheet.meter),
+        V.style_token(V.SOURCE_STYLE.get(sheet.source, "pop")),
+    ]
     for sec in sheet.sections:
         toks += encode_section(sec, shift, steps, half, sheet.meter)
     toks.append(V.EOS)
@@ -179,6 +185,8 @@ class Grammar:
         if p in V.TEMPO:
             return [V.METER]
         if p in V.METER:
+            return [V.STYLE]
+        if p in V.STYLE:
             return [V.SECTION]
         if p in V.SECTION:
             return [V.BAR]
@@ -286,7 +294,7 @@ def decode(
     _close(sections, chords, g, shift, flats)
     m = g.meter or (4, 4)
     mode = "major"
-    for t in tokens[:4]:
+    for t in tokens[: V.HEADER_LEN]:
         if t in V.MODE:
             mode = V.MODES[t - V.MODE[0]]
     if mode != key.mode:

@@ -6,7 +6,7 @@ song is transposed so its tonic is C, a minor song so its tonic is A (both share
 
 A song is one stream::
 
-    BOS Mode_m Tempo_t Meter_n/d                     header (conditioning)
+    BOS Mode_m Tempo_t Meter_n/d Style_s             header (conditioning; HEADER_LEN tokens)
     Section_s                                         each section starts with its type …
       Bar Position_0 Chord_c                          … each bar with the chord sounding at its start
         [Position_p [Chord_c] [Phrase_n PBars_b] [Pitch_p Duration_d]] …
@@ -33,6 +33,8 @@ TEMPO_EDGES = (72, 88, 104, 120, 140)  # quarter BPM bin edges -> 6 bins
 METERS = ((4, 4), (3, 4), (2, 4), (6, 8))
 QUALITIES = tuple(CHORD_QUALITIES)  # "", "m", "dim", … (musegen.theory spelling)
 MODES = ("major", "minor")
+STYLES = ("pop", "folk", "other")  # POP909 and user songs: pop; Nottingham: folk; other: unused
+HEADER_LEN = 5
 
 SPECIALS = ("PAD", "BOS", "EOS")
 
@@ -42,6 +44,7 @@ def _build() -> list[str]:
     toks += [f"Mode_{m}" for m in MODES]
     toks += [f"Tempo_{i}" for i in range(len(TEMPO_EDGES) + 1)]
     toks += [f"Meter_{n}/{d}" for n, d in METERS]
+    toks += [f"Style_{s}" for s in STYLES]
     toks += [f"Section_{s}" for s in SECTION_TYPES]
     toks += ["Bar"]
     toks += [f"Position_{p}" for p in range(MAX_POSITIONS)]
@@ -69,6 +72,7 @@ def _span(prefix: str) -> range:
 MODE = _span("Mode_")
 TEMPO = _span("Tempo_")
 METER = _span("Meter_")
+STYLE = _span("Style_")
 SECTION = _span("Section_")
 POSITION = _span("Position_")
 CHORD = _span("Chord_")
@@ -78,7 +82,7 @@ PITCH = _span("Pitch_")
 DURATION = _span("Duration_")
 
 assert (
-    3 + 2 + 6 + 4 + 6 + 1 + MAX_POSITIONS + 1 + 12 * len(QUALITIES) + 32 + 8 + 61 + len(DURATIONS)
+    3 + 2 + 6 + 4 + 3 + 6 + 1 + MAX_POSITIONS + 1 + 12 * len(QUALITIES) + 32 + 8 + 61 + len(DURATIONS)
     == VOCAB_SIZE
 )
 assert PAD == 0 and TOKENS[BAR] == "Bar"
@@ -104,6 +108,14 @@ def meter_token(meter: tuple[int, int]) -> int:
     if num % 3 == 0:
         return METER[METERS.index((3, 4))]
     return METER[METERS.index((4, 4))]
+
+
+def style_token(style: str) -> int:
+    """Token of a corpus style ("pop", "folk"; anything else is "other")."""
+    return STYLE[STYLES.index(style if style in STYLES else "other")]
+
+
+SOURCE_STYLE = {"pop909": "pop", "nottingham": "folk"}
 
 
 def section_token(kind: str) -> int:

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from musegen.music import vocab as V
 from musegen.music.model import MusicConfig, MusicTransformer, save_checkpoint
 
-HEADER = 4  # BOS Mode Tempo Meter
+HEADER = V.HEADER_LEN  # BOS Mode Tempo Meter Style
 PEAK_FLOPS = {"cuda": 989e12}  # dense bf16 of an H100 SXM, for MFU
 
 
