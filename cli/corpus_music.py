@@ -32,7 +32,7 @@ import click
     "midi_dirs",
     multiple=True,
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Any folder of MIDI files (melody = Vocal/Melody/Lead track); repeatable.",
+    help="Any folder of MIDI or MusicXML lead sheets (melody = Vocal/Melody/Lead track); repeatable.",
 )
 @click.option(
     "--valid-fraction",

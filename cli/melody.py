@@ -63,6 +63,13 @@ def _pitch(text: str) -> int:
 )
 @click.option("--seed", type=int, default=None, help="Random seed (same seed, same melody).")
 @click.option(
+    "--candidates",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Samples per section; the best by the rerank score is kept (fewer = faster).",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
@@ -71,7 +78,19 @@ def _pitch(text: str) -> int:
 )
 @click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
 def melody(
-    key, tempo, meter, form, bars, phrase_notes, chords, vocal_range, model_path, seed, out_dir, force
+    key,
+    tempo,
+    meter,
+    form,
+    bars,
+    phrase_notes,
+    chords,
+    vocal_range,
+    model_path,
+    seed,
+    candidates,
+    out_dir,
+    force,
 ):
     """Write a melody with chords for a form, honouring notes per phrase, bars and range exactly."""
     from musegen.errors import InputError, ModelError, MusegenError, OutputExistsError
@@ -124,7 +143,7 @@ def melody(
     plan = SongPlan("Melody", "", k.name, k.mode, float(tempo), (num, den), sections, vocal_range=rng)
     try:
         model = load_music_model(model_path)
-        mel = generate_melody(plan, seed=seed, model=model, progress=True)
+        mel = generate_melody(plan, seed=seed, model=model, progress=True, candidates=candidates)
         song = melody_song(plan, mel, meta={"seed": seed, "model": str(model_path or "default")})
         with atomic_dir(out_dir, force=force) as tmp:
             written = [

@@ -12,6 +12,7 @@ from musegen.training.music_corpus import (
     detect_chord,
     estimate_key,
     load_midi_file,
+    load_musicxml_file,
     load_sheets,
     split_of,
 )
@@ -100,3 +101,28 @@ def test_build_corpus_split_dedupe_report(tmp_path):
     # resumable: a second build reuses the parsed cache
     again = build_corpus(out, user_dirs=[src], valid_fraction=0.3, progress=False)
     assert again["sources"] == report["sources"]
+
+
+def test_musicxml_lead_sheet(tmp_path):
+    import music21
+
+    s = music21.stream.Part()
+    s.append(music21.meter.TimeSignature("3/4"))
+    s.append(music21.key.Key("D"))
+    pitches = ["D4", "F#4", "A4", "B4", "A4", "F#4", "G4", "E4", "C#4", "D4", "E4", "F#4"] * 2
+    for b in range(8):
+        m = music21.stream.Measure(number=b + 1)
+        m.insert(0, music21.harmony.ChordSymbol(["D", "G", "A7", "D"][b % 4]))
+        for k in range(3):
+            m.append(
+                music21.note.Note(pitches[(b * 3 + k) % len(pitches)], quarterLength=1.0 if k < 2 else 0.5)
+            )
+        m.append(music21.note.Rest(quarterLength=0.5))
+        s.append(m)
+    path = tmp_path / "tune.musicxml"
+    s.write("musicxml", fp=str(path))
+    sheet = load_musicxml_file(path)
+    assert sheet.meter == (3, 4) and str(sheet.key) == "D major"
+    assert sum(len(x.notes) for x in sheet.sections) == 24
+    assert [c.symbol for x in sheet.sections for c in x.chords][:4] == ["D", "G", "A7", "D"]
+    assert grammar_errors(encode(sheet))[0] == 0
