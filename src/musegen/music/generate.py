@@ -276,7 +276,13 @@ def generate_melody(
     out: list[SectionMusic] = []
     out_tokens: dict[int, list[int]] = {}  # each section's tokens (Section token first)
     secs = plan.sections
-    score = _score(getattr(model, "config_extra", {}).get("prior"))
+    extra = getattr(model, "config_extra", {})
+    score = _score(extra.get("prior"))
+    trained = set(extra.get("sections_trained", SECTION_TYPES))
+
+    def cond(kind: str) -> str:  # a section type the model never saw is conditioned as a verse
+        return kind if kind in trained else "verse"
+
     with seeded(seed), _decode_threads(model):
         for i, sec in enumerate(tqdm(secs, desc="melody", disable=not progress)):
             src = secs[sec.repeat_of] if sec.repeat_of is not None else None
@@ -284,21 +290,21 @@ def generate_melody(
                 m = copy.deepcopy(out[sec.repeat_of])
                 m.type = sec.type
                 out.append(m)
-                out_tokens[i] = [V.section_token(sec.type), *out_tokens[sec.repeat_of][1:]]
+                out_tokens[i] = [V.section_token(cond(sec.type)), *out_tokens[sec.repeat_of][1:]]
                 ctx += out_tokens[i]
                 past = None
                 continue
             windows = phrase_windows(sec, meter, i)
             given = _given_chords(sec, shift, i)
             spec = SectionSpec(
-                V.section_token(sec.type),
+                V.section_token(cond(sec.type)),
                 sec.bars,
                 steps,
                 half,
                 windows,
                 pitch_ok,
                 given,
-                V.section_token(secs[i + 1].type) if i + 1 < len(secs) else V.EOS,
+                V.section_token(cond(secs[i + 1].type)) if i + 1 < len(secs) else V.EOS,
             )
             ctx.append(spec.section_token)
             c = None
