@@ -29,6 +29,7 @@ TOP_K = 48  # tokens checked per candidate per step
 WIDE_K = 1024  # checked when none of the top-k fits
 WIDER_K = 8192  # last resort before the candidate is dropped
 TOP_P = 0.95
+START_WORDS = 3  # lines of a section may not share their first this-many words
 
 
 @dataclass
@@ -40,6 +41,7 @@ class LineSpec:
     forbidden_finals: frozenset[str] = frozenset()  # words that must not end the line
     min_partners: int = 0  # a free final word needs this many rhyme partners (its letter recurs)
     used_lines: frozenset[str] = frozenset()  # normalised lines that must not be repeated
+    used_starts: frozenset[tuple[str, ...]] = frozenset()  # first words of this section's earlier lines
     banned: frozenset[str] = frozenset()
     max_punct: int = 1  # punctuation marks allowed inside the line (the end is free)
 
@@ -105,8 +107,8 @@ class LineSampler:
         if kind == KIND_CONT:
             piece = self.tokens.text[tok]
             if s.p:
-                if self.tokens.capital[tok]:
-                    return None
+                if self.tokens.capital[tok] or (s.p == "i" and not piece.startswith("'")):
+                    return None  # no "I" + "ll" → "Ill"; only "I'm", "I'll" …
                 p = s.p + piece
             elif not s.started:
                 p = piece
@@ -259,7 +261,7 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
             ns.logp, ns.n, ns.ids = s.logp + lp, s.n + 1, [*s.ids, tok]
             if ns.done:
                 line = " ".join(ns.words)
-                if line in spec.used_lines:
+                if line in spec.used_lines or tuple(ns.words[:START_WORDS]) in spec.used_starts:
                     ns.dead = True
             states[b] = ns
             next_ids.append(tok)

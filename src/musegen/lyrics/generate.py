@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
-from musegen.lyrics.decode import LineSampler, LineSpec, sample_line
+from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
 from musegen.lyrics.prompt import format_prompt, theme_words
 from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
@@ -28,8 +28,8 @@ RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see 
 MIN_PARTNERS = 8  # a rhyme word that opens a letter needs this many common partners in the word list
 THEME_BIAS = 1.0  # log-prob bonus for word-start tokens of theme words
 # words about the task itself, which a small model copies from the prompt: never sung
-PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "stanza", "stanzas",
-                          "verse", "verses", "chorus"})
+PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "extracts",
+                          "stanza", "stanzas", "verse", "verses", "chorus"})
 MAX_SYLLABLES = 16
 
 
@@ -86,6 +86,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
     bias = _theme_bias(lm, theme)
     lines: list[str] = []
     finals: list[str] = []
+    starts: list[tuple[str, ...]] = []
     for i, syl in enumerate(sec.syllables):
         letter = scheme[i]
         first = next((j for j in range(i) if scheme[j] == letter and letter != "X"), None)
@@ -93,7 +94,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         forbidden = _forbidden_finals(words, others, finals)
         recurs = letter != "X" and letter in scheme[i + 1:]
         spec = LineSpec(syl, finals=None, forbidden_finals=forbidden,
-                        min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned)
+                        min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned,
+                        used_starts=frozenset(starts))
         if first is not None:
             spec.finals = words.rhyme_words(finals[first]) - forbidden
         got = None
@@ -121,6 +123,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         lines.append(line)
         finals.append(ws[-1])
         used.add(" ".join(ws))
+        starts.append(tuple(ws[:START_WORDS]))
         cache, logp = lm.prefill(ids, cache)
     return lines
 
