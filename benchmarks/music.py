@@ -34,8 +34,9 @@ from musegen.music import generate_melody, load_music_model
 from musegen.music import vocab as V
 from musegen.music.generate import CANDIDATES
 from musegen.music.sampler import sample_free
-from musegen.music.tokenizer import LeadSheet, bar_steps, encode, grammar_errors, key_shift
-from musegen.theory import Key, note_name
+from musegen.music.tokenizer import LeadSheet, encode, grammar_errors, key_shift
+from musegen.theory import Key
+from musegen.training.catalog import plan_like
 from musegen.training.music_corpus import build_corpus, load_sheets
 from musegen.training.music_train import evaluate
 from musegen.types import PPQ, ChordEvent, Note, SectionPlan, SongPlan
@@ -106,40 +107,6 @@ class Markov:
 
 
 # ----------------------------------------------------------------------------- plans from real songs
-def plan_from_sheet(sheet: LeadSheet, max_bars: int) -> tuple[SongPlan, list]:
-    """A plan with the real song's key, tempo, meter, sections, notes per phrase and phrase bars."""
-    steps = bar_steps(sheet.meter)
-    secs, kept, total = [], [], 0
-    for s in sheet.sections:
-        if total + s.bars > max_bars:
-            break
-        total += s.bars
-        pb: list[int] = []
-        if s.phrases:
-            starts, i = [], 0
-            for n in s.phrases:
-                starts.append(s.notes[i].onset // (steps * V.STEP))
-                i += n
-            starts[0] = 0
-            edges = [*starts, s.bars]
-            pb = [b - a for a, b in itertools.pairwise(edges)]
-            if min(pb) < 1:
-                pb = []
-        secs.append(SectionPlan(s.type, s.bars, phrase_notes=list(s.phrases), phrase_bars=pb))
-        kept.append(s)
-    plan = SongPlan(
-        sheet.name,
-        "",
-        note_name(sheet.key.tonic),
-        sheet.key.mode,
-        sheet.tempo,
-        sheet.meter,
-        secs,
-        vocal_range=(36, 96),
-    )
-    return plan, kept
-
-
 def _song_melody(sections, bar_ticks: int) -> tuple[list, list[Note], list[ChordEvent]]:
     notes, chords, off = [], [], 0
     for s in sections:
@@ -259,7 +226,8 @@ def main() -> None:
     sets: dict[str, dict] = {k: {"mels": [], "scale": [], "ct": []} for k in ("model", "markov", "real")}
     used = 0
     for k, sheet in enumerate(cond):
-        plan, real_secs = plan_from_sheet(sheet, a.bars)
+        plan = plan_like(sheet, a.bars)
+        real_secs = sheet.sections[: len(plan.sections)]
         try:
             mel = generate_melody(plan, seed=a.seed + k, model=model)
         except InputError as exc:

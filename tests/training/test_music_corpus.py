@@ -6,12 +6,12 @@ import pretty_midi
 import pytest
 
 from musegen.music.tokenizer import encode, grammar_errors
+from musegen.training.catalog import read_song_file
 from musegen.training.music_corpus import (
     Skip,
     build_corpus,
     detect_chord,
     estimate_key,
-    load_midi_file,
     load_musicxml_file,
     load_sheets,
     split_of,
@@ -47,7 +47,7 @@ def write_song(path, seed: int, bars: int = 8, key_sig: str | None = "G major") 
 
 def test_user_midi_becomes_a_lead_sheet(tmp_path):
     write_song(tmp_path / "a.mid", 1)
-    sheet = load_midi_file(tmp_path / "a.mid")
+    sheet = read_song_file(tmp_path / "a.mid")
     assert sheet.meter == (4, 4) and round(sheet.tempo) == 100
     assert str(sheet.key) == "G major"
     notes = [n for s in sheet.sections for n in s.notes]
@@ -74,8 +74,8 @@ def test_skips_are_reported(tmp_path):
     pm.instruments.append(pretty_midi.Instrument(0, name="Melody"))
     pm.instruments[0].notes.append(pretty_midi.Note(90, 60, 0, 1))
     pm.write(str(tmp_path / "short.mid"))
-    with pytest.raises(Skip, match="fewer than 16"):
-        load_midi_file(tmp_path / "short.mid")
+    with pytest.raises(Skip, match="no melody"):
+        read_song_file(tmp_path / "short.mid")
 
 
 def test_build_corpus_split_dedupe_report(tmp_path):

@@ -23,7 +23,7 @@ import numpy as np
 from musegen.errors import InputError
 from musegen.music.tokenizer import LeadSheet
 from musegen.theory import Key
-from musegen.training.music_corpus import Skip, _midi_sheet
+from musegen.training.music_corpus import Skip, _midi_sheet, load_musicxml_file
 from musegen.types import PPQ, Note
 
 log = logging.getLogger(__name__)
@@ -99,13 +99,17 @@ class _Part:
     notes: list[tuple[float, float, int, int]]  # (start beat, end beat, pitch, velocity)
 
 
-def read_song_file(path: str | Path) -> LeadSheet:
-    """Read one MIDI or MusicXML file into a LeadSheet; raises `Skip` with the reason if unusable."""
+def read_song_file(path: str | Path, source: str = "catalog") -> LeadSheet:
+    """Read one MIDI or MusicXML file into a LeadSheet; raises `Skip` with the reason if unusable.
+
+    MusicXML is read as a lead sheet (first part, its chord symbols: `music_corpus.load_musicxml_file`).
+    """
     path = Path(path)
     if path.suffix.lower() in XML_SUFFIXES:
-        parts, tempo, meter, key_hint = _read_musicxml(path)
-    else:
-        parts, tempo, meter, key_hint = _read_midi(path)
+        sheet = load_musicxml_file(path, source=source)
+        sheet.meta["path"] = str(path)
+        return sheet
+    parts, tempo, meter, key_hint = _read_midi(path)
     if not any(p.notes for p in parts):
         raise Skip("empty: no notes")
     pitched = [p for p in parts if not p.is_drum and p.notes]
@@ -127,7 +131,9 @@ def read_song_file(path: str | Path) -> LeadSheet:
 
     track = SimpleNamespace(notes=ticks(melody))
     harmony = ticks(others or melody)  # no accompaniment: chords from the melody itself
-    return _midi_sheet(f"catalog/{path.stem}", str(path), track, harmony, PPQ, meter, key_hint, tempo)
+    sheet = _midi_sheet(f"{source}/{path.stem}", source, track, harmony, PPQ, meter, key_hint, tempo)
+    sheet.meta["path"] = str(path)
+    return sheet
 
 
 class _TickNote(NamedTuple):
@@ -164,40 +170,6 @@ def _read_midi(path: Path) -> tuple[list[_Part], float, tuple[int, int], Key | N
             if n.end > n.start
         ]
         parts.append(_Part(inst.name or "", bool(inst.is_drum), sorted(notes)))
-    return parts, tempo, meter, key
-
-
-def _read_musicxml(path: Path) -> tuple[list[_Part], float, tuple[int, int], Key | list[Key] | None]:
-    import music21
-
-    try:
-        score = music21.converter.parse(str(path))
-    except Exception as exc:
-        raise Skip(f"corrupt: {type(exc).__name__}: {str(exc)[:80]}") from None
-    marks = score.flatten().getElementsByClass("MetronomeMark")
-    tempo = float(marks[0].getQuarterBPM()) if marks else 120.0
-    tss = score.flatten().getElementsByClass("TimeSignature")
-    meter = (tss[0].numerator, tss[0].denominator) if tss else (4, 4)
-    keys = score.flatten().getElementsByClass("KeySignature")
-    key: Key | list[Key] | None = None
-    if keys:
-        ks = keys[0]
-        if isinstance(ks, music21.key.Key) and ks.mode in ("major", "minor"):
-            key = Key(ks.tonic.pitchClass, ks.mode)
-        else:  # a bare signature: major or its relative minor, settled by the final chord
-            major = (ks.sharps * 7) % 12
-            key = [Key(major, "major"), Key((major + 9) % 12, "minor")]
-    parts = []
-    for part in score.parts or [score]:
-        notes = []
-        for el in part.flatten().notes:
-            start = float(el.offset)
-            end = start + float(el.quarterLength)
-            if end <= start:
-                continue
-            for p in getattr(el, "pitches", ()):
-                notes.append((start, end, int(p.midi), 90))
-        parts.append(_Part(part.partName or "", False, sorted(notes)))
     return parts, tempo, meter, key
 
 

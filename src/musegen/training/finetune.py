@@ -174,7 +174,7 @@ def finetune(
     card = StyleCard(
         name=name,
         created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        files_used=[s.source for s in report.songs] + list(lyric_cat.texts),
+        files_used=[s.meta["path"] for s in report.songs] + list(lyric_cat.texts),
         skipped=skipped,
         music="music",
         lyrics="lyrics" if (work / "lyrics" / "adapter_config.json").is_file() else None,

@@ -416,33 +416,6 @@ def load_nottingham_tune(melody_path: Path, chords_path: Path | None) -> LeadShe
     )
 
 
-def load_midi_file(path: Path, source: str = "user") -> LeadSheet:
-    """A user MIDI file -> LeadSheet (melody = Vocal/Melody/Lead track, else the highest non-drum track)."""
-    import symusic
-
-    try:
-        score = symusic.Score(str(path))
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise Skip(f"unreadable MIDI ({exc})") from exc
-    tracks = [t for t in score.tracks if not t.is_drum and len(t.notes)]
-    if not tracks:
-        raise Skip("no pitched notes")
-    named = [t for t in tracks if any(w in t.name.lower() for w in ("vocal", "melody", "lead", "voice"))]
-    mel = named[0] if named else max(tracks, key=lambda t: float(np.mean([n.pitch for n in t.notes])))
-    ts = score.time_signatures
-    meter = (ts[0].numerator, ts[0].denominator) if len(ts) else (4, 4)
-    key = None
-    if len(score.key_signatures):
-        k = score.key_signatures[0]
-        major = (k.key * 7) % 12
-        key = Key(major, "major") if k.tonality == 0 else Key((major + 9) % 12, "minor")
-    other = [n for t in tracks if t is not mel for n in t.notes]
-    tempo = score.tempos[0].qpm if len(score.tempos) else 120.0
-    return _midi_sheet(
-        f"{source}/{path.stem}", source, mel, other, score.ticks_per_quarter, meter, key, tempo
-    )
-
-
 # ----------------------------------------------------------------------------- corpus
 def load_musicxml_file(path: Path, source: str = "user") -> LeadSheet:
     """A MusicXML lead sheet -> LeadSheet (melody = first part; chords = its chord symbols; music21)."""
@@ -514,11 +487,12 @@ def iter_sources(
         for m in sorted(mdir.glob("*.mid")):
             c = m.parent.parent / "chords" / m.name
             yield f"nottingham/{m.stem}", (lambda m=m, c=c: load_nottingham_tune(m, c))
-    for u in user_dirs:
-        for m in sorted([*u.rglob("*.mid"), *u.rglob("*.midi")]):
-            yield f"user/{m.stem}", (lambda m=m: load_midi_file(m))
-        for m in sorted([*u.rglob("*.musicxml"), *u.rglob("*.mxl"), *u.rglob("*.xml")]):
-            yield f"user/{m.stem}", (lambda m=m: load_musicxml_file(m))
+    if user_dirs:
+        from musegen.training.catalog import catalog_files, read_song_file
+
+        for u in user_dirs:
+            for m in catalog_files(u):
+                yield f"user/{m.stem}", (lambda m=m: read_song_file(m, source="user"))
 
 
 def split_of(name: str, valid_fraction: float) -> str:
