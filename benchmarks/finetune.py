@@ -1,6 +1,7 @@
 """Style fine-tuning benchmark (prints JSON): does `musegen finetune` move the music toward a catalog?
 
-    python benchmarks/finetune.py [--songs 40] [--epochs 6] [--device cpu] [--lyrics DIR] [--out FILE]
+    python benchmarks/finetune.py [--songs 40] [--epochs 6] [--device cpu] [--lyric-book gp-00585]
+                                  [--no-lyrics] [--out FILE]
 
 The held-out "composer set" is a collection the base model never saw: Chinese folk songs from
 music21's Essen corpus (essenFolksong/han1.abc), written once as MIDI files into .cache/bench/.
@@ -12,6 +13,10 @@ music21's Essen corpus (essenFolksong/han1.abc), written once as MIDI files into
   figure for the catalog's own real melodies as the reference ceiling;
 - the copy rate: share of generated sections sharing more than 8 notes in a row with the catalog;
 - wall time of the whole fine-tune on this machine.
+Lyrics (unless --no-lyrics): 20 lyric files of four stanzas each from one poet of the lyrics corpus's
+validation split (a book the shipped adapter never trained on; needs `musegen corpus lyrics` run once),
+16 files the catalog, 4 held out: perplexity before/after on the held-out file's stanzas, the word-copy
+rate of lyrics written with the style, and the time it adds.
 """
 
 from __future__ import annotations
@@ -58,13 +63,55 @@ def build_catalog(n: int) -> Path:
     return out
 
 
+def build_lyric_catalog(book: str, files: int = 20, per_file: int = 4) -> Path:
+    """Lyric files from one validation-split book of the lyrics corpus (a poet unseen in training)."""
+    from musegen.lyrics.base import cache_dir
+
+    valid = cache_dir() / "corpora" / "lyrics" / "valid.jsonl"
+    if not valid.is_file():
+        raise SystemExit(f"{valid}: missing; run `musegen corpus lyrics` once (or pass --no-lyrics)")
+    rows = [r for r in map(json.loads, valid.open(encoding="utf-8")) if r["book"] == book]
+    if len(rows) < files * per_file:
+        raise SystemExit(f"book {book}: only {len(rows)} stanzas in {valid}; pick another --lyric-book")
+    out = CACHE / f"lyrics-{book}"
+    out.mkdir(parents=True, exist_ok=True)
+    for k in range(files):
+        stanzas = rows[k * per_file : (k + 1) * per_file]
+        text = "\n\n".join("[Verse]\n" + "\n".join(r["lines"]) for r in stanzas) + "\n"
+        (out / f"poem{k:02d}.txt").write_text(text, encoding="utf-8")
+    return out
+
+
+def lyric_copy_rate(adapter: Path | None, index, samples: int, limit: int = 8) -> dict:
+    """Write `samples` short songs of words with the style and measure runs shared with the catalog."""
+    from musegen.lyrics import load_lyrics_model, write_lyrics
+    from musegen.lyrics.generate import plan_for_lyrics
+    from musegen.styles.guard import Guard
+
+    model = load_lyrics_model(adapter=adapter)
+    guard = Guard(index)
+    runs = []
+    t = time.perf_counter()
+    plan = plan_for_lyrics("the sea at night, a sailor's farewell", ["verse", "chorus"], [8, 8, 8, 8], "ABAB")
+    for k in range(samples):
+        runs.append(guard.word_run(write_lyrics(plan, seed=k, model=model)))
+    return {
+        "songs": samples,
+        "longest_word_run_max": max(runs),
+        "copy_rate_over_8_words": round(float(np.mean([r > limit for r in runs])), 4),
+        "seconds_per_song": round((time.perf_counter() - t) / samples, 1),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--songs", type=int, default=40)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--samples", type=int, default=2, help="generated songs per held-out plan and model")
-    ap.add_argument("--lyrics", type=Path, default=None, help="optional lyric files to fine-tune on too")
+    ap.add_argument("--lyric-book", default="gp-00585", help="validation-split book for the lyric catalog")
+    ap.add_argument("--no-lyrics", action="store_true", help="fine-tune the music model only")
+    ap.add_argument("--lyric-samples", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
@@ -94,9 +141,16 @@ def main() -> None:
     for f in held:
         (held_dir / f.name).symlink_to(f)
     os.environ["MUSEGEN_HOME"] = str(tmp / "home")
+    lyric_dir = None
+    if not args.no_lyrics:
+        poems = sorted(build_lyric_catalog(args.lyric_book).glob("*.txt"))
+        lyric_dir = tmp / "lyrics"
+        lyric_dir.mkdir()
+        for f in poems[:16]:
+            (lyric_dir / f.name).symlink_to(f)
 
     t0 = time.perf_counter()
-    style = finetune(cat_dir, name="bench-han", lyrics=args.lyrics,
+    style = finetune(cat_dir, name="bench-han", lyrics=lyric_dir,
                      cfg=FinetuneConfig(epochs=args.epochs, device=args.device), progress=True)
     seconds = time.perf_counter() - t0
 
@@ -144,6 +198,16 @@ def main() -> None:
         "longest_copied_run_max": {k: max(v, default=0) for k, v in copies.items()},
         "style_card_figures": style.card.figures,
     }
+    if lyric_dir is not None:
+        from musegen.styles.guard import CatalogIndex as Index
+        from musegen.styles.guard import words
+
+        texts = [words(f.read_text(encoding="utf-8")) for f in sorted(lyric_dir.glob("*.txt"))]
+        result["lyrics"] = {
+            "catalog": f"{len(texts)} files, lyrics corpus validation book {args.lyric_book}",
+            **style.card.figures.get("lyrics", {}),
+            "style": lyric_copy_rate(style.lyrics_path, Index(texts=texts), args.lyric_samples),
+        }
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:

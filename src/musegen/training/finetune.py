@@ -46,6 +46,7 @@ class FinetuneConfig:
     min_steps: int = 20  # at least this many optimiser steps per model, however small the catalog
     lyrics_batch: int = 8
     lyrics_lr: float = 2e-4
+    lyrics_top_layers: int | None = 6  # LoRA trained in the top layers only (the backward pass is short)
     guard_notes: int = 8  # longest allowed run of notes shared with the catalog
     guard_words: int = 8  # longest allowed run of words shared with the catalog
     guard_samples: int = 12  # sections sampled to measure the copy rate
@@ -295,7 +296,7 @@ def _finetune_lyrics(cat: LyricCatalog, out: Path, cfg: FinetuneConfig, device: 
     steps = max(cfg.min_steps, round(cfg.lyrics_epochs * n_train / cfg.lyrics_batch))
     lcfg = LoraTrainConfig(lr=cfg.lyrics_lr, batch_size=cfg.lyrics_batch, steps=steps,
                            warmup=max(1, steps // 10), eval_every=steps, save_every=max(1, steps // 4),
-                           seed=cfg.seed)
+                           seed=cfg.seed, top_layers=cfg.lyrics_top_layers)
     init = default_adapter_dir() if cfg.lyrics_init == "default" else cfg.lyrics_init
     metrics = train_lora(cfg.lyrics_base, data, work / "lyrics_train", lcfg, device=device, progress=progress,
                          init_adapter=init)

@@ -12,6 +12,7 @@ import gzip
 import json
 import math
 import random
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ class LoraTrainConfig:
     save_every: int = 250
     seed: int = 0
     max_seconds: float | None = None  # stop early (and save) after this much training time
+    top_layers: int | None = None  # train only the LoRA weights of the top N layers (None: all)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -102,6 +104,21 @@ def perplexity(model, data: list[tuple[list[int], list[int]]], pad_id: int, batc
         n += int((lab != -100).sum())
     model.train()
     return math.exp(tot / max(n, 1))
+
+
+def freeze_below(model, top_layers: int) -> int:
+    """Freeze the LoRA weights of all but the top `top_layers` decoder layers; returns the layers frozen.
+
+    Backpropagation then stops at the lowest trainable layer, which is what makes a CPU fine-tune of a
+    style fast: most of the backward pass is skipped while the frozen layers keep their adapter.
+    """
+    n_layers = model.get_base_model().config.num_hidden_layers
+    first = max(0, n_layers - top_layers)
+    for name, p in model.named_parameters():
+        m = re.search(r"\.layers\.(\d+)\.", name)
+        if "lora_" in name and m and int(m.group(1)) < first:
+            p.requires_grad_(False)
+    return first
 
 
 def _save_checkpoint(model, opt, step: int, ckpt: Path) -> None:
@@ -204,6 +221,8 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
         lcfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                           target_modules=TARGET_MODULES, task_type="CAUSAL_LM")
         model = get_peft_model(model, lcfg)
+    if cfg.top_layers is not None:
+        freeze_below(model, cfg.top_layers)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     ckpt = out / "checkpoint"
