@@ -112,7 +112,12 @@ def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path
     if key not in _LOADED:
         if len(_LOADED) >= 2:
             _LOADED.pop(next(iter(_LOADED)))
-        _LOADED[key] = _load(adapter, base, quantize)
+        n = torch.get_num_threads()
+        torch.set_num_threads(1)  # merging and quantising gain nothing from a contended second core
+        try:
+            _LOADED[key] = _load(adapter, base, quantize)
+        finally:
+            torch.set_num_threads(n)
     return _LOADED[key]
 
 
