@@ -123,7 +123,7 @@ def main() -> None:
     from musegen.music.generate import default_checkpoint
     from musegen.music.tokenizer import encode
     from musegen.styles.guard import CatalogIndex, note_symbols
-    from musegen.training.catalog import melody_notes, plan_like, read_catalog
+    from musegen.training.catalog import melody_notes, plan_like, read_catalog, song_notes
     from musegen.training.finetune import FinetuneConfig, finetune
     from musegen.training.music_train import evaluate
 
@@ -171,13 +171,8 @@ def main() -> None:
         for k in range(args.samples):
             for name, model in (("before", base), ("after", tuned)):
                 mel = generate_melody(plan, seed=1000 * i + k, model=model)
-                notes, off = [], 0
-                for sec in mel.sections:
-                    notes += [n.__class__(n.onset + off, n.duration, n.pitch) for n in sec.notes]
-                    off += sec.bars * plan.bar_ticks
-                    if sec.notes:
-                        copies[name].append(index.note_copy(sec.notes))
-                gen[name].append(melody_from_notes(notes))
+                copies[name] += [index.note_copy(sec.notes) for sec in mel.sections if sec.notes]
+                gen[name].append(melody_from_notes(song_notes(mel.sections, plan.bar_ticks)))
 
     result = {
         "benchmark": "finetune",

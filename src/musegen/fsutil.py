@@ -70,17 +70,22 @@ def atomic_dir(out: str | os.PathLike, *, force: bool = False, what: str = "--ou
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         yield tmp
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            _remove(old)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            _remove(old)
-        else:
-            os.replace(tmp, out)
+        replace_path(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def replace_path(src: Path, dst: Path) -> None:
+    """Move the finished folder `src` to `dst`, replacing whatever `dst` was (via a `.old` sibling)."""
+    if dst.exists():
+        old = dst.with_name(f".{dst.name}.old")
+        _remove(old)
+        os.replace(dst, old)
+        os.replace(src, dst)
+        _remove(old)
+    else:
+        os.replace(src, dst)
 
 
 def _remove(path: Path) -> None:

@@ -24,7 +24,7 @@ from musegen.errors import InputError
 from musegen.music.tokenizer import LeadSheet
 from musegen.theory import Key
 from musegen.training.music_corpus import Skip, _midi_sheet, load_musicxml_file
-from musegen.types import PPQ, Note
+from musegen.types import PPQ, Note, SectionMusic
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,18 @@ MIN_MELODY_NOTES = 16
 TEMPO_RANGE = (30.0, 300.0)
 
 
+def song_notes(sections: Iterable[SectionMusic], bar_ticks: int) -> list[Note]:
+    """Notes of consecutive sections (ticks from each section's start) as one list from the song start."""
+    out, start = [], 0
+    for sec in sections:
+        out += [Note(n.onset + start, n.duration, n.pitch, n.velocity) for n in sec.notes]
+        start += sec.bars * bar_ticks
+    return out
+
+
 def melody_notes(sheet: LeadSheet) -> list[Note]:
     """The sheet's melody as one list, onsets from the song start."""
-    out, start = [], 0
-    for sec in sheet.sections:
-        out += [Note(n.onset + start, n.duration, n.pitch, n.velocity) for n in sec.notes]
-        start += sec.bars * sheet.bar_ticks
-    return out
+    return song_notes(sheet.sections, sheet.bar_ticks)
 
 
 @dataclass

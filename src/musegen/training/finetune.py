@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from musegen.errors import InputError, OutputExistsError
-from musegen.fsutil import atomic_write_text
+from musegen.fsutil import atomic_write_text, replace_path
 from musegen.styles.guard import CatalogIndex, note_symbols, words
 from musegen.styles.store import Style, StyleCard, check_name, read_style, styles_root, write_card
 from musegen.training.catalog import CatalogReport, melody_notes, read_catalog
@@ -191,14 +190,7 @@ def _publish(work: Path, final: Path, card: StyleCard) -> None:
     for leftover in ("music_data", "music_train", "lyrics_data", "lyrics_train"):
         shutil.rmtree(work / leftover, ignore_errors=True)
     write_card(work, card)
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-        os.replace(work, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(work, final)
+    replace_path(work, final)
 
 
 # ----------------------------------------------------------------------------- music
@@ -209,6 +201,7 @@ def _finetune_music(report: CatalogReport, train_idx, valid_idx, out: Path, cfg:
     from musegen.music.generate import default_checkpoint
     from musegen.music.model import load_checkpoint, save_checkpoint
     from musegen.music.tokenizer import encode
+    from musegen.training.music_corpus import write_tokens
     from musegen.training.music_train import TrainConfig, evaluate, train_music
 
     work = out.parent
@@ -216,11 +209,7 @@ def _finetune_music(report: CatalogReport, train_idx, valid_idx, out: Path, cfg:
     data.mkdir(parents=True, exist_ok=True)
     seqs = {"train": [np.asarray(encode(report.songs[i]), np.int16) for i in train_idx],
             "valid": [np.asarray(encode(report.songs[i]), np.int16) for i in valid_idx]}
-    payload = {}
-    for split, arr in seqs.items():
-        payload[f"{split}_tokens"] = np.concatenate(arr)
-        payload[f"{split}_offsets"] = np.cumsum([0, *[len(a) for a in arr]]).astype(np.int64)
-    np.savez(data / "tokens.npz", **payload)
+    write_tokens(data / "tokens.npz", seqs)
 
     start = Path(cfg.music_base) if cfg.music_base else default_checkpoint()
     base = load_checkpoint(start, device)

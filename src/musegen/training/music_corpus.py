@@ -495,6 +495,16 @@ def iter_sources(
                 yield f"user/{m.stem}", (lambda m=m: read_song_file(m, source="user"))
 
 
+def write_tokens(path: Path, splits: dict[str, list[np.ndarray]]) -> Path:
+    """Write token arrays per split as tokens.npz (`{split}_tokens` + `{split}_offsets`; see load_songs)."""
+    payload = {}
+    for split, seqs in splits.items():
+        payload[f"{split}_tokens"] = np.concatenate(seqs) if seqs else np.zeros(0, np.int16)
+        payload[f"{split}_offsets"] = np.cumsum([0, *[len(s) for s in seqs]]).astype(np.int64)
+    np.savez(path, **payload)
+    return path
+
+
 def split_of(name: str, valid_fraction: float) -> str:
     """Deterministic train/valid split by song name."""
     h = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
@@ -616,12 +626,7 @@ def build_corpus(
         s["bars"] += sum(x.bars for x in sheet.sections)
         s["notes"] += sum(len(x.notes) for x in sheet.sections)
         s["tokens"] += len(toks)
-    payload = {}
-    for split in ("train", "valid"):
-        seqs = arrays[split]
-        payload[f"{split}_tokens"] = np.concatenate(seqs) if seqs else np.zeros(0, np.int16)
-        payload[f"{split}_offsets"] = np.cumsum([0, *[len(s) for s in seqs]]).astype(np.int64)
-    np.savez(out / "tokens.npz", **payload)
+    write_tokens(out / "tokens.npz", arrays)
     report["vocab_size"] = V.VOCAB_SIZE
     report["valid_fraction"] = valid_fraction
     report["sections"] = dict(Counter(s.type for _, sh in sheets for s in sh.sections))
