@@ -4,7 +4,7 @@ import pytest
 
 from musegen.errors import InputError
 from musegen.music import generate_melody, load_music_model
-from musegen.music.sampler import BREATH
+from musegen.music.sampler import BREATH, SPILL
 from musegen.theory import Chord, ticks_per_bar
 from musegen.types import PPQ, SectionPlan
 
@@ -31,12 +31,20 @@ def _check(plan, mel):
                 if pb
                 else [round(i * sp.bars / n) * bar for i in range(n + 1)]
             )
+            # notes start inside their phrase's window; a phrase's last note may ring SPILL 16ths into
+            # the next window; a breath (BREATH 16ths) before the next phrase and before the section ends
+            step = PPQ // 4
             i = 0
             for k, cnt in enumerate(sp.phrase_notes):
                 for note in sm.notes[i : i + cnt]:
-                    assert edges[k] <= note.onset
-                    assert note.onset + note.duration <= edges[k + 1] - BREATH * PPQ // 4
+                    assert edges[k] <= note.onset < edges[k + 1]
+                last = sm.notes[i + cnt - 1]
+                assert last.onset + last.duration <= edges[k + 1] + SPILL * step
+                if i + cnt < len(sm.notes):
+                    assert last.onset + last.duration + BREATH * step <= sm.notes[i + cnt].onset
                 i += cnt
+            end = sm.notes[-1]
+            assert end.onset + end.duration <= sp.bars * bar - BREATH * step
         for a, b in zip(sm.notes, sm.notes[1:], strict=False):
             assert a.onset + a.duration <= b.onset  # monophonic
         for note in sm.notes:

@@ -6,7 +6,9 @@ pitches, given chords). Each candidate of a batch carries a `Cursor` — the tok
 logits before sampling, so every sample decodes and meets the plan exactly:
 
 - a bar opens with ``Position_0 Chord``; chords change only on the bar or the half bar;
-- phrase i puts exactly ``notes[i]`` notes inside its window and ends ``BREATH`` steps before it closes;
+- phrase i starts exactly ``notes[i]`` notes inside its window; its last note may ring up to ``SPILL``
+  steps into the next window (as 43% of POP909 phrases do), but the next phrase always starts at least
+  ``BREATH`` steps after it ends, and a section's last note ends ``BREATH`` steps before the section;
 - every position, duration and bar line is checked for feasibility, so a sample can never paint itself
   into a corner (the remaining notes always fit, at one grid step each, before the deadline).
 """
@@ -22,7 +24,8 @@ import torch
 from musegen.music import vocab as V
 from musegen.music.model import KVCache, MusicTransformer
 
-BREATH = 2  # grid steps (an 8th note) of rest that close every sung phrase
+BREATH = 2  # grid steps (an 8th note) of rest between sung phrases, and before a section ends
+SPILL = 12  # grid steps a phrase's last note may ring into the next phrase's window
 PACE = 0.5  # logit penalty per grid step by which a move would force the phrase's notes under 8th spacing
 
 
@@ -38,6 +41,35 @@ class SectionSpec:
     pitch_ok: np.ndarray  # bool per pitch token (vocal range, normalised)
     chords: list[int] | None = None  # given chord token per bar
     end_token: int = V.EOS  # what follows the section (next Section token or EOS)
+    # stress prior (optional): per phrase, the CMU stress of the syllable each note will carry (-1: none),
+    # and the logit penalty of starting a syllable of stress s at bar position q: place_cost[s, q]
+    stress: list[list[int]] | None = None
+    place_cost: np.ndarray | None = None
+    limits: list[tuple[int, int]] = field(init=False)  # per phrase: (onsets before, last note ends by)
+
+    def __post_init__(self) -> None:
+        # Phrase i's notes start inside its window; its last note may ring up to SPILL steps into the
+        # next window, as long as the next phrase still gets a breath and room for its notes. The
+        # section's last note ends a breath before the section does. Worked backwards from the end.
+        self.limits = []
+        nxt: tuple[int, int] | None = None  # (onset limit, notes) of the following phrase
+        for _, we, n, _ in reversed(self.windows):
+            if nxt is None:
+                end = self.bars * self.steps - BREATH
+            else:
+                end = min(we + SPILL, nxt[0] - nxt[1] - BREATH)
+            self.limits.append((min(we, end), end))
+            nxt = (min(we, end), n)
+        self.limits.reverse()
+
+    def pbars(self, i: int) -> int:
+        """Phrase i's PBars value: its window's bars, one more when its last note may ring past it.
+
+        That is how the corpus counts a phrase's bars (first note's bar to the bar its last note ends
+        in): 43% of POP909 phrases ring into the bar where the next line starts.
+        """
+        _, we, _, b = self.windows[i]
+        return min(V.MAX_PHRASE_BARS, b + (self.limits[i][1] > we))
 
 
 @dataclass
@@ -72,21 +104,37 @@ class Cursor:
         w = self.spec.windows
         return w[self.phrase][2] - self.placed if self.phrase < len(w) else 0
 
+    def onset_limit(self, i: int) -> int:
+        """Phrase i's notes start before this step."""
+        return self.spec.limits[i][0]
+
+    def earliest(self) -> int:
+        """Earliest start of the next note: after the last one, and a breath after the last phrase."""
+        ws = self.spec.windows[self.phrase][0]
+        gap = BREATH if self.placed == 0 and self.phrase > 0 else 0
+        return max(ws, self.note_end + gap)
+
+    def end_limit(self) -> int:
+        """Latest end of the note about to get its duration (so everything after it still fits)."""
+        onset_lim, end_lim = self.spec.limits[self.phrase]
+        r_after = self.remaining() - 1
+        if r_after > 0:
+            return onset_lim - r_after
+        return end_lim
+
     def note_fits(self, t: int) -> bool:
         """Whether the current phrase's next note may start at step t (and the rest still fit)."""
         r = self.remaining()
         if r == 0:
             return False
-        ws, we, _, _ = self.spec.windows[self.phrase]
-        return t >= max(self.note_end, ws) and t + r <= we - BREATH
+        return t >= self.earliest() and t + r <= self.onset_limit(self.phrase)
 
     def can_wait_until(self, t: int) -> bool:
         """Whether the current phrase can still be completed if its next note starts at or after t."""
         r = self.remaining()
         if r == 0:
             return True
-        ws, we, _, _ = self.spec.windows[self.phrase]
-        return max(t, self.note_end, ws) + r <= we - BREATH
+        return max(t, self.earliest()) + r <= self.onset_limit(self.phrase)
 
     # -- the mask ----------------------------------------------------------------------------------
     def allowed(self) -> np.ndarray:
@@ -104,7 +152,7 @@ class Cursor:
             else:
                 m[V.CHORD[1] : V.CHORD[-1] + 1] = True  # any chord but "no chord"
         elif p in V.PHRASE:
-            m[V.PBARS[s.windows[self.phrase][3] - 1]] = True
+            m[V.PBARS[s.pbars(self.phrase) - 1]] = True
         elif p in V.PBARS:
             m[V.PITCH[0] : V.PITCH[-1] + 1] = s.pitch_ok
         elif p in V.PITCH:
@@ -114,8 +162,10 @@ class Cursor:
                 if self.note_fits(self.now()):
                     if self.started:
                         m[V.PITCH[0] : V.PITCH[-1] + 1] = s.pitch_ok
+                        self._penalise(slice(V.PITCH[0], V.PITCH[-1] + 1), self._stress(self.now()))
                     else:
                         m[V.PHRASE[s.windows[self.phrase][2] - 1]] = True
+                        self._penalise(V.PHRASE[s.windows[self.phrase][2] - 1], self._stress(self.now()))
                 if p in V.POSITION and self.pos == s.half and not self.chord_here and s.chords is None:
                     m[V.CHORD[1] : V.CHORD[-1] + 1] = True
             if p in V.CHORD or p in V.DURATION:
@@ -123,26 +173,34 @@ class Cursor:
         return m
 
     def _durations(self, m: np.ndarray) -> None:
-        s = self.spec
-        t = self.now()
-        r_after = self.remaining() - 1
-        _, we, _, _ = s.windows[self.phrase]
-        limit = min(we - BREATH - r_after, s.bars * s.steps) - t
+        limit = min(self.end_limit(), self.spec.bars * self.spec.steps) - self.now()
         for i, d in enumerate(V.DURATIONS):
             if d <= limit:
                 m[V.DURATION[i]] = True
+
+    def _penalise(self, toks: int | slice, value: float) -> None:
+        if value:
+            if self.pen is None:
+                self.pen = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
+            self.pen[toks] += value
+
+    def _stress(self, t: int) -> float:
+        """Stress-prior penalty for starting the phrase's next note at step t (0 without lyrics)."""
+        s = self.spec
+        if s.stress is None or s.place_cost is None or self.phrase >= len(s.stress):
+            return 0.0
+        line = s.stress[self.phrase]
+        st = line[self.placed] if self.placed < len(line) else -1
+        return float(s.place_cost[st, t % s.steps]) if st >= 0 else 0.0
 
     def _pace(self, tok: int, t: int) -> None:
         """Penalise waiting so long that the phrase's remaining notes would come faster than 8ths."""
         r = self.remaining()
         if r == 0:
             return
-        ws, we, _, _ = self.spec.windows[self.phrase]
-        over = 2 * r - (we - BREATH - max(t, ws, self.note_end))
+        over = 2 * r - (self.onset_limit(self.phrase) - max(t, self.earliest()))
         if over > 0:
-            if self.pen is None:
-                self.pen = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
-            self.pen[tok] = PACE * over
+            self._penalise(tok, PACE * over)
 
     def _moves(self, m: np.ndarray) -> None:
         """Later positions in this bar, the next bar, or the end of the section."""
@@ -154,6 +212,8 @@ class Cursor:
             if (self.note_fits(t) or chord_spot) and self.can_wait_until(t):
                 m[V.POSITION[q]] = True
                 self._pace(V.POSITION[q], t)
+                if self.note_fits(t):
+                    self._penalise(V.POSITION[q], self._stress(t))
         if self.bar + 1 < s.bars:
             if self.can_wait_until(base + s.steps):
                 m[V.BAR] = True
