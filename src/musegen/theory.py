@@ -148,6 +148,26 @@ def ticks_per_bar(meter: tuple[int, int], ppq: int) -> int:
     return ppq * 4 * num // den
 
 
+# Cost of starting a syllable on a beat class, by CMU stress (0 unstressed, 1 primary, 2 secondary):
+# primary stress wants a strong beat, unstressed syllables anything else. Other beats cost as much as
+# off-beats: preferring them (0.5) made the aligner turn eighth-note lines into quarter notes (inter-onset
+# overlap with real pop 0.71 vs 0.79) and put fewer stresses on strong beats (0.61 vs 0.67), measured
+# on 12 generated songs. Shared by the aligner and the music sampler's stress prior.
+STRESS_PLACE_COST = {1: {"strong": 0.0, "beat": 1.0, "off": 1.0},
+                     2: {"strong": 0.1, "beat": 0.5, "off": 0.5},
+                     0: {"strong": 0.9, "beat": 0.0, "off": 0.0}}
+
+
+def beat_class(tick: int, meter: tuple[int, int], bar: int, strong: tuple[int, ...], ppq: int = 480) -> str:
+    """"strong" (a strong beat), "beat" (another beat of the meter) or "off" (between beats)."""
+    pos = tick % bar
+    if pos in strong:
+        return "strong"
+    num, den = meter
+    beat = ppq * 3 // 2 if den == 8 and num % 3 == 0 else ppq * 4 // den
+    return "beat" if pos % beat == 0 else "off"
+
+
 def strong_beat_ticks(meter: tuple[int, int], ppq: int) -> tuple[int, ...]:
     """Offsets within a bar (ticks) of the strong beats, as EVALUATION.md defines them."""
     num, den = meter

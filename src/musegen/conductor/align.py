@@ -15,9 +15,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from musegen.conductor.metrics import alignment_metrics, beat_class
+from musegen.conductor.metrics import alignment_metrics
 from musegen.errors import ModelError
-from musegen.theory import strong_beat_ticks
+from musegen.theory import STRESS_PLACE_COST, beat_class, strong_beat_ticks
 from musegen.types import (
     PPQ,
     ChordEvent,
@@ -39,20 +39,17 @@ LINE_REST = EIGHTH  # the breath at the end of each line
 SUSTAINED = 3 * PPQ // 2  # a syllable held this long (with its melisma) counts as a sustained vowel
 INF = float("inf")
 
-# Placement cost by stress (0 unstressed, 1 primary, 2 secondary) and beat class (strong, beat, off).
-PLACE_COST = {1: {"strong": 0.0, "beat": 0.5, "off": 1.0},
-              2: {"strong": 0.1, "beat": 0.2, "off": 0.5},
-              0: {"strong": 0.9, "beat": 0.2, "off": 0.0}}
+PLACE_COST = STRESS_PLACE_COST  # by stress (0 unstressed, 1 primary, 2 secondary) and beat class
 SPLIT_COST = (0.6, 1.2)  # one note sung as two syllables: (the phrase is short of notes, it is not)
 MELISMA_COST = (0.2, 0.6)  # one more note on a sustained word-final vowel: (extra notes planned, not)
 SHORT_SPLIT_COST = 0.4  # a split that leaves notes shorter than an eighth
 MERGE_COST = 0.8  # a note tied into the previous one (same pitch: cheaper)
 MERGE_SAME_PITCH_COST = 0.4
 SHORT_STRESSED_COST = 0.3  # primary stress on a note shorter than an eighth
-MOVE_COST = 0.06  # per sixteenth an onset is moved by the re-timing repair (from the reference rhythm)
+MOVE_COST = 0.08  # per sixteenth an onset is moved by the re-timing repair (from the reference rhythm)
 MAX_STRETCH = 2.0  # a crammed phrase may be sung up to twice as slowly to fill its window
-CRAMMED = 0.6  # a phrase filling less than this share of its window counts as crammed
-SHORT_NOTE_COST = 0.25  # a note shorter than an eighth (crammed syllables are hard to sing)
+CRAMMED = 0.35  # a phrase filling less than this share of its window counts as crammed
+SHORT_NOTE_COST = 0.05  # a note shorter than an eighth (crammed syllables are hard to sing)
 
 
 @dataclass
@@ -279,10 +276,12 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
     """Re-fit the line's rhythm on a sixteenth grid so stresses fall on strong beats (pitches kept in order).
 
     A second dynamic programme: note k gets an onset p_k on the sixteenth grid between `lower` (after the
-    previous line's breath) and `upper`, strictly increasing, each note held to the next onset (the last
-    keeps its length, within `upper`). Cost: stress placement of every syllable-start note, `MOVE_COST` per
-    sixteenth away from the model's onset (its rhythm is kept unless stress gains more), and
-    `SHORT_NOTE_COST` for notes shorter than an eighth. Skipped when the line cannot fit the grid.
+    previous line's breath) and `upper`, strictly increasing. A note keeps its own (stretched) length,
+    cut at the next onset, so the model's articulation survives (`finish_vocal` still joins the notes
+    inside a word); the last keeps its length within `upper`. Cost: stress placement of every
+    syllable-start note, `MOVE_COST` per sixteenth away from the model's onset (its rhythm is kept
+    unless stress gains more), and `SHORT_NOTE_COST` for notes shorter than an eighth. Skipped when
+    the line cannot fit the grid.
     """
     m = len(out)
     if m == 0:
@@ -352,7 +351,9 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
         p = back[k].get(p, 0)
     for k, n in enumerate(out):
         end = new_on[k + 1] if k + 1 < m else last_end(new_on[k])
-        n.onset, n.duration = new_on[k], end - new_on[k]
+        room = end - new_on[k]
+        own_len = max(MIN_NOTE, round(n.duration * stretch / SIXTEENTH) * SIXTEENTH)
+        n.onset, n.duration = new_on[k], min(room, own_len) if k + 1 < m else room
 
 
 def finish_vocal(song: Song) -> list[VocalNote]:

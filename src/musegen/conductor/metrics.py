@@ -13,17 +13,7 @@ model_notes_aligned (the music model's notes it placed; repeated sections are co
 from __future__ import annotations
 
 from musegen.theory import strong_beat_ticks
-from musegen.types import PPQ, Song
-
-
-def beat_class(tick: int, meter: tuple[int, int], bar: int, strong: tuple[int, ...]) -> str:
-    """"strong" (a strong beat), "beat" (another beat of the meter) or "off" (between beats)."""
-    pos = tick % bar
-    if pos in strong:
-        return "strong"
-    num, den = meter
-    beat = PPQ * 3 // 2 if den == 8 and num % 3 == 0 else PPQ * 4 // den
-    return "beat" if pos % beat == 0 else "off"
+from musegen.types import Song
 
 
 def alignment_metrics(song: Song) -> dict[str, float]:
