@@ -62,7 +62,7 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
         from musegen.music import generate_melody
 
         def compose_music(s: int) -> Melody:
-            return generate_melody(plan, seed=s, model=music_model, progress=progress)
+            return generate_melody(plan, seed=s, model=music_model, progress=progress, lyrics=lyrics)
 
         if guard is None:
             melody = compose_music(seed)

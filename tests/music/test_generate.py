@@ -129,3 +129,30 @@ def test_bad_range_and_meter():
         generate_melody(small_plan(vocal_range=(60, 62)), model=tiny_model())
     with pytest.raises(InputError, match="meter"):
         generate_melody(small_plan(meter=(7, 4)), model=tiny_model())
+
+
+def test_stress_prior_moves_stressed_syllables_onto_strong_beats(monkeypatch):
+    """With lyrics, note k of a phrase leans toward where syllable k's stress belongs."""
+    from musegen.music import generate as G
+    from musegen.types import LyricLine, Lyrics, LyricSection, Syllable
+
+    plan = small_plan(
+        sections=[SectionPlan("verse", 8, syllables=[6] * 4, phrase_notes=[6] * 4, phrase_bars=[2] * 4)]
+    )
+    stresses = [1, 0, 1, 0, 1, 0]
+    line = LyricLine("x", [Syllable("la", s, True, True) for s in stresses])
+    lyrics = Lyrics([LyricSection("verse", [line] * 4)])
+    bar = ticks_per_bar(plan.meter, PPQ)
+
+    def strong_share(mel) -> float:
+        notes = mel.sections[0].notes
+        on = [(n.onset % bar) in (0, bar // 2) for n in notes]
+        hits = [o for k, o in enumerate(on) if stresses[k % 6] == 1]
+        return sum(hits) / len(hits)
+
+    monkeypatch.setattr(G, "STRESS_WEIGHT", 20.0)
+    m = tiny_model()
+    with_prior = [strong_share(generate_melody(plan, seed=s, model=m, lyrics=lyrics)) for s in range(3)]
+    without = [strong_share(generate_melody(plan, seed=s, model=m)) for s in range(3)]
+    assert sum(with_prior) > sum(without) + 0.5
+    _check(plan, generate_melody(plan, seed=0, model=m, lyrics=lyrics))

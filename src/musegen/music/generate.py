@@ -17,11 +17,12 @@ from musegen.music import vocab as V
 from musegen.music.model import MusicTransformer, load_checkpoint
 from musegen.music.sampler import BREATH, Cursor, SectionSpec, sample_section
 from musegen.music.tokenizer import bar_steps, half_bar, key_shift
-from musegen.theory import Chord, Key, strong_beat_ticks, ticks_per_bar
+from musegen.theory import STRESS_PLACE_COST, Chord, Key, beat_class, strong_beat_ticks, ticks_per_bar
 from musegen.types import (
     PPQ,
     SECTION_TYPES,
     ChordEvent,
+    Lyrics,
     Melody,
     Note,
     SectionMusic,
@@ -164,6 +165,42 @@ def chord_tone_ratio(c: Cursor, meter: tuple[int, int]) -> float:
     return hits / total if total else 1.0
 
 
+# Logits per unit of STRESS_PLACE_COST in the sampler's stress prior (with lyrics). On 28 generated songs
+# the song.mid vocal line's overlap with real pop melodies went 0.862 (no prior) -> 0.882 (1.5) -> 0.901 (3)
+# -> 0.899 (5): the aligner moves fewer notes (39.7% -> 37.1%), so the model's rhythm survives; stressed
+# syllables on strong beats 0.653 -> 0.622.
+STRESS_WEIGHT = 3.0
+
+
+def stress_prior(
+    sec: SectionPlan, lyrics: Lyrics | None, index: int, meter: tuple[int, int]
+) -> tuple[list[list[int]] | None, np.ndarray | None]:
+    """(stress per phrase note, penalty per stress and bar position) for one section's stress prior.
+
+    Note k of phrase i will carry syllable k of lyric line i (a planned melisma note, past the line's
+    syllables, carries none), so the sampler nudges primary stresses onto strong beats and unstressed
+    syllables off them, and the aligner has fewer notes to move. None when the lines do not match.
+    """
+    if lyrics is None or index >= len(lyrics.sections):
+        return None, None
+    lines = lyrics.sections[index].lines
+    if len(lines) != len(sec.phrase_notes):
+        return None, None
+    stress = [
+        [line.syllables[k].stress if k < len(line.syllables) else -1 for k in range(n)]
+        for line, n in zip(lines, sec.phrase_notes, strict=True)
+    ]
+    bar = ticks_per_bar(meter, PPQ)
+    strong = strong_beat_ticks(meter, PPQ)
+    steps = bar_steps(meter)
+    cost = np.zeros((3, steps), dtype=np.float32)
+    for st in range(3):
+        for q in range(steps):
+            kind = beat_class(q * V.STEP, meter, bar, strong, PPQ)
+            cost[st, q] = STRESS_WEIGHT * STRESS_PLACE_COST[st][kind]
+    return stress, cost
+
+
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
 
 
@@ -243,6 +280,7 @@ def generate_melody(
     temperature: float = TEMPERATURE,
     top_p: float = TOP_P,
     phrase_rerank: bool = False,
+    lyrics: Lyrics | None = None,
 ) -> Melody:
     """Melody and chords for every section of `plan`, honouring its hard constraints exactly.
 
@@ -251,7 +289,8 @@ def generate_melody(
     `vocal_range`; chords on bar/half-bar lines (the given progression, one symbol per bar, when set);
     `repeat_of` sections reuse the earlier music. Same seed, same output. `candidates` samples are
     drawn per section and the best by `_score` kept (`phrase_rerank`: branch again after every phrase;
-    measured no better on the benchmark, 0.852 vs 0.873 overlap, so off by default).
+    measured no better on the benchmark, 0.852 vs 0.873 overlap, so off by default). With `lyrics` (one
+    line per phrase), a stress prior nudges each note's onset toward where its syllable's stress belongs.
     """
     from tqdm import tqdm
 
@@ -296,6 +335,7 @@ def generate_melody(
                 continue
             windows = phrase_windows(sec, meter, i)
             given = _given_chords(sec, shift, i)
+            stress, place_cost = stress_prior(sec, lyrics, i, meter)
             spec = SectionSpec(
                 V.section_token(cond(sec.type)),
                 sec.bars,
@@ -305,6 +345,8 @@ def generate_melody(
                 pitch_ok,
                 given,
                 V.section_token(cond(secs[i + 1].type)) if i + 1 < len(secs) else V.EOS,
+                stress,
+                place_cost,
             )
             ctx.append(spec.section_token)
             c = None
