@@ -110,9 +110,12 @@ def test_style_copy_guard_resamples_a_melody_that_copies_the_catalog(tmp_path, m
     write_card(folder, StyleCard(name="copycat", created="now", files_used=["a.mid"]))
     plain = compose("rain", seed=2, lyrics_text=LYRICS, music_model=tiny_music)
     # the catalog holds exactly what the model writes for this seed: the guard must draw another one
+    from musegen.lyrics.parse import parse_lyrics_text
     from musegen.music import generate_melody
+    from musegen.pipeline import _with_instrumental_sections
 
-    raw = generate_melody(plain.plan, seed=2, model=tiny_music)
+    words = _with_instrumental_sections(parse_lyrics_text(LYRICS), plain.plan)
+    raw = generate_melody(plain.plan, seed=2, model=tiny_music, lyrics=words)
     index = CatalogIndex(melodies=[note_symbols(s.notes) for s in raw.sections if s.notes])
     (folder / "catalog.json").write_text(json.dumps(index.to_dict()))
     song = compose("rain", seed=2, lyrics_text=LYRICS, style="copycat")
