@@ -7,6 +7,11 @@
   as EVALUATION.md defines them, from the song.mid lyric events (median over songs).
 - cli: whole-process wall time of `musegen generate` (cold: models load each run), median of
   `--cli-runs`, against a baseline measured in the same run: `musegen render` of the same song.json.
+- melody: EVALUATION.md's set overlap of the song.mid vocal lines (vocal track, pretty_midi beats) against
+  real held-out pop melodies (POP909 validation split of `--corpus`), with two baselines from the same
+  run: other real held-out pop melodies (the ceiling) and random in-scale notes with random eighth/quarter
+  durations (EVALUATION.md's floor); plus the model's melody before alignment, to show what the aligner
+  changes.
 - reference: the same alignment measures on music21's English lead sheets (verse 1, MusicXML beats).
 """
 
@@ -23,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = [
     "melancholic rainy night", "euphoric summer dance party", "angry rebellious rock anthem",
     "old-time waltz in a dance hall", "lazy smoky blues bar", "campfire under the stars",
@@ -52,13 +58,28 @@ def summary(values: list[float]) -> dict[str, float]:
             "min": round(min(values), 3)}
 
 
-def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = None) -> dict:
+def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = None,
+                melodies: dict | None = None) -> dict:
+    """`melodies` (optional) receives each song's vocal line from song.mid ("song_mid") and the model's
+    melody before alignment ("model"), as EVALUATION.md melodies."""
+    import importlib
+
     from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.melody import melody_from_midi, melody_from_notes
     from musegen.lyrics import load_lyrics_model
     from musegen.music import load_music_model
     from musegen.pipeline import compose
     from musegen.render import write_song_folder
 
+    conductor = importlib.import_module("musegen.conductor")
+    real_align = conductor.align
+    caught: dict = {}
+
+    def spy(plan, lyrics, melody):  # keep the model's melody before alignment
+        caught["melody"] = (plan, melody)
+        return real_align(plan, lyrics, melody)
+
+    conductor.align = spy
     t = time.perf_counter()
     lyrics_model = load_lyrics_model()
     music_model = load_music_model()
@@ -74,6 +95,14 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
         timings["render"] = time.perf_counter() - t
         total = time.perf_counter() - start
         mid = midi_alignment((out / "song.mid").read_bytes())
+        if melodies is not None:
+            melodies.setdefault("song_mid", []).append(melody_from_midi(out / "song.mid"))
+            plan, mel = caught["melody"]
+            start, raw = 0, []
+            for sec, sm in zip(plan.sections, mel.sections, strict=True):
+                raw += melody_from_notes(sm.notes, offset=start)
+                start += sec.bars * plan.bar_ticks
+            melodies.setdefault("model", []).append(raw)
         rows.append({"prompt": prompt, "seed": i, "seconds": round(total, 3),
                      "stages": {k: round(v, 3) for k, v in timings.items()},
                      "song_seconds": round(song.duration_seconds, 1), "style": song.plan.style,
@@ -85,6 +114,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
               f"({', '.join(f'{k} {v:.1f}' for k, v in timings.items())})", file=sys.stderr)
         if partial is not None:  # long runs: what is done so far survives an interruption
             partial.write_text(json.dumps({"model_load_seconds": round(load_s, 3), "songs": rows}, indent=1))
+    conductor.align = real_align
     stages = sorted({k for r in rows for k in r["stages"]}, key=list(rows[0]["stages"]).index)
     return {
         "n": n,
@@ -101,6 +131,44 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
                                for k in ("stressed_on_strong", "unstressed_on_strong")},
         "songs": rows,
     }
+
+
+def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
+    """EVALUATION.md set overlap of the generated vocal lines against real held-out pop melodies."""
+    import numpy as np
+
+    from musegen.evaluation.melody import overlap, scale_consistency
+    from musegen.theory import SCALE_STEPS
+    from musegen.training.music_corpus import build_corpus, load_sheets
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from music import _song_melody
+
+    if not (corpus / "sheets.jsonl.gz").exists():
+        data = ROOT.parent / "shared" / "data"
+        build_corpus(corpus, pop909=data / "pop909", nottingham=data / "nottingham", progress=False)
+    pop = sorted((s for sp, s in load_sheets(corpus / "sheets.jsonl.gz") if sp == "valid"
+                  and s.source == "pop909"), key=lambda s: s.name)
+    real = [_song_melody(s.sections, s.bar_ticks)[0] for s in pop]
+    ref, other = real[0::2], real[1::2]
+    rng = np.random.default_rng(seed)
+    scale = np.array(SCALE_STEPS["major"])
+    rand = []
+    for m in melodies["song_mid"]:  # EVALUATION.md floor: random in-scale notes, random 8th/quarter
+        tonic, t, line = int(rng.integers(12)), 0.0, []
+        for _ in range(len(m)):
+            d = float(rng.choice((0.5, 1.0)))
+            line.append((t, d, int(60 + (tonic + scale[rng.integers(7)]) % 12)))
+            t += d
+        rand.append(line)
+    out: dict = {"reference_songs": len(ref), "generated_songs": len(melodies["song_mid"])}
+    for name, mels in (("song_mid", melodies["song_mid"]), ("model_before_alignment", melodies["model"]),
+                       ("real_held_out_pop", other), ("random_in_scale", rand)):
+        ov = overlap(mels, ref)
+        out[name] = {"overlap": round(ov["overlap"], 4),
+                     **{k: round(v, 4) for k, v in ov.items() if k != "overlap"},
+                     "scale_consistency": round(float(np.mean([scale_consistency(m) for m in mels])), 4)}
+    return out
 
 
 def bench_cli(runs: int, audio: str | None, work: Path) -> dict:
@@ -255,6 +323,9 @@ def main() -> None:
                     help="JSONL of stanzas: also align N songs of these words (no LM), e.g. "
                          "~/.cache/musegen/corpora/lyrics/valid.jsonl")
     ap.add_argument("--only-corpus", action="store_true", help="run only the --corpus-lyrics part")
+    ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music",
+                    help="music corpus (built from ../shared/data when missing): its POP909 validation "
+                         "songs are the real melodies the vocal lines are compared with")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     audio = None if args.no_audio else "wav"
@@ -263,8 +334,11 @@ def main() -> None:
         result: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                     "load_average": os.getloadavg()}}
         if not args.only_corpus:
+            melodies: dict = {}
             result["songs"] = bench_songs(args.n, audio, work,
-                                          args.out.with_suffix(".partial.json") if args.out else None)
+                                          args.out.with_suffix(".partial.json") if args.out else None,
+                                          melodies)
+            result["melody"] = melody_overlap(melodies, args.corpus)
         if args.corpus_lyrics is not None:
             result["corpus_lyrics"] = bench_corpus_lyrics(args.corpus_lyrics, args.n, work)
         result["reference_lead_sheets"] = reference()
