@@ -46,7 +46,10 @@ SHORT_SPLIT_COST = 0.4  # a split that leaves notes shorter than an eighth
 MERGE_COST = 0.8  # a note tied into the previous one (same pitch: cheaper)
 MERGE_SAME_PITCH_COST = 0.4
 SHORT_STRESSED_COST = 0.3  # primary stress on a note shorter than an eighth
-MOVE_COST = 0.08  # per sixteenth an onset is moved by the re-timing repair (from the reference rhythm)
+# MOVE_COST trades the model's rhythm against stress placement. 28 generated songs (song.mid vocal line
+# overlap with real pop / stressed syllables on strong beats): 0.05 -> 0.887 / 0.689, 0.06 -> 0.893 / 0.657,
+# 0.08 -> 0.901 / 0.622, 0.10 -> 0.911 / 0.560. Real lead sheets sit at 0.58-0.82 stressed-on-strong.
+MOVE_COST = 0.06  # per sixteenth an onset is moved by the re-timing repair (from the reference rhythm)
 MAX_STRETCH = 2.0  # a crammed phrase may be sung up to twice as slowly to fill its window
 CRAMMED = 0.35  # a phrase filling less than this share of its window counts as crammed
 SHORT_NOTE_COST = 0.05  # a note shorter than an eighth (crammed syllables are hard to sing)
