@@ -158,7 +158,7 @@ STRESS_PLACE_COST = {1: {"strong": 0.0, "beat": 1.0, "off": 1.0},
                      0: {"strong": 0.9, "beat": 0.0, "off": 0.0}}
 
 
-def beat_class(tick: int, meter: tuple[int, int], bar: int, strong: tuple[int, ...], ppq: int = 480) -> str:
+def beat_class(tick: int, meter: tuple[int, int], bar: int, strong: tuple[int, ...], ppq: int) -> str:
     """"strong" (a strong beat), "beat" (another beat of the meter) or "off" (between beats)."""
     pos = tick % bar
     if pos in strong:

@@ -62,7 +62,7 @@ class _Grid:
     meter: tuple[int, int]
 
     def cls(self, tick: int) -> str:
-        return beat_class(tick, self.meter, self.bar, self.strong)
+        return beat_class(tick, self.meter, self.bar, self.strong, PPQ)
 
 
 def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:

@@ -172,33 +172,31 @@ def chord_tone_ratio(c: Cursor, meter: tuple[int, int]) -> float:
 STRESS_WEIGHT = 3.0
 
 
-def stress_prior(
-    sec: SectionPlan, lyrics: Lyrics | None, index: int, meter: tuple[int, int]
-) -> tuple[list[list[int]] | None, np.ndarray | None]:
-    """(stress per phrase note, penalty per stress and bar position) for one section's stress prior.
+def stress_costs(meter: tuple[int, int]) -> np.ndarray:
+    """Stress-prior logit penalty of starting a syllable of stress s at bar position q: cost[s, q]."""
+    bar = ticks_per_bar(meter, PPQ)
+    strong = strong_beat_ticks(meter, PPQ)
+    kinds = [beat_class(q * V.STEP, meter, bar, strong, PPQ) for q in range(bar_steps(meter))]
+    return np.array([[STRESS_WEIGHT * STRESS_PLACE_COST[st][k] for k in kinds] for st in range(3)],
+                    dtype=np.float32)
+
+
+def section_stresses(sec: SectionPlan, lyrics: Lyrics | None, index: int) -> list[list[int]] | None:
+    """Per phrase, the CMU stress of the syllable each note will carry (-1: none), for the stress prior.
 
     Note k of phrase i will carry syllable k of lyric line i (a planned melisma note, past the line's
     syllables, carries none), so the sampler nudges primary stresses onto strong beats and unstressed
     syllables off them, and the aligner has fewer notes to move. None when the lines do not match.
     """
     if lyrics is None or index >= len(lyrics.sections):
-        return None, None
+        return None
     lines = lyrics.sections[index].lines
     if len(lines) != len(sec.phrase_notes):
-        return None, None
-    stress = [
+        return None
+    return [
         [line.syllables[k].stress if k < len(line.syllables) else -1 for k in range(n)]
         for line, n in zip(lines, sec.phrase_notes, strict=True)
     ]
-    bar = ticks_per_bar(meter, PPQ)
-    strong = strong_beat_ticks(meter, PPQ)
-    steps = bar_steps(meter)
-    cost = np.zeros((3, steps), dtype=np.float32)
-    for st in range(3):
-        for q in range(steps):
-            kind = beat_class(q * V.STEP, meter, bar, strong, PPQ)
-            cost[st, q] = STRESS_WEIGHT * STRESS_PLACE_COST[st][kind]
-    return stress, cost
 
 
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
@@ -301,6 +299,7 @@ def generate_melody(
     meter = plan.meter
     steps, half = bar_steps(meter), half_bar(meter)
     pitch_ok = _pitch_mask(plan.vocal_range, shift)
+    place_cost = stress_costs(meter) if lyrics is not None else None
     style = "folk" if plan.style == "folk" else "pop"  # the model's corpus styles; pop unless asked
     header = [
         V.BOS,
@@ -335,7 +334,7 @@ def generate_melody(
                 continue
             windows = phrase_windows(sec, meter, i)
             given = _given_chords(sec, shift, i)
-            stress, place_cost = stress_prior(sec, lyrics, i, meter)
+            stress = section_stresses(sec, lyrics, i)
             spec = SectionSpec(
                 V.section_token(cond(sec.type)),
                 sec.bars,
@@ -346,7 +345,7 @@ def generate_melody(
                 given,
                 V.section_token(cond(secs[i + 1].type)) if i + 1 < len(secs) else V.EOS,
                 stress,
-                place_cost,
+                place_cost if stress is not None else None,
             )
             ctx.append(spec.section_token)
             c = None

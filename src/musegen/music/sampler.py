@@ -161,11 +161,12 @@ class Cursor:
             if p in V.POSITION or p in V.CHORD:
                 if self.note_fits(self.now()):
                     if self.started:
-                        m[V.PITCH[0] : V.PITCH[-1] + 1] = s.pitch_ok
-                        self._penalise(slice(V.PITCH[0], V.PITCH[-1] + 1), self._stress(self.now()))
+                        start: int | slice = slice(V.PITCH[0], V.PITCH[-1] + 1)
+                        m[start] = s.pitch_ok
                     else:
-                        m[V.PHRASE[s.windows[self.phrase][2] - 1]] = True
-                        self._penalise(V.PHRASE[s.windows[self.phrase][2] - 1], self._stress(self.now()))
+                        start = V.PHRASE[s.windows[self.phrase][2] - 1]
+                        m[start] = True
+                    self._penalise(start, self._stress(self.now()))
                 if p in V.POSITION and self.pos == s.half and not self.chord_here and s.chords is None:
                     m[V.CHORD[1] : V.CHORD[-1] + 1] = True
             if p in V.CHORD or p in V.DURATION:
@@ -209,10 +210,11 @@ class Cursor:
         for q in range(self.pos + 1, s.steps):
             t = base + q
             chord_spot = q == s.half and s.chords is None
-            if (self.note_fits(t) or chord_spot) and self.can_wait_until(t):
+            fits = self.note_fits(t)
+            if (fits or chord_spot) and self.can_wait_until(t):
                 m[V.POSITION[q]] = True
                 self._pace(V.POSITION[q], t)
-                if self.note_fits(t):
+                if fits:
                     self._penalise(V.POSITION[q], self._stress(t))
         if self.bar + 1 < s.bars:
             if self.can_wait_until(base + s.steps):
