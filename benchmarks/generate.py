@@ -70,6 +70,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
     from musegen.music import load_music_model
     from musegen.pipeline import compose
     from musegen.render import write_song_folder
+    from musegen.training.catalog import song_notes
 
     conductor = importlib.import_module("musegen.conductor")
     real_align = conductor.align
@@ -98,11 +99,8 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
         if melodies is not None:
             melodies.setdefault("song_mid", []).append(melody_from_midi(out / "song.mid"))
             plan, mel = caught["melody"]
-            start, raw = 0, []
-            for sec, sm in zip(plan.sections, mel.sections, strict=True):
-                raw += melody_from_notes(sm.notes, offset=start)
-                start += sec.bars * plan.bar_ticks
-            melodies.setdefault("model", []).append(raw)
+            melodies.setdefault("model", []).append(melody_from_notes(song_notes(mel.sections,
+                                                                                 plan.bar_ticks)))
         rows.append({"prompt": prompt, "seed": i, "seconds": round(total, 3),
                      "stages": {k: round(v, 3) for k, v in timings.items()},
                      "song_seconds": round(song.duration_seconds, 1), "style": song.plan.style,
@@ -137,20 +135,15 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     """EVALUATION.md set overlap of the generated vocal lines against real held-out pop melodies."""
     import numpy as np
 
-    from musegen.evaluation.melody import overlap, scale_consistency
+    from musegen.evaluation.melody import melody_from_notes, overlap, scale_consistency
     from musegen.theory import SCALE_STEPS
-    from musegen.training.music_corpus import build_corpus, load_sheets
+    from musegen.training.catalog import melody_notes
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from music import _song_melody
+    from music import corpus_sheets, held_out_pop
 
-    if not (corpus / "sheets.jsonl.gz").exists():
-        data = ROOT.parent / "shared" / "data"
-        build_corpus(corpus, pop909=data / "pop909", nottingham=data / "nottingham", progress=False)
-    pop = sorted((s for sp, s in load_sheets(corpus / "sheets.jsonl.gz") if sp == "valid"
-                  and s.source == "pop909"), key=lambda s: s.name)
-    real = [_song_melody(s.sections, s.bar_ticks)[0] for s in pop]
-    ref, other = real[0::2], real[1::2]
+    ref, other = ([melody_from_notes(melody_notes(s)) for s in songs]
+                  for songs in held_out_pop(corpus_sheets(corpus)))
     rng = np.random.default_rng(seed)
     scale = np.array(SCALE_STEPS["major"])
     rand = []

@@ -36,7 +36,7 @@ from musegen.music.generate import CANDIDATES
 from musegen.music.sampler import sample_free
 from musegen.music.tokenizer import LeadSheet, encode, grammar_errors, key_shift
 from musegen.theory import Key
-from musegen.training.catalog import plan_like
+from musegen.training.catalog import plan_like, song_notes
 from musegen.training.music_corpus import build_corpus, load_sheets
 from musegen.training.music_train import evaluate
 from musegen.types import PPQ, ChordEvent, Note, SectionPlan, SongPlan
@@ -108,9 +108,10 @@ class Markov:
 
 # ----------------------------------------------------------------------------- plans from real songs
 def _song_melody(sections, bar_ticks: int) -> tuple[list, list[Note], list[ChordEvent]]:
-    notes, chords, off = [], [], 0
+    """(EVALUATION.md melody, notes, chords) of consecutive sections, from the song start."""
+    notes = song_notes(sections, bar_ticks)
+    chords, off = [], 0
     for s in sections:
-        notes += [Note(n.onset + off, n.duration, n.pitch) for n in s.notes]
         chords += [ChordEvent(c.onset + off, c.duration, c.symbol) for c in s.chords]
         off += s.bars * bar_ticks
     return melody_from_notes(notes), notes, chords
@@ -133,6 +134,20 @@ def _markov_sections(markov: Markov, plan: SongPlan, real_secs, rng) -> list:
                 prev = (p, d)
         out.append(SectionMusic(sp.type, sp.bars, notes, rs.chords, list(sp.phrase_notes)))
     return out
+
+
+def corpus_sheets(corpus: Path) -> list[tuple[str, LeadSheet]]:
+    """(split, sheet) of the music corpus in `corpus`, built from ../shared/data when missing."""
+    if not (corpus / "sheets.jsonl.gz").exists():
+        data = ROOT.parent / "shared" / "data"
+        build_corpus(corpus, pop909=data / "pop909", nottingham=data / "nottingham", progress=False)
+    return load_sheets(corpus / "sheets.jsonl.gz")
+
+
+def held_out_pop(sheets: list[tuple[str, LeadSheet]]) -> tuple[list[LeadSheet], list[LeadSheet]]:
+    """The validation split's POP909 songs by name, halved: (reference songs, the other songs)."""
+    pop = sorted((s for sp, s in sheets if sp == "valid" and s.source == "pop909"), key=lambda s: s.name)
+    return pop[0::2], pop[1::2]
 
 
 def _mean(xs) -> float | None:
@@ -188,10 +203,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    if not (a.corpus / "sheets.jsonl.gz").exists():
-        data = ROOT.parent / "shared" / "data"
-        build_corpus(a.corpus, pop909=data / "pop909", nottingham=data / "nottingham", progress=False)
-    sheets = load_sheets(a.corpus / "sheets.jsonl.gz")
+    sheets = corpus_sheets(a.corpus)
     train = [s for sp, s in sheets if sp == "train"]
     valid = [s for sp, s in sheets if sp == "valid"]
     model = load_music_model(a.model)
@@ -219,8 +231,8 @@ def main() -> None:
     }
 
     # 2. generated vs real held-out pop melodies
-    pop = sorted((s for s in valid if s.source == "pop909"), key=lambda s: s.name)
-    ref, cond = pop[0::2], pop[1::2][: a.songs]
+    ref, cond = held_out_pop(sheets)
+    cond = cond[: a.songs]
     ref_mels = [_song_melody(s.sections, s.bar_ticks)[0] for s in ref]
     rng = np.random.default_rng(a.seed)
     sets: dict[str, dict] = {k: {"mels": [], "scale": [], "ct": []} for k in ("model", "markov", "real")}
