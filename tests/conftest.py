@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from songs import make_song
 
 from musegen.types import Song
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run fastest on one thread, and CI's two cores are shared (module-wide)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 @pytest.fixture

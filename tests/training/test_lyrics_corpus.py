@@ -3,7 +3,6 @@ import json
 import tarfile
 
 import pytest
-import torch
 
 from musegen.errors import InputError
 from musegen.training.lyrics_corpus import (
@@ -20,11 +19,8 @@ from musegen.training.lyrics_corpus import (
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+def _one_thread(one_torch_thread):
+    """This module runs on one torch thread (see tests/conftest.py)."""
 
 
 @pytest.mark.parametrize("line", ["the night is long",  # lower-case start: wrapped prose

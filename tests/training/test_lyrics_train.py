@@ -3,7 +3,6 @@ import json
 import math
 
 import pytest
-import torch
 from lyrics_tiny import tiny_base_dir, tiny_corpus_dir
 
 from musegen.errors import InputError
@@ -12,11 +11,8 @@ from musegen.training.lyrics_train import LoraTrainConfig, train_lora
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+def _one_thread(one_torch_thread):
+    """This module runs on one torch thread (see tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")
