@@ -181,9 +181,10 @@ def dumps_song(song: Song) -> str:
 def _pretty(obj: Any, indent: str = "") -> str:
     """JSON with one line per innermost object or list (a note, a syllable), nested ones indented."""
     flat = json.dumps(obj, ensure_ascii=False, allow_nan=False)
-    leaf = not any(isinstance(v, (dict, list)) for v in (obj.values() if isinstance(obj, dict) else obj)) \
-        if isinstance(obj, (dict, list)) else True
-    if (leaf and len(indent) + len(flat) <= 110) or not obj:
+    if not isinstance(obj, (dict, list)) or not obj:  # a scalar (however long) stays on its line
+        return flat
+    leaf = not any(isinstance(v, (dict, list)) for v in (obj.values() if isinstance(obj, dict) else obj))
+    if leaf and len(indent) + len(flat) <= 110:
         return flat
     inner = indent + " "
     if isinstance(obj, dict):
