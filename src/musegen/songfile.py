@@ -11,7 +11,8 @@ Layout (schema version 1)::
      "vocal":  [{"onset", "duration", "pitch", "velocity", "syllable", "melisma"}],
      "chords": [{"onset", "duration", "symbol"}],
      "tracks": [{"name", "program", "channel", "notes": [[onset, duration, pitch, velocity], …]}],
-     "metrics": {…}, "meta": {…}}
+     "metrics": {…}, "meta": {…},
+     "history": [{"target", "what", "seed", "time"}]}   (only once `musegen edit` changed the song)
 
 Times are MIDI ticks at `ppq` per quarter note. `plan.form` is derived from `plan.sections` and is
 checked, not stored separately. Every load error is a one-line `SongFormatError` naming the file and
@@ -163,6 +164,7 @@ def song_to_dict(song: Song) -> dict[str, Any]:
         ],
         "metrics": dict(song.metrics),
         "meta": dict(song.meta),
+        **({"history": [dict(h) for h in song.history]} if song.history else {}),  # only once edited
     }
 
 
@@ -289,7 +291,22 @@ def _kind(v: Any) -> str:
 _PLAN_FIELDS = ("title", "mood", "key", "mode", "tempo", "meter", "form", "sections", "style", "groove",
                 "instruments", "drums", "attributes", "vocal_range")
 _SECPLAN_FIELDS = ("type", "bars", "syllables", "rhyme", "phrase_bars", "phrase_notes", "chords", "repeat_of")
-_TOP_FIELDS = ("format", "version", "ppq", "plan", "sections", "vocal", "chords", "tracks", "metrics", "meta")
+_TOP_FIELDS = ("format", "version", "ppq", "plan", "sections", "vocal", "chords", "tracks", "metrics", "meta",
+               "history")
+_HISTORY_FIELDS = ("target", "what", "seed", "time")
+
+
+def _history(r: _Reader, value: Any) -> list[dict[str, Any]]:
+    """The edit history (`musegen edit`); absent in songs never edited, which load with an empty one."""
+    out = []
+    for i, h in enumerate(r.arr(value, "history")):
+        path = f"history[{i}]"
+        h = r.obj(h, path)
+        r.known(h, path, _HISTORY_FIELDS)
+        out.append({"target": r.str_(h, "target", path), "what": r.str_(h, "what", path),
+                    "seed": r.int_(h, "seed", path, default=None, optional=True),
+                    "time": r.str_(h, "time", path)})
+    return out
 
 
 def _section_type(r: _Reader, d: dict, path: str) -> str:
@@ -509,7 +526,8 @@ def song_from_dict(d: Any, *, source: str = "song.json") -> Song:
         r.num(metrics, k, "metrics")
     meta = r.obj(r.get(d, "meta", "", {}), "meta")
     return Song(plan=plan, sections=sections, vocal=vocal, chords=chords, tracks=tracks,
-                metrics=dict(metrics), meta=dict(meta), ppq=ppq, version=version)
+                metrics=dict(metrics), meta=dict(meta), ppq=ppq, version=version,
+                history=_history(r, r.get(d, "history", "", [])))
 
 
 def loads_song(text: str, *, source: str = "song.json") -> Song:

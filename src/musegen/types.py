@@ -194,6 +194,7 @@ class Song:
     meta: dict[str, Any] = field(default_factory=dict)  # seed, model names, musegen version
     ppq: int = PPQ
     version: int = SCHEMA_VERSION
+    history: list[dict[str, Any]] = field(default_factory=list)  # musegen.edit's: target, what, seed, time
 
     def syllables(self) -> list[Syllable]:
         """All syllables in singing order (VocalNote.syllable indexes this list)."""
