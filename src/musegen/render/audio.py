@@ -3,13 +3,17 @@
 The synthesizer plays the same events song.mid holds (programs, channel volume and pan, notes) into a
 float buffer at 44.1 kHz; a light convolution reverb (a synthetic room, `REVERB_WET`) is mixed in, and
 the result is peak-normalised to `PEAK_DBFS` (never clipped) and written as 16-bit WAV or FLAC with
-soundfile. tinysoundfont is imported lazily: it declares pyaudio, which we never use (it is
+soundfile. With vocals (`render_mix`), the band plays without the GM "synth voice" part and the sung
+track from `musegen.sing` sits in front of it: compressed (`compress`), a little room on it, and
+`VOCAL_LEVEL_DB` louder than the band; the stems vocals.<fmt> and band.<fmt> sum to the song.
+tinysoundfont is imported lazily: it declares pyaudio, which we never use (it is
 installed with `pip install --no-deps`, see pyproject's `nodeps` extra).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +41,9 @@ SOUNDFONT_SUFFIXES = (".sf2", ".sf3")
 REVERB_WET = 0.18  # reverb level relative to the dry signal (0 = dry)
 REVERB_SECONDS = 1.1  # RT60 of the synthetic room
 REVERB_PREDELAY = 0.018
+VOCAL_LEVEL_DB = 3.0  # sung parts this much louder (RMS) than the band: the voice in front
+VOCAL_REVERB_WET = 0.10  # a little room on the voice (less than on the band)
+COMP_THRESHOLD_DB, COMP_RATIO = -12.0, 3.0  # vocal compressor
 _FFT_SIZE = 1 << 17
 MAX_AUDIO_MINUTES = 30  # a longer render would need gigabytes of memory: almost surely a wrong tempo
 
@@ -126,11 +133,12 @@ def add_reverb(audio: np.ndarray, wet: float = REVERB_WET) -> np.ndarray:
     return out
 
 
-def synthesize(song: Song, soundfont: str | os.PathLike | None = None, *, reverb: float = REVERB_WET) \
-        -> np.ndarray:
+def synthesize(song: Song, soundfont: str | os.PathLike | None = None, *, reverb: float = REVERB_WET,
+               band_only: bool = False, normalise: bool = True) -> np.ndarray:
     """Render `song` to a float32 stereo array of shape (frames, 2) at 44.1 kHz, peak-normalised.
 
-    `reverb` is the room level relative to the dry sound (0 = dry).
+    `reverb` is the room level relative to the dry sound (0 = dry). `band_only` leaves out the vocal part
+    (a voice sings it instead); `normalise=False` keeps the synthesizer's own level.
     """
     if song.duration_seconds > MAX_AUDIO_MINUTES * 60:
         minutes = song.duration_seconds / 60
@@ -155,7 +163,7 @@ def synthesize(song: Song, soundfont: str | os.PathLike | None = None, *, reverb
         synth.control_change(ch, 7, volume)
         synth.control_change(ch, 10, pan)
 
-    events = _events(song)
+    events = [e for e in _events(song) if not (band_only and e[2] == VOCAL_CHANNEL)]
     end_tick = max([song.length_ticks] + [e[0] for e in events])
     total = round(seconds(song, end_tick) * SAMPLE_RATE + TAIL_SECONDS * SAMPLE_RATE)
     buf = bytearray(total * 2 * 4)
@@ -173,24 +181,116 @@ def synthesize(song: Song, soundfont: str | os.PathLike | None = None, *, reverb
     if total > pos:
         synth.generate_simple(total - pos, buffer=view[pos * 8:total * 8])
     audio = add_reverb(np.frombuffer(buf, dtype=np.float32).reshape(-1, 2).copy(), reverb)
+    return _normalise(audio) if normalise else audio
+
+
+def _normalise(audio: np.ndarray, *stems: np.ndarray) -> np.ndarray:
+    """Scale `audio` (and `stems` by the same factor, in place) so that its peak sits at PEAK_DBFS."""
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     if peak > 0:
-        audio *= (10 ** (PEAK_DBFS / 20)) / peak
+        gain = (10 ** (PEAK_DBFS / 20)) / peak
+        audio *= gain
+        for s in stems:
+            s *= gain
     return audio
 
 
-def render_audio(song: Song, path: str | os.PathLike, soundfont: str | os.PathLike | None = None, *,
-                 reverb: float = REVERB_WET) -> Path:
-    """Render `song` to `path` (.wav → 16-bit PCM, .flac → 16-bit FLAC) atomically; returns the path."""
+def compress(x: np.ndarray, *, threshold_db: float = COMP_THRESHOLD_DB, ratio: float = COMP_RATIO,
+             rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A feed-forward RMS compressor on mono `x`, same shape out.
+
+    Above `threshold_db` (relative to the loudest 50 ms) the level rises 1/`ratio` as fast; 10 ms
+    attack, 120 ms release.
+    """
+    from scipy.signal import lfilter
+
+    if not x.size:
+        return x
+    win = int(0.05 * rate)
+    power = np.convolve(x.astype(np.float64) ** 2, np.ones(win) / win, mode="same")
+    level = 10 * np.log10(np.maximum(power, 1e-12))
+    over = np.maximum(level - (level.max() + threshold_db), 0.0)
+    target = -over * (1 - 1 / ratio)  # gain in dB
+    # smooth the gain: fast when it falls (attack), slow when it recovers (release)
+    a_att, a_rel = np.exp(-1 / (0.010 * rate)), np.exp(-1 / (0.120 * rate))
+    down = lfilter([1 - a_att], [1, -a_att], target)
+    up = lfilter([1 - a_rel], [1, -a_rel], target)
+    gain_db = np.minimum(down, up)
+    return (x * 10 ** (gain_db / 20)).astype(np.float32)
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+
+
+@dataclass
+class Mix:
+    """A song with vocals: the mix and its two stems, float32 (frames, 2) at 44.1 kHz, peak-normalised."""
+
+    song: np.ndarray
+    vocals: np.ndarray
+    band: np.ndarray
+    info: dict  # what song.json records about the voice (see `musegen.sing.Vocals.info`)
+
+
+def mix_song(song: Song, soundfont: str | os.PathLike | None = None, *, seed: int | None = None,
+             reverb: float = REVERB_WET) -> Mix:
+    """The band (without the GM vocal part) and the sung lyrics in front of it; stems sum to the mix."""
+    from musegen.sing import sing
+
+    band = synthesize(song, soundfont, reverb=reverb, band_only=True, normalise=False)
+    voc = sing(song, seed, length=len(band))
+    dry = compress(voc.audio)
+    sung = np.abs(dry) > 1e-4
+    level = _rms(dry[sung]) if sung.any() else 0.0
+    if level > 0:  # the voice VOCAL_LEVEL_DB above the band's level (the band alone if it is silent)
+        dry *= max(_rms(band), 1e-3) * 10 ** (VOCAL_LEVEL_DB / 20) / level
+    vocals = add_reverb(np.repeat(dry[:, None], 2, axis=1), VOCAL_REVERB_WET)
+    mix = band + vocals
+    _normalise(mix, vocals, band)
+    return Mix(mix, vocals, band, voc.info())
+
+
+def _format(path: Path) -> str:
+    fmt = {".wav": "WAV", ".flac": "FLAC"}.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"{path}: audio file must end in .wav or .flac")
+    return fmt
+
+
+def write_audio(path: str | os.PathLike, audio: np.ndarray) -> Path:
+    """Write float `audio` (frames, 2) at 44.1 kHz to `path` (.wav/.flac, 16-bit) atomically."""
     import io
 
     import soundfile as sf
 
     path = Path(path)
-    fmt = {".wav": "WAV", ".flac": "FLAC"}.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(f"{path}: audio file must end in .wav or .flac")
-    audio = synthesize(song, soundfont, reverb=reverb)
+    fmt = _format(path)
     buf = io.BytesIO()
     sf.write(buf, audio, SAMPLE_RATE, format=fmt, subtype="PCM_16")
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def render_audio(song: Song, path: str | os.PathLike, soundfont: str | os.PathLike | None = None, *,
+                 reverb: float = REVERB_WET) -> Path:
+    """Render `song` to `path` (.wav → 16-bit PCM, .flac → 16-bit FLAC) atomically; returns the path.
+
+    This is the instrumental render: the vocal line plays on its GM program.
+    """
+    path = Path(path)
+    _format(path)
+    return write_audio(path, synthesize(song, soundfont, reverb=reverb))
+
+
+def render_mix(song: Song, path: str | os.PathLike, soundfont: str | os.PathLike | None = None, *,
+               seed: int | None = None, reverb: float = REVERB_WET) -> tuple[list[Path], dict]:
+    """Render `song` with sung vocals to `path` plus the stems vocals.<ext> and band.<ext> beside it.
+
+    Returns the three paths (song, vocals, band) and the voice info for song.json.
+    """
+    path = Path(path)
+    _format(path)
+    mix = mix_song(song, soundfont, seed=seed, reverb=reverb)
+    paths = [write_audio(path, mix.song), write_audio(path.with_name(f"vocals{path.suffix}"), mix.vocals),
+             write_audio(path.with_name(f"band{path.suffix}"), mix.band)]
+    return paths, mix.info

@@ -1,0 +1,259 @@
+"""Render one sung line with the patched hibari voice (see `musegen.sing.model`).
+
+1. **Speech pass**: the line's phonemes spoken at the voice's own pace give per-token durations, the
+   energy contour and the voicing (where the predicted F0 is voiced).
+2. **Layout**: onset consonants keep their spoken length but end on the note's onset (taking at most
+   `ONSET_SHARE` of the previous note); coda consonants end the syllable's last note (each at most
+   `CODA_MAX` s); the loudest nucleus token (often the stress mark, Kokoro-style) holds the note;
+   rests are silent.
+3. **Time warp**: energy and voicing are read from the speech pass through a per-token time map; a
+   stretched vowel keeps its first and last `EDGE` at speech pace and stretches its middle.
+4. **F0**: the notes, with a `GLIDE` s slide between them and a light vibrato on notes longer than
+   `VIBRATO_AFTER`.
+5. **Synthesis**: hibari's DSP (pulse train, STFT, overlap-add at 24 kHz), except that on held vowel
+   frames the free-phase branch follows the pulse train's phase: held vowels repeat identical frames,
+   and a constant free phase there buzzes at the 80 Hz frame rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from musegen.sing.model import FRAME_SECONDS, FRAMES_PER_UNIT, VoiceModel
+from musegen.sing.score import SungLine
+
+UNIT = FRAME_SECONDS * FRAMES_PER_UNIT  # seconds per duration unit (25 ms)
+LEAD = 0.15  # silence rendered before the line's first consonant (s)
+TAIL = 0.25  # after its last
+ONSET_SHARE = 0.45  # onset consonants may take this share of the previous note
+CODA_MAX = 0.10  # longest coda consonant (s)
+MIN_VOWEL = 0.05  # shortest sung vowel (s)
+EDGE = 0.35  # share of a stretched vowel's spoken length kept at speech pace at each end
+GLIDE = 0.05  # pitch slide between notes (s), centred on the new note's onset
+VIBRATO_AFTER = 0.35  # notes longer than this get vibrato, starting this long after their onset
+VIBRATO_HZ, VIBRATO_CENTS, VIBRATO_RAMP = 5.5, 15.0, 0.25
+VOICED_HZ = 40.0  # hibari's voicing threshold
+RAMP = 0.01  # fade at the edges of each sung stretch (s)
+
+
+@dataclass
+class _Token:
+    sym: str
+    syl: int  # index of its syllable in the line (-1: pad or word gap)
+    role: str  # "pad", "gap", "onset", "nucleus", "coda"
+
+
+def _tokens(line: SungLine, vocab: dict[str, int]) -> list[_Token]:
+    toks = [_Token("", -1, "pad")]
+    for i, s in enumerate(line.syllables):
+        for role, syms in (("onset", s.phones.onset), ("nucleus", s.phones.nucleus), ("coda", s.phones.coda)):
+            toks += [_Token(c, i, role) for c in syms if c in vocab]
+        if s.word_end and i + 1 < len(line.syllables):
+            toks.append(_Token(" ", -1, "gap"))
+    toks.append(_Token("", -1, "pad"))
+    return toks
+
+
+def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: np.ndarray,
+            t0: float) -> tuple[np.ndarray, list[int], list[tuple[float, float]]]:
+    """Sung token boundaries (seconds from `t0`), the held token of each syllable, and the sung spans."""
+    spoken = speech_dur * UNIT
+    bounds_f = np.concatenate([[0], np.cumsum(speech_dur * FRAMES_PER_UNIT)]).astype(int)
+    n = len(toks)
+    start = np.zeros(n)
+    dur = np.zeros(n)
+    held: list[int] = []
+    syls = line.syllables
+    by_syl: dict[int, dict[str, list[int]]] = {}
+    for k, t in enumerate(toks):
+        if t.syl >= 0:
+            by_syl.setdefault(t.syl, {"onset": [], "nucleus": [], "coda": []})[t.role].append(k)
+    onset_start = []
+    for i, s in enumerate(syls):
+        idx = by_syl.get(i, {"onset": [], "nucleus": [], "coda": []})
+        note0 = s.notes[0].start - t0
+        limit = 0.0
+        if i > 0:
+            prev = syls[i - 1].notes[-1]
+            limit = prev.start - t0 + (1 - ONSET_SHARE) * (prev.end - prev.start)
+        want = float(spoken[idx["onset"]].sum())
+        have = min(want, max(note0 - limit, 0.0))
+        scale = have / want if want > 0 else 0.0
+        t = note0 - have
+        onset_start.append(t)
+        for k in idx["onset"]:
+            start[k], dur[k] = t, spoken[k] * scale
+            t += dur[k]
+    for i, s in enumerate(syls):
+        idx = by_syl.get(i, {"onset": [], "nucleus": [], "coda": []})
+        v0 = s.notes[0].start - t0
+        end = s.notes[-1].end - t0
+        if i + 1 < len(syls):
+            end = min(end, onset_start[i + 1])
+        coda = np.minimum(spoken[idx["coda"]], CODA_MAX)
+        room = max(end - v0 - MIN_VOWEL, 0.0)
+        if coda.sum() > room / 2:
+            coda *= (room / 2) / coda.sum()
+        nuc = idx["nucleus"]
+        if nuc:
+            loud = [float(energy[bounds_f[k]:max(bounds_f[k + 1], bounds_f[k] + 1)].mean()) for k in nuc]
+            h = nuc[int(np.argmax(loud))]
+        else:
+            h = -1
+        held.append(h)
+        vowel_len = max(end - v0 - float(coda.sum()), 0.0)
+        others = [k for k in nuc if k != h]
+        other_len = float(spoken[others].sum()) if others else 0.0
+        shrink = min(1.0, 0.5 * vowel_len / other_len) if other_len > 0 else 1.0
+        t = v0
+        for k in nuc:
+            d = spoken[k] * shrink if k != h else vowel_len - other_len * shrink
+            start[k], dur[k] = t, max(d, 0.0)
+            t += dur[k]
+        for k, c in zip(idx["coda"], coda, strict=True):
+            start[k], dur[k] = t, float(c)
+            t += dur[k]
+    # boundaries: a sung token starts at its place; a word gap starts where the previous token ends; any
+    # rest inside a word is absorbed by the token before it (the gate silences rests anyway)
+    line_end = syls[-1].notes[-1].end - t0
+    edges = np.zeros(n + 1)
+    for k in range(1, n):
+        edges[k] = start[k] if toks[k].role not in ("gap", "pad") else start[k - 1] + dur[k - 1]
+    edges[n] = max(edges[n - 1], line_end) + TAIL
+    edges = np.maximum.accumulate(edges)
+    sung = [(onset_start[i], syls[i].notes[-1].end - t0) for i in range(len(syls))]
+    return edges, held, _merge(sung)
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    spans = sorted(spans)
+    out: list[tuple[float, float]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1] + 0.03:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _warp(speech_frames: np.ndarray, sung_frames: np.ndarray, held: set[int]) \
+        -> tuple[np.ndarray, np.ndarray]:
+    """Per sung frame: the (fractional) speech frame it reads, and 1.0 where a vowel is held (stretched)."""
+    total = int(sung_frames[-1])
+    pos = np.zeros(total)
+    hold = np.zeros(total)
+    for k in range(len(sung_frames) - 1):
+        a, b = speech_frames[k], speech_frames[k + 1]  # spoken frames of token k
+        sa, sb = sung_frames[k], sung_frames[k + 1]  # its sung frames
+        if sb <= sa:
+            continue
+        j = np.arange(sa, sb) - sa
+        spoken, sung = b - a, sb - sa
+        if k in held and sung > spoken > 0:
+            e = EDGE * spoken
+            p = np.where(j < e, a + j, np.where(sung - j <= e, b - (sung - j),
+                                                a + e + (j - e) * (spoken - 2 * e) / max(sung - 2 * e, 1)))
+            hold[sa:sb] = ((j >= e) & (sung - j > e)).astype(float)
+        else:
+            p = a + (j + 0.5) * spoken / sung - 0.5 if spoken > 0 else np.full(sung, float(a))
+        pos[sa:sb] = np.clip(p, a, max(b - 1, a))
+    return pos, hold
+
+
+def _f0(line: SungLine, t0: float, frames: int) -> np.ndarray:
+    """Target F0 (Hz) per frame: the notes with glides between them and vibrato on long notes."""
+    t = np.arange(frames) * FRAME_SECONDS + t0
+    notes = [n for s in line.syllables for n in s.notes]
+    pitch = np.full(frames, float(notes[0].pitch))
+    cents = np.zeros(frames)
+    for prev, n in zip([None, *notes[:-1]], notes, strict=True):
+        if prev is None:
+            continue
+        mid = n.start
+        ramp = np.clip((t - (mid - GLIDE / 2)) / GLIDE, 0, 1)
+        pitch = np.where(t >= mid - GLIDE / 2, prev.pitch + (n.pitch - prev.pitch) *
+                         0.5 * (1 - np.cos(np.pi * ramp)), pitch)
+    for n in notes:
+        if n.end - n.start > VIBRATO_AFTER:
+            rel = t - n.start - VIBRATO_AFTER
+            inside = (rel > 0) & (t < n.end)
+            depth = VIBRATO_CENTS * np.clip(rel / VIBRATO_RAMP, 0, 1)
+            cents = np.where(inside, depth * np.sin(2 * np.pi * VIBRATO_HZ * rel), cents)
+    return (440.0 * 2 ** ((pitch - 69) / 12 + cents / 1200)).astype(np.float32)
+
+
+def _gate(spans: list[tuple[float, float]], frames_samples: int, rate: int) -> np.ndarray:
+    g = np.zeros(frames_samples, np.float32)
+    r = max(int(RAMP * rate), 1)
+    for a, b in spans:
+        i, j = max(int(a * rate) - r, 0), min(int(b * rate) + 2 * r, frames_samples)
+        if j <= i:
+            continue
+        seg = np.ones(j - i, np.float32)
+        k = min(r, (j - i) // 2)
+        if k:
+            seg[:k] = np.linspace(0, 1, k, dtype=np.float32)
+            seg[-k:] = np.linspace(1, 0, k, dtype=np.float32)
+        g[i:j] = np.maximum(g[i:j], seg)
+    return g
+
+
+def _synth(out: list[np.ndarray], f0: np.ndarray, hold: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Hibari DSP with phase-locked held vowels: S = e^lh·rot(θ)·P + e^ln·Z + e^lr·[(1-m)e^iφ + m·P]."""
+    from hibari import dsp
+
+    lh, th, ln, lr, phi = (o[0] for o in out)
+    pulse = dsp.stft(dsp.pulses(f0), lh.shape[1])
+    rot = np.empty(lh.shape, np.complex64)
+    c = np.tanh(th) * np.pi
+    np.cos(c, out=rot.real)
+    np.sin(c, out=rot.imag)
+    spec = pulse * rot * dsp.ex(lh)
+    z = rng.standard_normal((lh.shape[0], 2 * lh.shape[1]), dtype=np.float32).view(np.complex64)
+    spec += z * dsp.ex(ln)
+    m = np.convolve(hold, np.ones(5) / 5, mode="same").astype(np.float32)[None, :]
+    free = np.empty(lh.shape, np.complex64)
+    np.cos(phi, out=free.real)
+    np.sin(phi, out=free.imag)
+    spec += dsp.ex(lr) * ((1 - m) * free + m * pulse)
+    return dsp.ola(spec)
+
+
+@dataclass
+class LineAudio:
+    """A rendered line: mono float32 audio at 24 kHz starting at `start` seconds into the song."""
+
+    start: float
+    audio: np.ndarray
+
+
+def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> LineAudio:
+    """Sing one line: speech pass, layout, warp, F0, synthesis, silence outside the sung stretches."""
+    toks = _tokens(line, voice.vocab)
+    ids = np.asarray([[voice.vocab.get(t.sym, 0) if t.role != "pad" else 0 for t in toks]], np.int64)
+    d_pred, energy, f0_pred = voice.speech.run(None, {"ids": ids, "speed": np.ones(1, np.float32)})
+    speech_dur = np.maximum(np.rint(d_pred), 0).astype(np.int64)
+    energy, f0_pred = energy[0], f0_pred[0]
+    # start early enough for the first onset consonants to fit before the first note
+    t0 = line.start - LEAD - float(speech_dur[1:4].sum()) * UNIT
+    edges, held, spans = _layout(line, toks, speech_dur, energy, t0)
+    units = np.rint(edges / UNIT).astype(np.int64)
+    dur = np.diff(units)
+    dur[0] = max(dur[0], 1)
+    sung_frames = np.concatenate([[0], np.cumsum(dur * FRAMES_PER_UNIT)])
+    speech_frames = np.concatenate([[0], np.cumsum(speech_dur * FRAMES_PER_UNIT)])
+    pos, hold = _warp(speech_frames, sung_frames, set(held))
+    idx = np.arange(len(energy))
+    en = np.interp(pos, idx, energy).astype(np.float32)
+    voiced = np.interp(pos, idx, (f0_pred > VOICED_HZ).astype(float)) > 0.5
+    voiced |= hold > 0
+    f0 = _f0(line, t0, len(pos)) * voiced
+    out = voice.sing.run(None, {"ids": ids, "dur_in": dur, "f0_in": f0[None, :].astype(np.float32),
+                                "en_in": en[None, :]})
+    wav = _synth(out, f0.astype(np.float32), hold, rng)
+    from musegen.sing.model import SAMPLE_RATE
+
+    wav *= _gate(spans, len(wav), SAMPLE_RATE)
+    return LineAudio(t0, wav)
