@@ -25,8 +25,13 @@ def write_song_folder(
     audio_format: str | None = "wav",
     soundfont: str | os.PathLike | None = None,
     force: bool = False,
+    vocals: bool = False,
 ) -> list[Path]:
     """Write every export of `song` into `out_dir` (all or nothing) and return the written paths.
+
+    `vocals`: the lyrics are sung (`musegen.sing`) in song.<audio_format>, with the stems vocals.<fmt> and
+    band.<fmt>, and song.json records the voice under meta["vocals"]; otherwise the vocal line plays on
+    its GM program.
 
     Files: song.json, song.mid, song.musicxml, song.<audio_format> (None: no audio), lyrics.txt, song.lrc.
     An existing non-empty `out_dir` raises OutputExistsError unless `force`; a bad `audio_format` or a
@@ -48,12 +53,17 @@ def write_song_folder(
     out = Path(out_dir)
     names = ["song.json", "song.mid", "song.musicxml", "lyrics.txt", "song.lrc"]
     if audio_format is not None:
-        names.insert(3, f"song.{audio_format}")
+        names[3:3] = [f"song.{audio_format}"] + ([f"vocals.{audio_format}", f"band.{audio_format}"] * vocals)
     with atomic_dir(out, force=force) as tmp:
+        song.meta.pop("vocals", None)
+        if audio_format is not None and vocals:
+            from musegen.render.audio import render_mix
+
+            song.meta["vocals"] = render_mix(song, tmp / f"song.{audio_format}", soundfont=sf_path)[1]
         save_song(song, tmp / "song.json")
         write_midi(song, tmp / "song.mid")
         write_musicxml(song, tmp / "song.musicxml")
-        if audio_format is not None:
+        if audio_format is not None and not vocals:
             from musegen.render.audio import render_audio
 
             render_audio(song, tmp / f"song.{audio_format}", soundfont=sf_path)
