@@ -37,28 +37,26 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
               help="Arrangement style (ballad, pop, dance, rock, folk, waltz, blues) or a fine-tuned style.")
 @click.option("--soundfont", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A General MIDI .sf2/.sf3 soundfont for the audio (default: the shipped one).")
-def generate(prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | None, audio_format: str,
-             no_audio: bool, force: bool, key: str | None, tempo: float | None, meter: str | None,
-             form: str | None, bars: str | None, style: str | None, soundfont: Path | None) -> None:
+@click.option("--max-minutes", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
+              help="Refuse songs planned longer than this (long lyric files); raise it to allow them.")
+@click.pass_context
+def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | None,
+             audio_format: str, no_audio: bool, force: bool, key: str | None, tempo: float | None,
+             meter: str | None, form: str | None, bars: str | None, style: str | None, soundfont: Path | None,
+             max_minutes: float) -> None:
     """Write a whole song for a mood PROMPT, e.g. musegen generate "melancholic rainy night" --out song."""
-    from musegen.errors import InputError, MusegenError, OutputExistsError
+    from musegen.cli import checks
 
+    from musegen.errors import MusegenError
+
+    # every argument and the output folder are checked here, before any model loads
     if not prompt.strip() and lyrics_file is None:
         raise click.UsageError('give a mood PROMPT (e.g. "melancholic rainy night") or --lyrics FILE')
-    if out_dir.exists() and not force and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise click.UsageError(f"--out {out_dir}: already exists; pass --force to overwrite it")
-    lyrics_text = None
-    if lyrics_file is not None and (form is not None or bars is not None):
-        raise click.UsageError("--form/--bars: with --lyrics the file's [Verse]/[Chorus] sections and lines "
-                               "set the form; drop --form/--bars")
-    if lyrics_file is not None:
-        try:
-            lyrics_text = lyrics_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise click.BadParameter(f"{lyrics_file}: no such file", param_hint="--lyrics") from None
-        except (UnicodeDecodeError, OSError) as exc:
-            raise click.BadParameter(f"{lyrics_file}: cannot read it as UTF-8 text ({exc})",
-                                     param_hint="--lyrics") from None
+    out_dir = checks.check_out(out_dir, force)
+    soundfont = checks.check_audio(ctx, no_audio, audio_format, soundfont)
+    checks.check_key(key)
+    checks.check_plan_options(tempo, meter, form, bars, style, lyrics_file is not None)
+    lyrics_text = checks.read_lyrics(lyrics_file) if lyrics_file is not None else None
     overrides = {k: v for k, v in (("key", key), ("tempo", tempo), ("meter", meter), ("form", form),
                                    ("bars", bars)) if v is not None}
     from musegen.pipeline import compose
@@ -68,19 +66,13 @@ def generate(prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | N
     timings: dict[str, float] = {}
     try:
         song = compose(prompt, seed=seed, lyrics_text=lyrics_text, style=style, progress=True,
-                       lyrics_source=str(lyrics_file), timings=timings, **overrides)
+                       lyrics_source=str(lyrics_file), timings=timings, max_seconds=max_minutes * 60,
+                       **overrides)
         t = time.perf_counter()
         written = write_song_folder(song, out_dir, audio_format=None if no_audio else audio_format,
                                     soundfont=soundfont, force=force)
         timings["render"] = time.perf_counter() - t
-    except OutputExistsError as exc:
-        raise click.UsageError(str(exc)) from None
-    except InputError as exc:
-        hint = "--lyrics" if lyrics_file is not None and str(lyrics_file) in str(exc) else None
-        if hint:
-            raise click.BadParameter(str(exc), param_hint=hint) from None
-        raise click.UsageError(str(exc)) from None
-    except MusegenError as exc:
+    except MusegenError as exc:  # found during the work (e.g. another run wrote --out): one line, no usage
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"--out {out_dir}: cannot write ({exc.strerror or exc}); "

@@ -1,4 +1,8 @@
-"""A click group whose subcommands are imported only when used (keeps `musegen --help` fast)."""
+"""A click group whose subcommands are imported only when used (keeps `musegen --help` fast).
+
+It is also the last line of defence against tracebacks: a library error that a command did not word
+itself becomes one `Error:` line; an internal error too, with its traceback only under `--verbose`.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +33,24 @@ class LazyGroup(click.Group):
                     raise
                 return None  # command not built into this install
         return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; uncaught errors become one line (`--verbose` shows internal tracebacks)."""
+        from musegen.errors import MusegenError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                KeyboardInterrupt, SystemExit):
+            raise
+        except MusegenError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}; check the path and free disk space") \
+                from None
+        except Exception as exc:
+            if (ctx.obj or {}).get("verbose"):
+                raise
+            raise click.ClickException(f"internal error ({type(exc).__name__}: {exc}); rerun with "
+                                       "`musegen --verbose …` for the traceback and report it") from None

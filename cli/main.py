@@ -21,8 +21,15 @@ COMMANDS = {
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="musegen")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show third-party warnings, library logs and full tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """Musegen writes whole songs offline: words, melody, chords, arrangement, MIDI, lead sheet, audio."""
+    from musegen.cli.quiet import configure_output
+
+    ctx.obj = {"verbose": verbose}
+    configure_output(verbose)
 
 
 def run() -> None:

@@ -18,9 +18,11 @@ def styles() -> None:
 @styles.command("list")
 def list_cmd() -> None:
     """List the installed styles."""
+    from musegen.fsutil import clean_orphans
     from musegen.styles.store import list_styles, styles_root
 
     try:
+        clean_orphans(styles_root())
         found = list_styles()
     except MusegenError as exc:
         raise click.ClickException(str(exc)) from None
@@ -38,9 +40,9 @@ def show_cmd(name: str) -> None:
     from musegen.styles.store import get_style
 
     try:
-        style = get_style(name)
+        style = get_style(name, what="NAME")
     except MusegenError as exc:
-        raise click.BadParameter(str(exc), param_hint="NAME") from None
+        raise click.BadParameter(str(exc).removeprefix("NAME "), param_hint="NAME") from None
     click.echo(json.dumps({"path": str(style.path), **asdict(style.card)}, indent=2, sort_keys=True))
 
 
@@ -52,10 +54,10 @@ def remove_cmd(name: str, yes: bool) -> None:
     from musegen.styles.store import get_style, remove_style
 
     try:
-        style = get_style(name)
+        style = get_style(name, what="NAME")
         if not yes:
             click.confirm(f"Remove style {name!r} at {style.path}?", abort=True)
-        remove_style(name)
+        remove_style(name, what="NAME")
     except MusegenError as exc:
-        raise click.BadParameter(str(exc), param_hint="NAME") from None
+        raise click.BadParameter(str(exc).removeprefix("NAME "), param_hint="NAME") from None
     click.echo(f"Removed {name}")

@@ -21,13 +21,14 @@ STAGES = ("plan", "lyrics", "music", "align", "arrange")
 def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = None,
             style: str | None = None, progress: bool = False, lyrics_model: Any = None,
             music_model: Any = None, lyrics_source: str = "<lyrics>", timings: dict[str, float] | None = None,
-            **overrides: Any) -> Song:
+            max_seconds: float | None = None, **overrides: Any) -> Song:
     """Write a song for a mood prompt (or sing `lyrics_text`, sections marked `[Verse]`, `[Chorus]` …).
 
     `overrides` are `make_plan`'s: key, mode, tempo, meter, form, bars, groove, drums, instruments,
     phrase_bars. `seed=None` draws one (stored in `song.meta["seed"]`); the same seed gives the same song.
     `lyrics_model`/`music_model` are loaded models to reuse; None loads the defaults (or the fine-tuned
-    `style`'s). `timings`, when given, receives the seconds spent in each stage.
+    `style`'s). `timings`, when given, receives the seconds spent in each stage. A plan longer than
+    `max_seconds` raises InputError before any model loads.
     """
     from musegen.conductor import align, arrange
     from musegen.plan import make_plan, plan_from_lyrics
@@ -43,6 +44,8 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
 
             user = parse_lyrics_text(lyrics_text, source=lyrics_source)
             plan = plan_from_lyrics(user, prompt, style=style, seed=seed, **overrides)
+    if max_seconds is not None:
+        _check_length(plan, max_seconds, stage)
     lyrics_model, music_model, model_names, guard = _models(plan, style, lyrics_model, music_model)
     checks: dict[str, dict] = {}
     with stage("lyrics"):
@@ -80,6 +83,19 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     if checks:
         song.meta["copy_guard"] = checks
     return song
+
+
+def _check_length(plan: SongPlan, max_seconds: float, stage: _StageBar) -> None:
+    """InputError when the planned song is longer than `max_seconds` (e.g. a 200-line lyric file)."""
+    from musegen.errors import InputError
+
+    quarters = sum(s.bars for s in plan.sections) * plan.meter[0] * 4 / plan.meter[1]
+    seconds = quarters * 60.0 / plan.tempo
+    if seconds > max_seconds:
+        stage.close()
+        raise InputError(f"the song would last {seconds / 60:.0f} min ({sum(s.bars for s in plan.sections)} "
+                         f"bars at {plan.tempo:g} BPM), over the {max_seconds / 60:g} min limit; shorten the "
+                         "lyrics or raise --max-minutes")
 
 
 def _models(
@@ -137,7 +153,11 @@ class _StageBar:
         if self.bar is not None:
             self.bar.set_description(f"musegen: {name}")
         start = time.perf_counter()
-        yield
+        try:
+            yield
+        except BaseException:
+            self.close()  # clear the bar so that the error line stands alone
+            raise
         self.timings[name] = time.perf_counter() - start
         if self.bar is not None:
             self.bar.update(1)
@@ -145,3 +165,4 @@ class _StageBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None

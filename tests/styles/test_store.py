@@ -42,8 +42,10 @@ def test_unknown_style_names_the_available_ones():
 
 @pytest.mark.parametrize("bad", ["", "../x", "a b", "-lead"])
 def test_bad_names_are_rejected(bad):
-    with pytest.raises(InputError, match="--name"):
+    with pytest.raises(InputError, match="--style"):
         get_style(bad)
+    with pytest.raises(InputError, match="^NAME"):
+        get_style(bad, what="NAME")
 
 
 def test_malformed_card_is_a_model_error(tmp_path):

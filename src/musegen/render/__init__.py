@@ -15,7 +15,32 @@ from musegen.fsutil import atomic_dir
 from musegen.types import Song
 
 AUDIO_FORMATS = ("wav", "flac")
-__all__ = ["AUDIO_FORMATS", "write_song_folder"]
+__all__ = ["AUDIO_FORMATS", "check_soundfont", "write_song_folder"]
+
+
+def check_soundfont(soundfont: str | os.PathLike | None) -> Path:
+    """The soundfont to render with (None: the shipped one), checked to be a whole SoundFont 2 file.
+
+    InputError naming the file when it is missing, empty, truncated or not a soundfont, so that a bad
+    `--soundfont` is refused before any composing rather than after it.
+    """
+    from musegen.render.audio import resolve_soundfont
+
+    path = resolve_soundfont(soundfont)
+    what = f"--soundfont {soundfont}" if soundfont is not None else f"default soundfont {path}"
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot be read ({exc.strerror or exc})") from None
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"sfbk":
+        raise InputError(f"{what}: not a SoundFont file (no RIFF/sfbk header); pass a .sf2 or .sf3 "
+                         "General MIDI soundfont")
+    declared = int.from_bytes(head[4:8], "little") + 8
+    if size < declared:
+        raise InputError(f"{what}: truncated ({size} of {declared} bytes); download or copy it again")
+    return path
 
 
 def write_song_folder(
@@ -45,11 +70,7 @@ def write_song_folder(
     if audio_format is not None and audio_format not in AUDIO_FORMATS:
         raise InputError(f"--format {audio_format}: unknown audio format; "
                          f"use one of {', '.join(AUDIO_FORMATS)}")
-    sf_path = None
-    if audio_format is not None:
-        from musegen.render.audio import resolve_soundfont
-
-        sf_path = resolve_soundfont(soundfont)
+    sf_path = check_soundfont(soundfont) if audio_format is not None else None
     out = Path(out_dir)
     names = ["song.json", "song.mid", "song.musicxml", "lyrics.txt", "song.lrc"]
     if audio_format is not None:

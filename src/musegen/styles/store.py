@@ -34,11 +34,11 @@ def styles_root() -> Path:
     return data_dir() / "styles"
 
 
-def check_name(name: str) -> str:
-    """Validate a style name (letters, digits, `_.-`, at most 64 characters)."""
+def check_name(name: str, what: str = "--name") -> str:
+    """Validate a style name (letters, digits, `_.-`, at most 64 characters); errors name `what`."""
     if not _NAME_RE.match(name or ""):
         raise InputError(
-            f"--name {name!r}: use 1–64 letters, digits, '_', '.' or '-' (starting with a letter or digit)"
+            f"{what} {name!r}: use 1–64 letters, digits, '_', '.' or '-' (starting with a letter or digit)"
         )
     return name
 
@@ -102,7 +102,7 @@ def read_style(folder: Path) -> Style:
 
 
 def list_styles() -> list[Style]:
-    """All finished styles, by name (half-written folders are ignored)."""
+    """All finished styles, by name (half-written, temp and leftover dot-folders are ignored)."""
     root = styles_root()
     if not root.is_dir():
         return []
@@ -113,19 +113,23 @@ def list_styles() -> list[Style]:
     return out
 
 
-def get_style(name: str) -> Style:
-    """The style called `name`; InputError listing the available ones if there is none."""
-    folder = styles_root() / check_name(name)
+def get_style(name: str, what: str = "--style") -> Style:
+    """The style called `name`; InputError (naming `what`) listing the available ones if there is none."""
+    folder = styles_root() / check_name(name, what)
     if not (folder / STYLE_FILE).is_file():
         names = ", ".join(s.card.name for s in list_styles()) or "none yet"
         raise InputError(
-            f"--style {name}: no such style (available: {names}); create it with musegen finetune"
+            f"{what} {name}: no such style (available: {names}); create it with musegen finetune"
         )
     return read_style(folder)
 
 
-def remove_style(name: str) -> Path:
-    """Delete a style folder; returns the path removed."""
-    style = get_style(name)
-    shutil.rmtree(style.path)
+def remove_style(name: str, what: str = "--style") -> Path:
+    """Delete a style folder (atomically: renamed aside first); returns the path removed."""
+    from musegen.fsutil import tmp_prefix
+
+    style = get_style(name, what)
+    aside = style.path.with_name(f"{tmp_prefix(name)}deleted0.tmp")
+    os.rename(style.path, aside)  # a kill during the delete leaves an orphan, not half a style
+    shutil.rmtree(aside, ignore_errors=True)
     return style.path
