@@ -204,6 +204,9 @@ def train_music(
     """
     from tqdm import tqdm
 
+    from musegen.fsutil import atomic_write_text
+    from musegen.training.resume import load_rng, save_rng
+
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(tcfg.seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -234,6 +237,9 @@ def train_music(
     fwd = torch.compile(model) if (tcfg.compile and device.type == "cuda") else model
     block = min(tcfg.block or mcfg.block_size, mcfg.block_size)
     wins = Windows(train, block, tcfg.seed + step)
+    rng_path = out / "rng_state.json"
+    if step:  # exact resume: data order and dropout go on from where they stopped
+        load_rng(rng_path, step, windows=wins.rng)
     n_params = model.num_params()
     flops_tok = 6 * n_params + 12 * mcfg.n_layer * block * mcfg.n_embd
     log = out / "loss.csv"
@@ -273,6 +279,7 @@ def train_music(
             tps = tok_count / dt
             mfu = tps * flops_tok / PEAK_FLOPS[device.type] if device.type in PEAK_FLOPS else float("nan")
             ev = evaluate(model, valid, device)
+            model.train()  # evaluate() switches to eval mode; dropout stays on for the rest of training
             wr.writerow(
                 [
                     step,
@@ -289,8 +296,9 @@ def train_music(
             if ev["nll_per_token"] < best["nll_per_token"]:
                 best = {**ev, "step": step, "tokens_per_s": tps, "mfu": mfu, "params": n_params}
                 save_checkpoint(model, out, extra={"trained_steps": step, "valid": ev})
-                best_path.write_text(json.dumps(best, indent=1))
+                atomic_write_text(best_path, json.dumps(best, indent=1))
             _save_state(state_path, model, opt, step)
+            save_rng(rng_path, step, windows=wins.rng)
             t_last, tok_count = time.time(), 0
             stale = (step - best.get("step", 0)) // tcfg.eval_every  # evaluations since the best one
             if timeout or (tcfg.patience and stale >= tcfg.patience):

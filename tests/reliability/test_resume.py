@@ -1,0 +1,60 @@
+"""Case 10: an interrupted and resumed training run gives the model of an uninterrupted one."""
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import musegen.training.resume as resume
+from musegen.music import vocab as V
+from musegen.music.model import MusicConfig
+from musegen.training.music_corpus import build_corpus
+from musegen.training.music_train import TrainConfig, train_music
+
+from training.test_music_corpus import write_song
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mc")
+    src = root / "midi"
+    src.mkdir()
+    for i in range(10):
+        write_song(src / f"s{i}.mid", 100 + i)
+    build_corpus(root / "corpus", user_dirs=[src], valid_fraction=0.3, progress=False)
+    return root / "corpus"
+
+
+class Killed(Exception):
+    """Stands in for a SIGKILL right after a checkpoint."""
+
+
+def _train(corpus, out):
+    mc = MusicConfig(V.VOCAB_SIZE, 64, 2, 2, 16, 0.1)  # dropout on: torch's RNG must be restored too
+    tcfg = TrainConfig(steps=8, batch=3, eval_every=2, compile=False, block=64, warmup=2)
+    return train_music(corpus, out, mc, tcfg, device=torch.device("cpu"), progress=False)
+
+
+def test_interrupted_and_resumed_training_equals_uninterrupted(corpus, tmp_path, monkeypatch):
+    torch.set_num_threads(1)
+    whole = _train(corpus, tmp_path / "whole")
+
+    real = resume.save_rng
+
+    def kill_at_step_4(path, step, **gens):
+        real(path, step, **gens)
+        if step == 4:
+            raise Killed
+
+    monkeypatch.setattr(resume, "save_rng", kill_at_step_4)
+    with pytest.raises(Killed):
+        _train(corpus, tmp_path / "cut")
+    monkeypatch.setattr(resume, "save_rng", real)
+    resumed = _train(corpus, tmp_path / "cut")
+
+    assert resumed["last_step"] == whole["last_step"] == 8
+    a = load_file(str(tmp_path / "whole" / "train_state.safetensors"))
+    b = load_file(str(tmp_path / "cut" / "train_state.safetensors"))
+    assert a.keys() == b.keys()
+    worst = max(float((a[k] - b[k]).abs().max()) for k in a)
+    assert worst <= 1e-6, worst
+    assert resumed["nll_per_note"] == pytest.approx(whole["nll_per_note"], abs=1e-6)
