@@ -52,6 +52,9 @@ class SongPlan:
     drums: bool = True
     attributes: dict[str, float] = field(default_factory=dict)  # mood attributes: valence, energy …
     vocal_range: tuple[int, int] = (57, 76)  # lowest/highest MIDI pitch of the sung line (A3–E5)
+    # what the planner could not do as asked (substitute instruments, contradictions, lyrics language);
+    # compose() copies them into song.meta["warnings"], the one list song.json keeps for every stage
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def form(self) -> list[str]:
