@@ -28,6 +28,12 @@ import click
     help="Nottingham database folder (MIDI/melody + MIDI/chords).",
 )
 @click.option(
+    "--songs-pd",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="songs-pd folder (openewld/*.mxl, openhymnal/*.abc): lead sheets with lyrics under the notes.",
+)
+@click.option(
     "--midi-dir",
     "midi_dirs",
     multiple=True,
@@ -46,6 +52,7 @@ def build(
     out: Path,
     pop909: Path | None,
     nottingham: Path | None,
+    songs_pd: Path | None,
     midi_dirs: tuple[Path, ...],
     valid_fraction: float,
     force: bool,
@@ -54,8 +61,8 @@ def build(
     from musegen.errors import InputError
     from musegen.training.music_corpus import build_corpus
 
-    if not (pop909 or nottingham or midi_dirs):
-        raise click.UsageError("give at least one source: --pop909, --nottingham or --midi-dir")
+    if not (pop909 or nottingham or songs_pd or midi_dirs):
+        raise click.UsageError("give at least one source: --pop909, --nottingham, --songs-pd or --midi-dir")
     if force:
         (out / "sheets.jsonl.gz").unlink(missing_ok=True)
     try:
@@ -64,6 +71,7 @@ def build(
             pop909=pop909,
             nottingham=nottingham,
             user_dirs=list(midi_dirs),
+            songs_pd=songs_pd,
             valid_fraction=valid_fraction,
             progress=True,
         )

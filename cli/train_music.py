@@ -32,6 +32,17 @@ import click
 @click.option("--time-budget", type=float, default=0.0, help="Stop after this many seconds (0 = none).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--no-compile", is_flag=True, help="Skip torch.compile on CUDA.")
+@click.option(
+    "--init",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Checkpoint folder to continue from (its shape wins over --layers/--dim/--heads; an older, "
+    "smaller vocabulary is widened to this one).",
+)
+@click.option("--lyric-weight", type=click.FloatRange(0.0), default=1.0, show_default=True,
+              help="Sampling weight of songs whose notes carry syllables (songs-pd) against the others.")
+@click.option("--eval-every", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--warmup", type=click.IntRange(0), default=100, show_default=True)
 def music(
     data: Path,
     out: Path,
@@ -46,6 +57,10 @@ def music(
     time_budget: float,
     device: str,
     no_compile: bool,
+    init: Path | None,
+    lyric_weight: float,
+    eval_every: int,
+    warmup: int,
 ) -> None:
     """Train (or resume) the music model; the best checkpoint on validation NLL is kept in OUT."""
     from musegen.device import pick_device
@@ -64,8 +79,10 @@ def music(
     try:
         dev = pick_device(device)
         mc = MusicConfig(V.VOCAB_SIZE, block, layers, heads, dim, dropout)
-        tc = TrainConfig(steps=steps, batch=batch, lr=lr, time_budget_s=time_budget, compile=not no_compile)
-        best = train_music(tokens, out, mc, tc, device=dev, progress=True)
+        tc = TrainConfig(steps=steps, batch=batch, lr=lr, time_budget_s=time_budget, compile=not no_compile,
+                         lyric_weight=lyric_weight, eval_every=eval_every, warmup=warmup, block=block,
+                         min_lr=lr / 10)
+        best = train_music(tokens, out, mc, tc, device=dev, progress=True, init=init)
     except MusegenError as exc:
         raise click.UsageError(str(exc)) from None
     except ValueError as exc:

@@ -168,6 +168,22 @@ def beat_class(tick: int, meter: tuple[int, int], bar: int, strong: tuple[int, .
     return "beat" if pos % beat == 0 else "off"
 
 
+def metric_level(tick: int, meter: tuple[int, int], ppq: int) -> int:
+    """Metric weight of a bar position, strongest first (EVALUATION.md's stress-inversion order).
+
+    0 downbeat, 1 another strong beat (the half bar in 4/4), 2 beat, 3 eighth, 4 sixteenth, 5 finer.
+    """
+    pos = tick % ticks_per_bar(meter, ppq)
+    if pos == 0:
+        return 0
+    if pos in strong_beat_ticks(meter, ppq):
+        return 1
+    for level, unit in ((2, ppq * 4 // meter[1]), (3, ppq // 2), (4, ppq // 4)):
+        if unit and pos % unit == 0:
+            return level
+    return 5
+
+
 def strong_beat_ticks(meter: tuple[int, int], ppq: int) -> tuple[int, ...]:
     """Offsets within a bar (ticks) of the strong beats, as EVALUATION.md defines them."""
     num, den = meter

@@ -10,6 +10,9 @@
   start of the bar under the time signature in force, is exactly one of them.
 - stressed_on_strong: share of primary-stressed syllables (CMU 1) on a strong beat;
   unstressed_on_strong: the same for unstressed syllables (CMU 0) — lower is better.
+- stress_inversions: share of words of two or more syllables (with a primary and an unstressed one)
+  whose primary-stressed syllable sits on a metrically weaker position (`musegen.theory.metric_level`:
+  downbeat > half bar > beat > eighth > sixteenth) than one of their unstressed syllables.
 
 `score_alignment` computes the same from a music21 score (MusicXML beats), for the reference lead sheets.
 """
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from musegen.theory import strong_beat_ticks
+from musegen.theory import metric_level, strong_beat_ticks
 
 VOCAL_NAMES = ("vocal", "melody", "lead")
 
@@ -34,6 +37,7 @@ class LyricEvent:
 
     text: str
     strong: bool
+    level: int = 0  # metric level of its position (0 downbeat … 5 finer than a sixteenth)
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +80,7 @@ def measure(events: list[LyricEvent]) -> dict[str, float]:
     hits = {0: 0, 1: 0}
     totals = {0: 0, 1: 0}
     skipped = 0
+    inversions = poly = 0
     words = words_from_events(events)
     for w in words:
         text = "".join(e.text.rstrip().rstrip("-") for e in w)
@@ -83,6 +88,10 @@ def measure(events: list[LyricEvent]) -> dict[str, float]:
         if stresses is None:
             skipped += 1
             continue
+        if 1 in stresses and 0 in stresses:
+            poly += 1
+            primary = w[stresses.index(1)].level
+            inversions += primary > min(ev.level for ev, s in zip(w, stresses, strict=True) if s == 0)
         for ev, s in zip(w, stresses, strict=True):
             if s in totals:
                 totals[s] += 1
@@ -92,6 +101,8 @@ def measure(events: list[LyricEvent]) -> dict[str, float]:
         "unstressed_on_strong": round(hits[0] / totals[0], 4) if totals[0] else 0.0,
         "stressed_syllables": float(totals[1]),
         "unstressed_syllables": float(totals[0]),
+        "stress_inversions": round(inversions / poly, 4) if poly else 0.0,
+        "polysyllabic_words": float(poly),
         "words": float(len(words)),
         "words_skipped": float(skipped),
     }
@@ -117,16 +128,18 @@ def midi_lyric_events(midi: str | os.PathLike | bytes) -> list[LyricEvent]:
     signatures = sorted(set(signatures)) or [(0, 4, 4)]
     named = [ly for name, ly in per_track if ly and name.strip().lower() in VOCAL_NAMES]
     chosen = named[0] if named else sorted((ev for _, ly in per_track for ev in ly), key=lambda e: e[0])
-    return [LyricEvent(text, _on_strong(tick, signatures, ppq)) for tick, text in chosen]
+    return [LyricEvent(text, *_place(tick, signatures, ppq)) for tick, text in chosen]
 
 
-def _on_strong(tick: int, signatures: list[tuple[int, int, int]], ppq: int) -> bool:
+def _place(tick: int, signatures: list[tuple[int, int, int]], ppq: int) -> tuple[bool, int]:
+    """(on a strong beat, metric level) of a tick under the time signature in force."""
     start, num, den = signatures[0]
     for s in signatures:
         if s[0] <= tick:
             start, num, den = s
     bar = ppq * 4 * num // den
-    return (tick - start) % bar in strong_beat_ticks((num, den), ppq)
+    pos = (tick - start) % bar
+    return pos in strong_beat_ticks((num, den), ppq), metric_level(pos, (num, den), ppq)
 
 
 def midi_alignment(midi: str | os.PathLike | bytes) -> dict[str, float]:
@@ -151,7 +164,7 @@ def score_lyric_events(score, verse: int = 1, ppq: int = 480) -> list[LyricEvent
                 continue
             pos = round((pad + float(n.getOffsetInHierarchy(m))) * ppq)
             text = lyr.text + ("-" if lyr.syllabic in ("begin", "middle") else "")
-            out.append(LyricEvent(text, pos in strong))
+            out.append(LyricEvent(text, pos in strong, metric_level(pos, meter, ppq)))
     return out
 
 

@@ -1,6 +1,7 @@
 """Melody measures of EVALUATION.md (histograms, set overlap, scale consistency, chord tones).
 
-Four normalised histograms, set overlap, scale consistency, and the chord-tone ratio on strong beats.
+Four normalised histograms, set overlap, scale consistency, the chord-tone ratio on strong beats, and
+legato (sounding duration ÷ inter-onset interval, short-note share, notes per second).
 
 A melody here is a list of (onset in beats, duration in beats, MIDI pitch), sorted by onset.
 `melody_from_midi` reads one from a MIDI file the way EVALUATION.md says (vocal track by name, else the
@@ -100,6 +101,46 @@ def scale_consistency(mel: Melody) -> float:
         for t in range(12):
             best = max(best, float(np.isin(pcs, [(t + s) % 12 for s in steps]).mean()))
     return best
+
+
+LEGATO_MAX_GAP_S = 2.0  # EVALUATION.md: only consecutive notes less than 2 s apart count
+SHORT_RATIO = 0.6  # a note sounding less than this share of its inter-onset interval is "short"
+
+
+def legato_counts(mel: Melody, seconds_per_beat: float) -> dict[str, float]:
+    """Sums for EVALUATION.md's legato measures of one melody (pool them with `legato`).
+
+    pairs: consecutive notes less than 2 s apart; ratio_sum: their sounding duration ÷ inter-onset
+    interval, capped at 1; short: pairs below 0.6; notes and sung_s (the sung span: inter-onset
+    intervals under 2 s, else the note's own length, plus the last note) for notes per second.
+    """
+    out = {"pairs": 0.0, "ratio_sum": 0.0, "short": 0.0, "notes": float(len(mel)), "sung_s": 0.0}
+    for a, b in itertools.pairwise(mel):
+        ioi = b[0] - a[0]
+        if 0 < ioi * seconds_per_beat < LEGATO_MAX_GAP_S:
+            r = min(1.0, a[1] / ioi)
+            out["pairs"] += 1
+            out["ratio_sum"] += r
+            out["short"] += r < SHORT_RATIO
+            out["sung_s"] += ioi * seconds_per_beat
+        else:
+            out["sung_s"] += a[1] * seconds_per_beat
+    if mel:
+        out["sung_s"] += mel[-1][1] * seconds_per_beat
+    return out
+
+
+def legato(counts: Iterable[dict[str, float]]) -> dict[str, float]:
+    """Pooled legato measures over melodies: mean sounding ÷ IOI, share of short notes, notes per second."""
+    tot = {"pairs": 0.0, "ratio_sum": 0.0, "short": 0.0, "notes": 0.0, "sung_s": 0.0}
+    for c in counts:
+        for k in tot:
+            tot[k] += c[k]
+    return {
+        "sounding_over_ioi": round(tot["ratio_sum"] / tot["pairs"], 4) if tot["pairs"] else 0.0,
+        "short_notes": round(tot["short"] / tot["pairs"], 4) if tot["pairs"] else 0.0,
+        "notes_per_second": round(tot["notes"] / tot["sung_s"], 4) if tot["sung_s"] else 0.0,
+    }
 
 
 def chord_tone_ratio(

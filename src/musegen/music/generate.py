@@ -199,6 +199,25 @@ def section_stresses(sec: SectionPlan, lyrics: Lyrics | None, index: int) -> lis
     ]
 
 
+def section_syllables(sec: SectionPlan, lyrics: Lyrics | None, index: int) -> list[list[int]] | None:
+    """Per phrase, the Syl token of each note (the model's syllable conditioning; None: no lyrics).
+
+    Note k of phrase i carries syllable k of lyric line i (stress and word start); planned notes past
+    the line's syllables are melisma notes. None when the lines do not match the phrases.
+    """
+    if lyrics is None or index >= len(lyrics.sections):
+        return None
+    lines = lyrics.sections[index].lines
+    if len(lines) != len(sec.phrase_notes):
+        return None
+    out = []
+    for line, n in zip(lines, sec.phrase_notes, strict=True):
+        sy = line.syllables
+        out.append([V.syl_token(sy[k].stress, sy[k].word_start) if k < len(sy) else V.SYL_M
+                    for k in range(n)])
+    return out
+
+
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
 
 
@@ -346,6 +365,7 @@ def generate_melody(
                 V.section_token(cond(secs[i + 1].type)) if i + 1 < len(secs) else V.EOS,
                 stress,
                 place_cost if stress is not None else None,
+                syl=section_syllables(sec, lyrics, i),
             )
             ctx.append(spec.section_token)
             c = None

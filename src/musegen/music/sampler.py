@@ -5,6 +5,8 @@ pitches, given chords). Each candidate of a batch carries a `Cursor` — the tok
 `musegen.music.tokenizer` plus the plan's hard constraints — whose `allowed()` mask is applied to the
 logits before sampling, so every sample decodes and meets the plan exactly:
 
+- every note is announced by its ``Syl`` token (after the Section token or the previous Duration): the
+  syllable the plan's lyrics put on it (`SectionSpec.syl`), or ``Syl_X`` without lyrics;
 - a bar opens with ``Position_0 Chord``; chords change only on the bar or the half bar;
 - phrase i starts exactly ``notes[i]`` notes inside its window; its last note may ring up to ``SPILL``
   steps into the next window (as 43% of POP909 phrases do), but the next phrase always starts at least
@@ -45,6 +47,7 @@ class SectionSpec:
     # and the logit penalty of starting a syllable of stress s at bar position q: place_cost[s, q]
     stress: list[list[int]] | None = None
     place_cost: np.ndarray | None = None
+    syl: list[list[int]] | None = None  # per phrase, each note's Syl token (None: all Syl_X)
     limits: list[tuple[int, int]] = field(init=False)  # per phrase: (onsets before, last note ends by)
 
     def __post_init__(self) -> None:
@@ -85,6 +88,7 @@ class Cursor:
     phrase: int = 0  # current phrase
     placed: int = 0  # notes placed in the current phrase
     started: bool = False  # Phrase token emitted for the current phrase
+    syl_given: bool = False  # the next note's Syl token has been emitted
     pitch: int | None = None
     pen: np.ndarray | None = None  # logit penalties set by `allowed()`
     done: bool = False
@@ -142,7 +146,9 @@ class Cursor:
         s, p = self.spec, self.prev
         m = np.zeros(V.VOCAB_SIZE, dtype=bool)
         self.pen = None
-        if p == s.section_token:
+        if (p == s.section_token or p in V.DURATION) and not self.syl_given and self.phrase < len(s.windows):
+            m[self.next_syl()] = True
+        elif p == s.section_token:
             m[V.BAR] = True
         elif p == V.BAR:
             m[V.position_token(0)] = True
@@ -172,6 +178,13 @@ class Cursor:
             if p in V.CHORD or p in V.DURATION:
                 self._moves(m)
         return m
+
+    def next_syl(self) -> int:
+        """The Syl token of the next note (the lyrics' syllable, or Syl_X)."""
+        syl = self.spec.syl
+        if syl is None or self.phrase >= len(syl) or self.placed >= len(syl[self.phrase]):
+            return V.SYL_X
+        return syl[self.phrase][self.placed]
 
     def _durations(self, m: np.ndarray) -> None:
         limit = min(self.end_limit(), self.spec.bars * self.spec.steps) - self.now()
@@ -228,6 +241,9 @@ class Cursor:
         """Advance the state by one (legal) token."""
         s = self.spec
         self.tokens.append(tok)
+        if tok in V.SYL:
+            self.syl_given = True  # `prev` stays: the grammar goes on from the token before
+            return
         if (
             tok == s.end_token
             and self.prev not in (-1,)
@@ -249,6 +265,7 @@ class Cursor:
             self.pitch = V.value(tok)
         elif tok in V.DURATION:
             d = V.duration_of(tok)
+            self.syl_given = False
             self.notes.append((self.now(), d, self.pitch))
             self.note_end = self.now() + d
             self.placed += 1

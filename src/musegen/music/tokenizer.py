@@ -84,16 +84,30 @@ def encode(sheet: LeadSheet) -> list[int]:
         V.meter_token(sheet.meter),
         V.style_token(V.SOURCE_STYLE.get(sheet.source, "pop")),
     ]
-    for sec in sheet.sections:
-        toks += encode_section(sec, shift, steps, half, sheet.meter)
+    syl = sheet.meta.get("syl")
+    for k, sec in enumerate(sheet.sections):
+        toks += encode_section(sec, shift, steps, half, sheet.meter, syl[k] if syl else None)
     toks.append(V.EOS)
     return toks
 
 
 def encode_section(
-    sec: SectionMusic, shift: int, steps: int, half: int | None, meter: tuple[int, int]
+    sec: SectionMusic,
+    shift: int,
+    steps: int,
+    half: int | None,
+    meter: tuple[int, int],
+    syl: list[int] | None = None,
 ) -> list[int]:
-    """Tokens of one section (Section token first), normalised by `shift` semitones."""
+    """Tokens of one section (Section token first), normalised by `shift` semitones.
+
+    `syl` holds each note's Syl token (None: all unknown, ``Syl_X``); each is written before its note's
+    position — after the Section token for the first note, after the previous note's Duration otherwise.
+    """
+    if syl is not None and len(syl) != len(sec.notes):
+        raise ValueError(f"syl has {len(syl)} labels for {len(sec.notes)} notes")
+    syls = syl or [V.SYL_X] * len(sec.notes)
+    inside = [round(n.onset / V.STEP) // steps < sec.bars for n in sec.notes]
     events: dict[tuple[int, int], list[int]] = {}  # (bar, pos) -> tokens after its Position
 
     def at(bar: int, pos: int) -> list[int]:
@@ -134,7 +148,11 @@ def encode_section(
             V.PITCH[fold_pitch(note.pitch + shift) - V.PITCH_LO],
             V.duration_token(max(1, round(note.duration / V.STEP))),
         ]
+        if j + 1 < len(sec.notes) and inside[j + 1]:
+            ev.append(syls[j + 1])
     toks = [V.section_token(sec.type)]
+    if sec.notes and inside[0]:
+        toks.append(syls[0])
     for b in range(sec.bars):
         toks.append(V.BAR)
         for pos in sorted(p for (bb, p) in events if bb == b):
@@ -157,6 +175,7 @@ class Grammar:
         self.note_end = 0  # absolute grid step where the last note ends (within the section)
         self.chord_here = False
         self.in_phrase = False
+        self.syl = False  # a Syl token announced the next note, which has not been placed yet
         self.errors = 0
 
     @property
@@ -189,7 +208,7 @@ class Grammar:
         if p in V.STYLE:
             return [V.SECTION]
         if p in V.SECTION:
-            return [V.BAR]
+            return [V.BAR] if self.syl else [V.BAR, V.SYL]
         if p == V.BAR:
             return [V.position_token(0)]
         if p in V.POSITION:
@@ -209,6 +228,8 @@ class Grammar:
             return [V.DURATION]
         # after a chord or a note: a later position, the next bar/section, the end
         out = [range(V.POSITION[0] + self.pos + 1, V.POSITION[0] + self.steps), V.BAR, V.SECTION, V.EOS]
+        if p in V.DURATION and not self.syl:
+            out.append(V.SYL)
         if p in V.CHORD:
             out.append(V.PHRASE)
             if self.in_phrase:
@@ -218,6 +239,10 @@ class Grammar:
     def is_allowed(self, tok: int) -> bool:
         """Whether `tok` is legal next (also checks that notes do not overlap)."""
         ok = any(tok == a if isinstance(a, int) else tok in a for a in self.allowed())
+        if ok and (tok in V.PITCH or tok in V.PHRASE) and not self.syl:
+            return False  # every note is announced by its Syl token
+        if ok and (tok in V.SECTION or tok == V.EOS) and self.syl:
+            return False  # an announced note never came
         if ok and tok in V.PITCH and self.now() < self.note_end:
             return False
         if ok and tok in V.PHRASE and self.now() < self.note_end:
@@ -229,10 +254,13 @@ class Grammar:
         ok = self.is_allowed(tok)
         if not ok:
             self.errors += 1
+        if tok in V.SYL:
+            self.syl = True  # `prev` stays: what may follow is what followed the token before it
+            return ok
         if tok in V.METER:
             self.meter = V.METERS[tok - V.METER[0]]
         elif tok in V.SECTION:
-            self.bar, self.pos, self.note_end, self.in_phrase = -1, -1, 0, False
+            self.bar, self.pos, self.note_end, self.in_phrase, self.syl = -1, -1, 0, False, False
         elif tok == V.BAR:
             self.bar += 1
             self.pos = -1
@@ -245,6 +273,7 @@ class Grammar:
             self.in_phrase = True
         elif tok in V.DURATION:
             self.note_end = self.now() + V.duration_of(tok)
+            self.syl = False
         self.prev = tok
         return ok
 
@@ -337,7 +366,7 @@ def save_tokenizer(path: str | Path) -> Path:
 
     info = {
         "format": "musegen-remi-leadsheet",
-        "version": 1,
+        "version": 2,  # 2: Syl tokens announce each note's syllable (stress, word start, melisma)
         "grid_ticks": V.STEP,
         "ppq": PPQ,
         "normalised_key": {"major": "C", "minor": "A"},

@@ -9,8 +9,15 @@ A song is one stream::
     BOS Mode_m Tempo_t Meter_n/d Style_s             header (conditioning; HEADER_LEN tokens)
     Section_s                                         each section starts with its type …
       Bar Position_0 Chord_c                          … each bar with the chord sounding at its start
-        [Position_p [Chord_c] [Phrase_n PBars_b] [Pitch_p Duration_d]] …
+        [Position_p [Chord_c] [Phrase_n PBars_b] [Pitch_p Duration_d [Syl_s]]] …
     … EOS
+
+- ``Syl_s`` announces the syllable the *next* note will carry: it follows the Section token (for the
+  section's first note) and each note's Duration (for the note after it in the section), so the model
+  knows the syllable before it picks that note's position and pitch. s is ``S``/``U`` (a primary-stressed
+  / unstressed syllable; CMU secondary stress counts as unstressed) with ``W`` when the syllable starts a
+  word, ``M`` (a melisma note: it continues the previous syllable) or ``X`` (unknown: POP909 and
+  Nottingham have no lyrics, and melodies generated without lyrics use it too);
 
 - ``Chord_c`` only at the bar start (always) or at the half bar (only when the chord changes);
 - ``Phrase_n PBars_b`` comes right before the first note of a sung phrase: n notes in the phrase,
@@ -33,10 +40,11 @@ TEMPO_EDGES = (72, 88, 104, 120, 140)  # quarter BPM bin edges -> 6 bins
 METERS = ((4, 4), (3, 4), (2, 4), (6, 8))
 QUALITIES = tuple(CHORD_QUALITIES)  # "", "m", "dim", … (musegen.theory spelling)
 MODES = ("major", "minor")
-STYLES = ("pop", "folk", "other")  # POP909 and user songs: pop; Nottingham: folk; other: unused
+STYLES = ("pop", "folk", "other")  # POP909, OpenEWLD, user songs: pop; Nottingham, hymns: folk; other: unused
 HEADER_LEN = 5
 
 SPECIALS = ("PAD", "BOS", "EOS")
+SYLLABLES = ("X", "M", "S", "U", "SW", "UW")  # appended last, so the older token ids keep their values
 
 
 def _build() -> list[str]:
@@ -53,6 +61,7 @@ def _build() -> list[str]:
     toks += [f"PBars_{b}" for b in range(1, MAX_PHRASE_BARS + 1)]
     toks += [f"Pitch_{p}" for p in range(PITCH_LO, PITCH_HI + 1)]
     toks += [f"Duration_{d}" for d in DURATIONS]
+    toks += [f"Syl_{s}" for s in SYLLABLES]
     return toks
 
 
@@ -80,9 +89,12 @@ PHRASE = _span("Phrase_")
 PBARS = _span("PBars_")
 PITCH = _span("Pitch_")
 DURATION = _span("Duration_")
+SYL = _span("Syl_")
+SYL_X, SYL_M = SYL[0], SYL[1]
 
 assert (
     3 + 2 + 6 + 4 + 3 + 6 + 1 + MAX_POSITIONS + 1 + 12 * len(QUALITIES) + 32 + 8 + 61 + len(DURATIONS)
+    + len(SYLLABLES)
     == VOCAB_SIZE
 )
 assert PAD == 0 and TOKENS[BAR] == "Bar"
@@ -115,7 +127,7 @@ def style_token(style: str) -> int:
     return STYLE[STYLES.index(style if style in STYLES else "other")]
 
 
-SOURCE_STYLE = {"pop909": "pop", "nottingham": "folk"}
+SOURCE_STYLE = {"pop909": "pop", "nottingham": "folk", "openewld": "pop", "openhymnal": "folk"}
 
 
 def section_token(kind: str) -> int:
@@ -152,6 +164,16 @@ def duration_token(steps: int) -> int:
 def duration_of(tok: int) -> int:
     """Grid steps of a duration token."""
     return DURATIONS[tok - DURATION[0]]
+
+
+def syl_token(stress: int | None, word_start: bool = False, melisma: bool = False) -> int:
+    """Token of the syllable a note carries: CMU stress (1 primary; 0/2 unstressed), None = unknown."""
+    if melisma:
+        return SYL_M
+    if stress is None:
+        return SYL_X
+    name = ("S" if stress == 1 else "U") + ("W" if word_start else "")
+    return SYL[SYLLABLES.index(name)]
 
 
 def value(tok: int) -> int:

@@ -23,13 +23,14 @@ import numpy as np
 from musegen.errors import InputError
 from musegen.music.tokenizer import LeadSheet
 from musegen.theory import Key
-from musegen.training.music_corpus import Skip, _midi_sheet, load_musicxml_file
+from musegen.training.lyric_sheets import load_lyric_sheet
+from musegen.training.music_corpus import Skip, _midi_sheet
 from musegen.types import PPQ, Note, SectionMusic
 
 log = logging.getLogger(__name__)
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
-XML_SUFFIXES = (".musicxml", ".mxl", ".xml")
+XML_SUFFIXES = (".musicxml", ".mxl", ".xml", ".abc")  # lead sheets read by music21 (lyrics kept)
 MELODY_NAMES = ("vocal", "voice", "melody", "lead", "sing", "vox", "tune")
 MIN_MELODY_NOTES = 16
 TEMPO_RANGE = (30.0, 300.0)
@@ -107,11 +108,12 @@ class _Part:
 def read_song_file(path: str | Path, source: str = "catalog") -> LeadSheet:
     """Read one MIDI or MusicXML file into a LeadSheet; raises `Skip` with the reason if unusable.
 
-    MusicXML is read as a lead sheet (first part, its chord symbols: `music_corpus.load_musicxml_file`).
+    MusicXML and ABC are read as lead sheets (first part, its chord symbols, the syllables of verse 1 when
+    it has lyrics: `lyric_sheets.load_lyric_sheet`).
     """
     path = Path(path)
     if path.suffix.lower() in XML_SUFFIXES:
-        sheet = load_musicxml_file(path, source=source)
+        sheet = load_lyric_sheet(path, source=source)
         sheet.meta["path"] = str(path)
         return sheet
     parts, tempo, meter, key_hint = _read_midi(path)

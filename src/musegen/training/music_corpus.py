@@ -476,9 +476,19 @@ def load_musicxml_file(path: Path, source: str = "user") -> LeadSheet:
 
 
 def iter_sources(
-    pop909: Path | None, nottingham: Path | None, user_dirs: list[Path]
+    pop909: Path | None, nottingham: Path | None, user_dirs: list[Path], songs_pd: Path | None = None
 ) -> Iterator[tuple[str, object]]:
-    """(name, loader thunk) for every candidate song of the given sources."""
+    """(name, loader thunk) for every candidate song of the given sources.
+
+    `songs_pd`: the public-domain songs with lyrics (``openewld/*.mxl``, ``openhymnal/*.abc``; read by
+    `musegen.training.lyric_sheets`, whose notes carry their syllables).
+    """
+    if songs_pd is not None:
+        from musegen.training.lyric_sheets import load_lyric_sheet
+
+        for sub, pattern in (("openewld", "*.mxl"), ("openhymnal", "*.abc")):
+            for m in sorted((songs_pd / sub).glob(pattern)):
+                yield f"{sub}/{m.stem}", (lambda m=m, sub=sub: load_lyric_sheet(m, source=sub))
     if pop909 is not None:
         for d in sorted(p for p in pop909.iterdir() if p.is_dir()):
             yield f"pop909/{d.name}", (lambda d=d: load_pop909_song(d))
@@ -505,8 +515,13 @@ def write_tokens(path: Path, splits: dict[str, list[np.ndarray]]) -> Path:
     return path
 
 
+LYRIC_VALID_FRACTION = 0.12  # songs with lyrics are few: hold out more of them (lyrics -> melody measures)
+
+
 def split_of(name: str, valid_fraction: float) -> str:
-    """Deterministic train/valid split by song name."""
+    """Deterministic train/valid split by song name (songs-pd sources: at least LYRIC_VALID_FRACTION)."""
+    if name.split("/")[0] in ("openewld", "openhymnal"):
+        valid_fraction = max(valid_fraction, LYRIC_VALID_FRACTION)
     h = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return "valid" if h < valid_fraction else "train"
 
@@ -529,6 +544,7 @@ def sheet_to_dict(sheet: LeadSheet) -> dict:
         "tempo": sheet.tempo,
         "meter": list(sheet.meter),
         "sections": [asdict(s) for s in sheet.sections],
+        **({"syl": sheet.meta["syl"]} if sheet.meta.get("syl") else {}),
     }
 
 
@@ -545,7 +561,8 @@ def sheet_from_dict(d: dict) -> LeadSheet:
         for s in d["sections"]
     ]
     return LeadSheet(
-        Key(d["key"][0], d["key"][1]), d["tempo"], tuple(d["meter"]), secs, d["name"], d["source"]
+        Key(d["key"][0], d["key"][1]), d["tempo"], tuple(d["meter"]), secs, d["name"], d["source"],
+        {"syl": d["syl"]} if d.get("syl") else {},
     )
 
 
@@ -568,6 +585,7 @@ def build_corpus(
     pop909: Path | None = None,
     nottingham: Path | None = None,
     user_dirs: list[Path] = (),
+    songs_pd: Path | None = None,
     valid_fraction: float = 0.05,
     progress: bool = True,
 ) -> dict:
@@ -581,9 +599,11 @@ def build_corpus(
     cache = out / "sheets.jsonl.gz"
     report: dict = {"sources": {}, "skipped": {}, "duplicates": 0}
     if not cache.exists():
-        items = list(iter_sources(pop909, nottingham, list(user_dirs)))
+        items = list(iter_sources(pop909, nottingham, list(user_dirs), songs_pd))
         if not items:
-            raise InputError("corpus build: no source files found; pass --pop909, --nottingham or --midi-dir")
+            raise InputError(
+                "corpus build: no source files found; pass --pop909, --nottingham, --songs-pd or --midi-dir"
+            )
         seen: set[str] = set()
         tmp = cache.with_suffix(".tmp")
         with gzip.open(tmp, "wt") as fh:
@@ -626,6 +646,9 @@ def build_corpus(
         s["bars"] += sum(x.bars for x in sheet.sections)
         s["notes"] += sum(len(x.notes) for x in sheet.sections)
         s["tokens"] += len(toks)
+        s["notes_with_syllables"] = s.get("notes_with_syllables", 0) + sum(
+            t not in (V.SYL_X, V.SYL_M) for x in sheet.meta.get("syl", []) for t in x
+        )
     write_tokens(out / "tokens.npz", arrays)
     report["vocab_size"] = V.VOCAB_SIZE
     report["valid_fraction"] = valid_fraction

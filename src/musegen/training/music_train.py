@@ -47,6 +47,7 @@ class TrainConfig:
     octave_aug: float = 0.5
     patience: int = 0  # stop after this many evaluations without a better validation loss (0 = never)
     block: int = 0  # training window length (0 = the model's block_size)
+    lyric_weight: float = 1.0  # sampling weight of songs whose notes carry known syllables (songs-pd)
 
 
 def load_songs(path: Path, split: str) -> list[np.ndarray]:
@@ -59,13 +60,15 @@ def load_songs(path: Path, split: str) -> list[np.ndarray]:
 class Windows:
     """Random training windows: header + a stretch that starts at a Bar or Section token."""
 
-    def __init__(self, songs: list[np.ndarray], block: int, seed: int) -> None:
+    def __init__(self, songs: list[np.ndarray], block: int, seed: int, lyric_weight: float = 1.0) -> None:
         self.songs = songs
         self.block = block
         self.starts = [
             np.flatnonzero((s == V.BAR) | ((s >= V.SECTION[0]) & (s <= V.SECTION[-1]))) for s in songs
         ]
         w = np.array([max(1, len(s) - HEADER) for s in songs], dtype=np.float64)
+        sung = np.array([bool(((s >= V.SYL[2]) & (s <= V.SYL[-1])).any()) for s in songs], dtype=bool)
+        w[sung] *= lyric_weight  # songs with lyrics are few: sample them more often
         self.p = w / w.sum()
         self.rng = np.random.default_rng(seed)
 
@@ -217,7 +220,7 @@ def train_music(
     if init is not None:
         from musegen.music.model import load_checkpoint
 
-        model = load_checkpoint(init, device)
+        model = widen_vocab(load_checkpoint(init, device))
         model.train()
         mcfg = model.config
     else:
@@ -236,7 +239,7 @@ def train_music(
     best = json.loads(best_path.read_text()) if best_path.exists() else {"nll_per_token": float("inf")}
     fwd = torch.compile(model) if (tcfg.compile and device.type == "cuda") else model
     block = min(tcfg.block or mcfg.block_size, mcfg.block_size)
-    wins = Windows(train, block, tcfg.seed + step)
+    wins = Windows(train, block, tcfg.seed + step, tcfg.lyric_weight)
     rng_path = out / "rng_state.json"
     if step:  # exact resume: data order and dropout go on from where they stopped
         load_rng(rng_path, step, windows=wins.rng)
@@ -308,6 +311,29 @@ def train_music(
     best["wall_s"] = time.time() - t0
     best["last_step"] = step
     return best
+
+
+def widen_vocab(model: MusicTransformer, vocab_size: int = V.VOCAB_SIZE) -> MusicTransformer:
+    """Grow a checkpoint's (tied) token table to `vocab_size`; old ids keep their rows.
+
+    New tokens (appended last, like the Syl tokens of layout version 2) start at the mean embedding
+    plus small noise, so a trained model can be fine-tuned into the new layout instead of retrained.
+    """
+    old = model.wte.weight.data
+    n_old = old.shape[0]
+    if vocab_size < n_old:
+        raise ValueError(f"cannot shrink the vocabulary from {n_old} to {vocab_size}")
+    if vocab_size == n_old:
+        return model
+    gen = torch.Generator().manual_seed(0)
+    extra = old.mean(0, keepdim=True) + 0.02 * torch.randn(vocab_size - n_old, old.shape[1], generator=gen)
+    emb = torch.nn.Embedding(vocab_size, old.shape[1]).to(old.device)
+    emb.weight.data = torch.cat([old, extra.to(old.dtype).to(old.device)])
+    model.wte = emb
+    model.lm_head = torch.nn.Linear(old.shape[1], vocab_size, bias=False).to(old.device)
+    model.lm_head.weight = model.wte.weight
+    model.config.vocab_size = vocab_size
+    return model
 
 
 def _lr(step: int, t: TrainConfig) -> float:
