@@ -37,13 +37,16 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
               help="Arrangement style (ballad, pop, dance, rock, folk, waltz, blues) or a fine-tuned style.")
 @click.option("--soundfont", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A General MIDI .sf2/.sf3 soundfont for the audio (default: the shipped one).")
+@click.option("--vocals", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="on: a voice sings the lyrics (song.wav plus vocals/band stems); off: the vocal line "
+                   "plays on a GM synth voice.")
 @click.option("--max-minutes", type=click.FloatRange(min=0.5), default=10.0, show_default=True,
               help="Refuse songs planned longer than this (long lyric files); raise it to allow them.")
 @click.pass_context
 def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | None,
              audio_format: str, no_audio: bool, force: bool, key: str | None, tempo: float | None,
              meter: str | None, form: str | None, bars: str | None, style: str | None, soundfont: Path | None,
-             max_minutes: float) -> None:
+             max_minutes: float, vocals: str) -> None:
     """Write a whole song for a mood PROMPT, e.g. musegen generate "melancholic rainy night" --out song."""
     from musegen.cli import checks
 
@@ -70,7 +73,7 @@ def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path |
                        **overrides)
         t = time.perf_counter()
         written = write_song_folder(song, out_dir, audio_format=None if no_audio else audio_format,
-                                    soundfont=soundfont, force=force)
+                                    soundfont=soundfont, force=force, vocals=vocals == "on")
         timings["render"] = time.perf_counter() - t
     except MusegenError as exc:  # found during the work (e.g. another run wrote --out): one line, no usage
         raise click.ClickException(str(exc)) from None
@@ -88,6 +91,10 @@ def _summary(song, written: list[Path], timings: dict[str, float], total: float)
                f"style {plan.style} ({plan.groove}{', drums' if plan.drums else ', no drums'})")
     click.echo(f"  form {' '.join(plan.form)}  [{sum(s.bars for s in plan.sections)} bars]")
     click.echo(f"  duration {int(secs // 60)}:{int(secs % 60):02d}")
+    if song.meta.get("vocals"):
+        v = song.meta["vocals"]
+        moved = f", sung {v['transpose']:+d} semitones" if v["transpose"] else ""
+        click.echo(f"  voice: {v['voice']} ({v['license']}){moved}")
     click.echo("  alignment: " + ", ".join(f"{label} {fmt.format(song.metrics[k])}"
                                              for k, label, fmt in METRICS_SHOWN if k in song.metrics))
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())

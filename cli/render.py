@@ -18,8 +18,11 @@ import click
               help="A General MIDI .sf2/.sf3 soundfont (default: the shipped TimGM6mb.sf2).")
 @click.option("--no-audio", is_flag=True, help="Skip audio rendering (MIDI, MusicXML and lyrics only).")
 @click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
+@click.option("--vocals", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="on: a voice sings the lyrics (song.wav plus vocals/band stems); off: the vocal line "
+                   "plays on a GM synth voice.")
 def render(song_json: Path, out_dir: Path, audio_format: str, soundfont: Path | None, no_audio: bool,
-           force: bool) -> None:
+           force: bool, vocals: str) -> None:
     """Render SONG.json (as written by `musegen generate`) into a song folder."""
     from musegen.errors import InputError, MusegenError, OutputExistsError
     from musegen.render import write_song_folder
@@ -32,7 +35,7 @@ def render(song_json: Path, out_dir: Path, audio_format: str, soundfont: Path | 
         raise click.BadParameter(str(exc), param_hint="SONG.json") from None
     try:
         written = write_song_folder(song, out_dir, audio_format=None if no_audio else audio_format,
-                                    soundfont=soundfont, force=force)
+                                    soundfont=soundfont, force=force, vocals=vocals == "on")
     except OutputExistsError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:

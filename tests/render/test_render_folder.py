@@ -74,13 +74,13 @@ def _run(*args):
 
 def test_cli_renders_a_folder(tmp_path, song_json):
     out = tmp_path / "out"
-    res = _run(song_json, "--out", out)
+    res = _run(song_json, "--out", out)  # vocals on by default: the sung mix and its two stems
     assert res.exit_code == 0, res.output
-    assert sorted(os.listdir(out)) == ALL
+    assert sorted(os.listdir(out)) == sorted([*ALL, "band.wav", "vocals.wav"])
     assert sf.info(out / "song.wav").samplerate == 44100
     res = _run(song_json, "--out", out)
     assert res.exit_code == 2 and "pass --force" in res.output
-    assert _run(song_json, "--out", out, "--force", "--format", "flac").exit_code == 0
+    assert _run(song_json, "--out", out, "--force", "--format", "flac", "--vocals", "off").exit_code == 0
     assert "song.flac" in os.listdir(out)
     assert _run(song_json, "--out", tmp_path / "quiet", "--no-audio").exit_code == 0
     assert sorted(os.listdir(tmp_path / "quiet")) == [n for n in ALL if n != "song.wav"]

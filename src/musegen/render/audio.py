@@ -207,7 +207,9 @@ def compress(x: np.ndarray, *, threshold_db: float = COMP_THRESHOLD_DB, ratio: f
     if not x.size:
         return x
     win = int(0.05 * rate)
-    power = np.convolve(x.astype(np.float64) ** 2, np.ones(win) / win, mode="same")
+    csum = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2)])
+    lo = np.clip(np.arange(len(x)) - win // 2, 0, len(x))
+    power = (csum[np.minimum(lo + win, len(x))] - csum[lo]) / win  # centred 50 ms mean power
     level = 10 * np.log10(np.maximum(power, 1e-12))
     over = np.maximum(level - (level.max() + threshold_db), 0.0)
     target = -over * (1 - 1 / ratio)  # gain in dB
