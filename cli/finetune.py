@@ -22,26 +22,34 @@ import click
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where to train (auto: the GPU when there is one).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the training run.")
-@click.option("--force", is_flag=True, help="Replace an existing style of the same name.")
+@click.option("--force", is_flag=True,
+              help="Replace an existing style of the same name, or discard an interrupted run of another "
+                   "catalog under that name.")
 def finetune(midi_dir: Path, lyrics_path: Path | None, name: str, epochs: int, lyrics_epochs: int,
              device: str, seed: int, force: bool) -> None:
     """Fine-tune the music model (and the lyrics model, with --lyrics) on your songs.
 
-    Interrupted runs resume where they stopped when you run the same command again.
+    Interrupted runs resume exactly where they stopped when you run the same command again; a run
+    with another catalog or other settings under the same --name asks for --force to start over.
     """
     from musegen.errors import InputError, MusegenError, OutputExistsError
     from musegen.training.finetune import FinetuneConfig
     from musegen.training.finetune import finetune as run_finetune
 
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    if not logging.getLogger().handlers:  # `musegen --verbose` has configured logging already
+        logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     cfg = FinetuneConfig(epochs=epochs, lyrics_epochs=lyrics_epochs, device=device, seed=seed)
     try:
         style = run_finetune(midi_dir, name=name, lyrics=lyrics_path, cfg=cfg, force=force, progress=True)
     except OutputExistsError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
-        hint = next((h for h in ("--midi", "--lyrics", "--name", "--device") if str(exc).startswith(h)), None)
-        raise click.BadParameter(str(exc).split(": ", 1)[-1] if hint else str(exc), param_hint=hint) from None
+        msg = str(exc)
+        hints = ("--midi", "--lyrics", "--name", "--device")
+        hint = next((h for h in hints if msg.startswith(f"{h} ")), None)
+        if hint is None:
+            raise click.ClickException(msg) from None
+        raise click.BadParameter(msg.removeprefix(hint + " "), param_hint=hint) from None  # keeps the path
     except MusegenError as exc:
         raise click.ClickException(str(exc)) from None
     card = style.card

@@ -3,14 +3,13 @@
 import pytest
 import torch
 from safetensors.torch import load_file
+from training.test_music_corpus import write_song
 
 import musegen.training.resume as resume
 from musegen.music import vocab as V
 from musegen.music.model import MusicConfig
 from musegen.training.music_corpus import build_corpus
 from musegen.training.music_train import TrainConfig, train_music
-
-from training.test_music_corpus import write_song
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +23,7 @@ def corpus(tmp_path_factory):
     return root / "corpus"
 
 
-class Killed(Exception):
+class KilledError(Exception):
     """Stands in for a SIGKILL right after a checkpoint."""
 
 
@@ -43,10 +42,10 @@ def test_interrupted_and_resumed_training_equals_uninterrupted(corpus, tmp_path,
     def kill_at_step_4(path, step, **gens):
         real(path, step, **gens)
         if step == 4:
-            raise Killed
+            raise KilledError
 
     monkeypatch.setattr(resume, "save_rng", kill_at_step_4)
-    with pytest.raises(Killed):
+    with pytest.raises(KilledError):
         _train(corpus, tmp_path / "cut")
     monkeypatch.setattr(resume, "save_rng", real)
     resumed = _train(corpus, tmp_path / "cut")

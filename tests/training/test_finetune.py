@@ -116,3 +116,77 @@ def test_cli_reports_bad_catalog_in_one_line(home, tmp_path):
     assert res.exit_code == 2 and "no such folder" in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(main, ["finetune", "--midi", str(tmp_path), "--name", "../x"])
     assert res.exit_code == 2 and "--name" in res.output
+
+
+class KilledError(Exception):
+    """Stands in for a SIGKILL after a training checkpoint."""
+
+
+def _kill_after_first_checkpoint(monkeypatch):
+    import musegen.training.resume as resume
+
+    real = resume.save_rng
+
+    def save_then_die(path, step, **gens):
+        real(path, step, **gens)
+        raise KilledError
+
+    monkeypatch.setattr(resume, "save_rng", save_then_die)
+    return lambda: monkeypatch.setattr(resume, "save_rng", real)
+
+
+def test_interrupted_finetune_resumes_exactly(home, catalog, tiny_cfg, monkeypatch):
+    tiny_cfg.min_steps = 6
+    whole = finetune(catalog, name="whole", cfg=tiny_cfg, progress=False).card.figures["music"]
+    undo = _kill_after_first_checkpoint(monkeypatch)
+    with pytest.raises(KilledError):
+        finetune(catalog, name="cut", cfg=tiny_cfg, progress=False)
+    partial = home / "home" / "styles" / ".cut.partial"
+    assert (partial / "music_train" / "train_state.safetensors").is_file()
+    undo()
+    resumed = finetune(catalog, name="cut", cfg=tiny_cfg, progress=False).card.figures["music"]
+    assert resumed == whole
+    assert not partial.exists()
+
+
+def test_leftover_of_another_catalog_is_refused_then_discarded_with_force(home, catalog, tiny_cfg, tmp_path,
+                                                                        monkeypatch):
+    undo = _kill_after_first_checkpoint(monkeypatch)
+    with pytest.raises(KilledError):
+        finetune(catalog, name="mix", cfg=tiny_cfg, progress=False)
+    undo()
+    other = tmp_path / "other"
+    other.mkdir()
+    for i in range(3):
+        write_song(other / f"b{i}.mid", shift=5 + i)
+    with pytest.raises(InputError, match=r"different catalog or other settings.*--force"):
+        finetune(other, name="mix", cfg=tiny_cfg, progress=False)
+    style = finetune(other, name="mix", cfg=tiny_cfg, progress=False, force=True)
+    assert sorted(style.card.files_used) == sorted(str(other / f"b{i}.mid") for i in range(3))
+    assert style.card.figures["songs"] == 3
+
+
+def test_a_failed_finetune_leaves_no_empty_partial_folder(home, tmp_path, tiny_cfg, catalog, monkeypatch):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    write_bad_files(bad)
+    with pytest.raises(InputError):
+        finetune(bad, name="none", cfg=tiny_cfg, progress=False)
+    root = home / "home" / "styles"
+    assert not root.exists() or not any(root.iterdir())
+    import musegen.training.finetune as ft
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ft, "_finetune_music", boom)
+    with pytest.raises(RuntimeError):
+        finetune(catalog, name="early", cfg=tiny_cfg, progress=False)
+    assert not (root / ".early.partial").exists()
+    (root / ".stale.partial").mkdir()  # what a SIGKILL before any training state leaves
+    assert ft.clean_partials(root) == [root / ".stale.partial"]
+
+
+def test_cli_keeps_the_missing_path_in_the_message(home, tmp_path):
+    res = CliRunner().invoke(main, ["finetune", "--midi", str(tmp_path / "missing"), "--name", "x"])
+    assert res.exit_code == 2 and str(tmp_path / "missing") in res.output and "Traceback" not in res.output

@@ -5,15 +5,24 @@
     both ──> memorisation-guard index (catalog.json) + style card (style.json)
 
 Work happens in `<styles>/.NAME.partial/` and is resumable: re-running the same command picks up the
-training state there. The finished folder is moved into place in one rename.
+training state there, exactly where it stopped (optimizer, schedule, RNG and data order; a finished
+stage is not re-run). The folder records a fingerprint of the catalog files and the settings; a run
+with another catalog or other settings under the same name refuses to mix them (or, with `force`,
+starts over). One run at a time holds the folder (a file lock). The finished folder is moved into
+place in one rename; a failed run leaves no partial folder without training state in it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import logging
+import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,14 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from musegen.errors import InputError, OutputExistsError
-from musegen.fsutil import atomic_write_text, replace_path
+from musegen.fsutil import atomic_write_text, clean_orphans, replace_path
 from musegen.styles.guard import CatalogIndex, note_symbols, words
 from musegen.styles.store import Style, StyleCard, check_name, read_style, styles_root, write_card
-from musegen.training.catalog import CatalogReport, melody_notes, read_catalog
+from musegen.training.catalog import CatalogReport, catalog_files, melody_notes, read_catalog
 
 log = logging.getLogger(__name__)
 
 LYRIC_SUFFIXES = (".txt", ".lyrics", ".lrc", ".md")
+FINGERPRINT = "fingerprint.json"
 
 
 @dataclass
@@ -65,18 +75,22 @@ class LyricCatalog:
 
 
 # ----------------------------------------------------------------------------- lyrics input
+def lyric_files(path: str | Path) -> list[Path]:
+    """The lyric files of `--lyrics` (a file, or the .txt/.lyrics/.lrc/.md files of a folder), sorted."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LYRIC_SUFFIXES)
+    raise InputError(f"--lyrics {path}: no such file or folder")
+
+
 def read_lyric_texts(path: str | Path) -> LyricCatalog:
     """Read lyric files (a file or a folder of .txt); non-UTF-8 or unparsable files are skipped."""
     from musegen.lyrics.parse import parse_lyrics_text
     from musegen.training.lyrics_corpus import Stanza, clean_line, finish
 
-    path = Path(path)
-    if path.is_file():
-        files = [path]
-    elif path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LYRIC_SUFFIXES)
-    else:
-        raise InputError(f"--lyrics {path}: no such file or folder")
+    files = lyric_files(path)
     out = LyricCatalog()
     for f in files:
         try:
@@ -117,6 +131,90 @@ def split_songs(names: list[str], n_valid: int) -> tuple[list[int], list[int]]:
     return [i for i in range(n) if i not in valid], valid
 
 
+# ----------------------------------------------------------------------------- resumable work folder
+def fingerprint(midi: str | Path, lyrics: str | Path | None, cfg: FinetuneConfig) -> str:
+    """sha256 of the catalog files (names and contents), the lyric files and the settings."""
+    h = hashlib.sha256()
+    groups = [("midi", Path(midi), catalog_files(midi))]
+    if lyrics is not None:
+        groups.append(("lyrics", Path(lyrics), lyric_files(lyrics)))
+    for kind, root, files in groups:
+        for f in files:
+            rel = f.name if f == root else str(f.relative_to(root))
+            h.update(f"{kind}:{rel}:".encode())
+            with f.open("rb") as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    h.update(chunk)
+    h.update(json.dumps(asdict(cfg), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _has_state(work: Path) -> bool:
+    """Whether a work folder holds training state (anything besides its fingerprint)."""
+    return work.is_dir() and any(p.name != FINGERPRINT for p in work.iterdir())
+
+
+@contextlib.contextmanager
+def _claim(work: Path, name: str, fp: str, force: bool) -> Iterator[Path]:
+    """Hold `work` (locked, fingerprinted) for one run; remove it on failure if it holds no state."""
+    work.mkdir(parents=True, exist_ok=True)
+    fd = os.open(work, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"--name {name}: another `musegen finetune --name {name}` is running now; wait "
+                             "for it to finish, or choose another --name") from None
+        fp_file = work / FINGERPRINT
+        old = fp_file.read_text().strip() if fp_file.is_file() else None
+        if _has_state(work) and old != fp:
+            if not force:
+                raise InputError(
+                    f"--name {name}: {work} holds an interrupted fine-tune of a different catalog or "
+                    "other settings; rerun that command to resume it, or pass --force to discard it and "
+                    "start over")
+            log.warning("discarding the interrupted fine-tune in %s (other catalog or settings)", work)
+            for p in work.iterdir():
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+        atomic_write_text(fp_file, fp + "\n")
+        try:
+            yield work
+        except BaseException:
+            if not _has_state(work):
+                shutil.rmtree(work, ignore_errors=True)
+            raise
+    finally:
+        os.close(fd)
+
+
+def clean_partials(root: Path) -> list[Path]:
+    """Remove work folders of `root` that no run holds and that hold no training state; return them."""
+    removed = []
+    for d in root.glob(".*.partial") if root.is_dir() else []:
+        if not d.is_dir() or _has_state(d):
+            continue
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def _stage(work: Path, name: str, run) -> dict:
+    """The figures of a finished stage (`<name>_done.json`), or run it and record them."""
+    done = work / f"{name}_done.json"
+    if done.is_file():
+        return json.loads(done.read_text())
+    figures = run()
+    atomic_write_text(done, json.dumps(figures) + "\n")
+    return figures
+
+
 # ----------------------------------------------------------------------------- main entry
 def finetune(
     midi: str | Path,
@@ -127,15 +225,17 @@ def finetune(
     force: bool = False,
     progress: bool = True,
 ) -> Style:
-    """Fine-tune the music model (and, with `lyrics`, the lyrics adapter) on a catalog; returns the style."""
+    """Fine-tune the music model (and, with `lyrics`, the lyrics adapter) on a catalog; returns the style.
+
+    Resumes an interrupted run of the same catalog and settings; `force` replaces an existing style and
+    discards an interrupted run of another catalog or other settings (otherwise InputError).
+    """
     cfg = cfg or FinetuneConfig()
     check_name(name)
     root = styles_root()
     final = root / name
     if final.exists() and not force:
         raise OutputExistsError(f"--name {name}: style exists at {final}; pass --force to replace it")
-    work = root / f".{name}.partial"
-    work.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
 
     report = read_catalog(midi, progress=progress)
@@ -144,6 +244,16 @@ def finetune(
         raise InputError(
             f"--midi {midi}: no usable song ({report.summary()}); each file needs a melody line of 16+ notes"
         )
+    root.mkdir(parents=True, exist_ok=True)
+    clean_orphans(root)
+    clean_partials(root)
+    with _claim(root / f".{name}.partial", name, fingerprint(midi, lyrics, cfg), force) as work:
+        return _run(work, final, name, report, lyric_cat, lyrics, cfg, force, progress, t0)
+
+
+def _run(work: Path, final: Path, name: str, report: CatalogReport, lyric_cat: LyricCatalog,
+         lyrics: str | Path | None, cfg: FinetuneConfig, force: bool, progress: bool, t0: float) -> Style:
+    """The fine-tune proper, in the claimed work folder."""
     skipped = {**report.skipped, **lyric_cat.skipped}
     train_idx, valid_idx = split_songs([s.name for s in report.songs], max(1, len(report.songs) // 10))
     figures: dict = {
@@ -156,9 +266,11 @@ def finetune(
     from musegen.device import pick_device
 
     device = pick_device(cfg.device)
-    figures["music"] = _finetune_music(report, train_idx, valid_idx, work / "music", cfg, device, progress)
+    figures["music"] = _stage(work, "music", lambda: _finetune_music(report, train_idx, valid_idx,
+                                                                     work / "music", cfg, device, progress))
     if lyric_cat.stanzas:
-        figures["lyrics"] = _finetune_lyrics(lyric_cat, work / "lyrics", cfg, str(device), progress)
+        figures["lyrics"] = _stage(work, "lyrics", lambda: _finetune_lyrics(lyric_cat, work / "lyrics", cfg,
+                                                                            str(device), progress))
     elif lyrics is not None:
         log.warning("no usable stanzas in %s: the style keeps the default lyrics adapter", lyrics)
 
@@ -181,15 +293,20 @@ def finetune(
         figures=figures,
         guard={"max_notes": cfg.guard_notes, "max_words": cfg.guard_words},
     )
-    _publish(work, final, card)
+    _publish(work, final, card, force)
     return read_style(final)
 
 
-def _publish(work: Path, final: Path, card: StyleCard) -> None:
+def _publish(work: Path, final: Path, card: StyleCard, force: bool) -> None:
     """Drop resumable training state, write the card, and move the folder into place."""
     for leftover in ("music_data", "music_train", "lyrics_data", "lyrics_train"):
         shutil.rmtree(work / leftover, ignore_errors=True)
+    for leftover in (FINGERPRINT, "music_done.json", "lyrics_done.json"):
+        (work / leftover).unlink(missing_ok=True)
     write_card(work, card)
+    if final.exists() and not force:  # made by another run meanwhile
+        raise OutputExistsError(f"--name {card.name}: style was created meanwhile at {final}; pass --force "
+                                "to replace it")
     replace_path(work, final)
 
 
