@@ -82,6 +82,8 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
                  "user_lyrics": lyrics_text is not None, **model_names}
     if checks:
         song.meta["copy_guard"] = checks
+    if plan.warnings:  # substitutes, contradictions, lyrics language: one list every stage may add to
+        song.meta.setdefault("warnings", []).extend(plan.warnings)
     return song
 
 
