@@ -16,6 +16,9 @@ COMMANDS = {
     "train": "musegen.cli.train:train",
     "finetune": "musegen.cli.finetune:finetune",
     "styles": "musegen.cli.styles:styles",
+    "edit": "musegen.cli.edit:edit",
+    "extend": "musegen.cli.extend:extend",
+    "studio": "musegen.cli.studio:studio",
 }
 
 

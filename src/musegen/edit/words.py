@@ -1,0 +1,133 @@
+"""New words for lines or sections, through the lyrics stage's own line sampler and section writer.
+
+A line keeps its syllable count and rhymes with its partners (the lines sharing its letter in the
+section's rhyme scheme); the model is prompted exactly as `write_lyrics` prompts it, with the section's
+earlier lines as context. Your own words (`--text`) are syllabified the same way.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from musegen.errors import InputError, ModelError
+from musegen.types import LyricLine, SectionPlan, Song
+
+MAX_TRIES = 5  # sampling rounds before giving up (the rhyme is dropped after the second)
+
+
+def _word_tables():
+    from musegen.lyrics.content import default_blocklist
+    from musegen.lyrics.generate import PROMPT_WORDS
+    from musegen.lyrics.vocab import default_words
+
+    banned = default_blocklist() | PROMPT_WORDS
+    return default_words(banned), banned
+
+
+def _norm(text: str) -> str:
+    from musegen.lyrics.syllables import normalize, words_of
+
+    return " ".join(normalize(w) for w in words_of(text))
+
+
+def _scheme(song: Song, k: int) -> str:
+    from musegen.lyrics.rhyme import parse_scheme
+
+    n = len(song.sections[k].lines)
+    rhyme = song.plan.sections[k].rhyme
+    try:
+        return parse_scheme(rhyme, n)
+    except InputError:
+        return "X" * n
+
+
+def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -> LyricLine:
+    """New words for line i of section k: same syllable count, rhyming with its partners, not a repeat."""
+    from musegen.lyrics.decode import LineSampler, LineSpec, sample_line
+    from musegen.lyrics.generate import BATCH, MIN_PARTNERS, RHYME_STRENGTH
+    from musegen.lyrics.prompt import format_prompt, theme_words
+    from musegen.lyrics.rhyme import last_word, rhyming_parts
+    from musegen.lyrics.syllables import syllabify_line
+
+    sec = song.sections[k]
+    lines = sec.lines
+    target = len(lines[i].syllables)
+    scheme = _scheme(song, k)
+    letter = scheme[i]
+    words, banned = _word_tables()
+    partners = [last_word(lines[j].text) for j in range(len(lines))
+                if j != i and letter != "X" and scheme[j] == letter]
+    others = {p for j in range(len(lines)) if scheme[j] != letter or letter == "X"
+              for p in rhyming_parts(last_word(lines[j].text)) if j != i}
+    forbidden = frozenset(w for w in words.syl if others and not others.isdisjoint(rhyming_parts(w)))
+    finals = None
+    for p in partners:
+        ok = words.rhyme_words(p) - forbidden - {p}
+        finals = ok if finals is None else (finals & ok or finals)
+    used = frozenset(_norm(x.text) for s in song.sections for x in s.lines)
+    recurs = letter != "X" and letter in scheme[i + 1:] and not partners
+    spec = LineSpec(target, finals=finals or None, forbidden_finals=forbidden, banned=banned, used_lines=used,
+                    min_partners=MIN_PARTNERS if recurs else 0)
+    old_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        gen = torch.Generator().manual_seed(int(seed))
+        prompt = format_prompt(sec.type, [len(x.syllables) for x in lines], scheme,
+                               theme_words(song.plan.mood))
+        cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
+        for j in range(i):  # the section's earlier lines, as the model wrote (or you typed) them
+            ids = lm.tokenizer.encode(lines[j].text + "\n", add_special_tokens=False)
+            cache, logp = lm.prefill(ids, cache)
+        sampler = LineSampler(words, lm.tokens)
+        got = None
+        for r in range(MAX_TRIES):
+            if r == 2:
+                spec.finals, spec.min_partners = None, 0  # keep the syllable count, give up the rhyme
+            got = sample_line(lm, cache, logp, spec, sampler, batch=BATCH * (1 + r % 2), gen=gen,
+                              temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
+            if got is not None:
+                break
+    finally:
+        torch.set_num_threads(old_threads)
+    if got is None:
+        raise ModelError(f"the lyrics model could not write a new {target}-syllable line in {MAX_TRIES} "
+                         "tries; try another --seed")
+    ids, _, _ = got
+    text = lm.tokenizer.decode(ids).strip()
+    text = text[:1].upper() + text[1:]
+    return LyricLine(text, syllabify_line(text))
+
+
+def write_section_words(lm, song: Song, k: int, *, seed: int) -> list[LyricLine]:
+    """New words for every line of section k, as `write_lyrics` writes a section (same counts and rhyme)."""
+    from musegen.lyrics.generate import write_section
+    from musegen.lyrics.prompt import theme_words
+    from musegen.lyrics.syllables import syllabify_line
+
+    sec = song.sections[k]
+    plan = SectionPlan(sec.type, sec.bars, [len(x.syllables) for x in sec.lines], _scheme(song, k))
+    words, banned = _word_tables()
+    used = {_norm(x.text) for s in song.sections for x in s.lines}
+    gen = torch.Generator().manual_seed(int(seed))
+    old_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        theme = theme_words(song.plan.mood)
+        texts = write_section(lm, plan, theme, used, gen=gen, words=words, banned=banned)
+    finally:
+        torch.set_num_threads(old_threads)
+    return [LyricLine(t, syllabify_line(t)) for t in texts]
+
+
+def user_line(text: str, what: str = "--text") -> LyricLine:
+    """Your own line, syllabified; empty or multi-line text is refused."""
+    from musegen.lyrics.syllables import syllabify_line
+
+    clean = " ".join(text.split())
+    if "\n" in text.strip() or not clean:
+        raise InputError(f"{what} {text!r}: give one line of words, e.g. {what} \"I walk the empty road\"")
+    syls = syllabify_line(clean)
+    if not syls:
+        raise InputError(f"{what} {text!r}: no singable words in it; use letters, e.g. "
+                         "\"I walk the empty road\"")
+    return LyricLine(clean, syls)
