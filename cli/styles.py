@@ -19,10 +19,11 @@ def styles() -> None:
 def list_cmd() -> None:
     """List the installed styles."""
     from musegen.fsutil import clean_orphans
-    from musegen.styles.store import list_styles, styles_root
+    from musegen.styles.store import clean_partials, list_styles, styles_root
 
     try:
         clean_orphans(styles_root())
+        clean_partials(styles_root())
         found = list_styles()
     except MusegenError as exc:
         raise click.ClickException(str(exc)) from None

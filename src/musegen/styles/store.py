@@ -17,6 +17,7 @@ from musegen.errors import InputError, ModelError
 from musegen.fsutil import atomic_write_text
 
 STYLE_FILE = "style.json"
+FINGERPRINT = "fingerprint.json"  # in a `.NAME.partial` work folder: what the training state was made from
 STYLE_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -111,6 +112,31 @@ def list_styles() -> list[Style]:
         if d.is_dir() and not d.name.startswith(".") and (d / STYLE_FILE).is_file():
             out.append(read_style(d))
     return out
+
+
+def has_state(work: Path) -> bool:
+    """Whether a `.NAME.partial` work folder holds training state (anything besides its fingerprint)."""
+    return work.is_dir() and any(p.name != FINGERPRINT for p in work.iterdir())
+
+
+def clean_partials(root: Path) -> list[Path]:
+    """Remove `.NAME.partial` folders of `root` that no run holds and that hold no training state."""
+    import fcntl
+
+    removed = []
+    for d in sorted(root.glob(".*.partial")) if root.is_dir() else []:
+        if not d.is_dir() or has_state(d):
+            continue
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a running finetune: leave it
+        except BlockingIOError:
+            continue
+        finally:
+            os.close(fd)
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
 
 
 def get_style(name: str, what: str = "--style") -> Style:

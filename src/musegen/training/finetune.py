@@ -32,13 +32,22 @@ import numpy as np
 from musegen.errors import InputError, OutputExistsError
 from musegen.fsutil import atomic_write_text, clean_orphans, replace_path
 from musegen.styles.guard import CatalogIndex, note_symbols, words
-from musegen.styles.store import Style, StyleCard, check_name, read_style, styles_root, write_card
+from musegen.styles.store import (
+    FINGERPRINT,
+    Style,
+    StyleCard,
+    check_name,
+    clean_partials,
+    has_state,
+    read_style,
+    styles_root,
+    write_card,
+)
 from musegen.training.catalog import CatalogReport, catalog_files, melody_notes, read_catalog
 
 log = logging.getLogger(__name__)
 
 LYRIC_SUFFIXES = (".txt", ".lyrics", ".lrc", ".md")
-FINGERPRINT = "fingerprint.json"
 
 
 @dataclass
@@ -149,11 +158,6 @@ def fingerprint(midi: str | Path, lyrics: str | Path | None, cfg: FinetuneConfig
     return h.hexdigest()
 
 
-def _has_state(work: Path) -> bool:
-    """Whether a work folder holds training state (anything besides its fingerprint)."""
-    return work.is_dir() and any(p.name != FINGERPRINT for p in work.iterdir())
-
-
 @contextlib.contextmanager
 def _claim(work: Path, name: str, fp: str, force: bool) -> Iterator[Path]:
     """Hold `work` (locked, fingerprinted) for one run; remove it on failure if it holds no state."""
@@ -167,7 +171,7 @@ def _claim(work: Path, name: str, fp: str, force: bool) -> Iterator[Path]:
                              "for it to finish, or choose another --name") from None
         fp_file = work / FINGERPRINT
         old = fp_file.read_text().strip() if fp_file.is_file() else None
-        if _has_state(work) and old != fp:
+        if has_state(work) and old != fp:
             if not force:
                 raise InputError(
                     f"--name {name}: {work} holds an interrupted fine-tune of a different catalog or "
@@ -180,29 +184,11 @@ def _claim(work: Path, name: str, fp: str, force: bool) -> Iterator[Path]:
         try:
             yield work
         except BaseException:
-            if not _has_state(work):
+            if not has_state(work):
                 shutil.rmtree(work, ignore_errors=True)
             raise
     finally:
         os.close(fd)
-
-
-def clean_partials(root: Path) -> list[Path]:
-    """Remove work folders of `root` that no run holds and that hold no training state; return them."""
-    removed = []
-    for d in root.glob(".*.partial") if root.is_dir() else []:
-        if not d.is_dir() or _has_state(d):
-            continue
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue
-        finally:
-            os.close(fd)
-        shutil.rmtree(d, ignore_errors=True)
-        removed.append(d)
-    return removed
 
 
 def _stage(work: Path, name: str, run) -> dict:
