@@ -152,12 +152,17 @@ class _TickNote(NamedTuple):
 def _read_midi(path: Path) -> tuple[list[_Part], float, tuple[int, int], Key | None]:
     import pretty_midi
 
+    if path.stat().st_size == 0:
+        raise Skip("corrupt: empty file (0 bytes); export the song again")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pm = pretty_midi.PrettyMIDI(str(path))
+    except EOFError:
+        raise Skip("corrupt: truncated MIDI file (it ends inside a track); export the song again") from None
     except Exception as exc:
-        raise Skip(f"corrupt: {type(exc).__name__}: {str(exc)[:80]}") from None
+        detail = str(exc).strip()[:80] or type(exc).__name__
+        raise Skip(f"corrupt: not a readable MIDI file ({detail}); export the song again") from None
     _, tempi = pm.get_tempo_changes()
     tempo = float(tempi[0]) if len(tempi) else 120.0
     ts = pm.time_signature_changes
