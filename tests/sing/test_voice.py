@@ -1,0 +1,98 @@
+import socket
+
+import numpy as np
+import pytest
+
+from musegen.render.common import seconds
+from musegen.sing import OUT_RATE, sing
+from sing.phrase import phrase_song
+
+
+def yin_hz(x: np.ndarray, rate: int, lo: float = 70.0, hi: float = 1000.0) -> float:
+    """Fundamental of a steady stretch of audio by YIN (de Cheveigné & Kawahara 2002): the
+    cumulative-mean-normalised difference over the whole lo–hi range, the first dip under 0.1 followed to
+    its minimum and refined by a parabola; the median over 40 ms frames."""
+    n, hop = int(0.04 * rate), int(0.01 * rate)
+    tmin, tmax = int(rate / hi), int(rate / lo)
+    size = 1 << int(np.ceil(np.log2(n + tmax + n)))
+    est = []
+    for s in range(0, len(x) - n - tmax, hop):
+        f = x[s:s + n + tmax].astype(np.float64)
+        if np.sqrt(np.mean(f[:n] ** 2)) < 1e-3:
+            continue
+        cross = np.fft.irfft(np.fft.rfft(f, size) * np.conj(np.fft.rfft(f[:n], size)), size)[:tmax + 1]
+        sq = np.concatenate([[0.0], np.cumsum(f ** 2)])
+        d = sq[n] + (sq[n:n + tmax + 1] - sq[:tmax + 1]) - 2 * cross  # sum (x_j - x_{j+tau})^2
+        cmnd = np.ones(tmax + 1)
+        cmnd[1:] = d[1:] * np.arange(1, tmax + 1) / np.maximum(np.cumsum(d[1:]), 1e-12)
+        below = np.flatnonzero(cmnd[tmin:tmax] < 0.1) + tmin
+        tau = int(below[0]) if len(below) else int(np.argmin(cmnd[tmin:tmax])) + tmin
+        while tau + 1 < tmax and cmnd[tau + 1] < cmnd[tau]:
+            tau += 1
+        a, b, c = cmnd[tau - 1], cmnd[tau], cmnd[tau + 1]
+        shift = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c > 0 else 0.0
+        est.append(rate / (tau + shift))
+    return float(np.median(est)) if est else 0.0
+
+
+def test_phrase_f0_follows_the_notes(phrase):
+    vox = sing(phrase)
+    assert vox.audio.dtype == np.float32 and vox.transpose == 0 and vox.problems == []
+    hit, errs = 0, []
+    for n in phrase.vocal:
+        a, b = seconds(phrase, n.onset), seconds(phrase, n.onset + n.duration)
+        mid = vox.audio[int((a + 0.3 * (b - a)) * OUT_RATE):int((b - 0.3 * (b - a)) * OUT_RATE)]
+        hz = yin_hz(mid, OUT_RATE)
+        cents = 1200 * np.log2(hz / (440 * 2 ** ((n.pitch - 69) / 12))) if hz else np.inf
+        hit += abs(cents) <= 50
+        errs.append(abs(cents))
+    assert hit >= len(phrase.vocal) - 1, f"{hit}/{len(phrase.vocal)} notes within 50 cents"
+    assert np.median(errs) <= 20, errs
+    # silent before the first consonant and after the last note; sound while singing
+    first = seconds(phrase, phrase.vocal[0].onset)
+    assert np.abs(vox.audio[: int((first - 0.4) * OUT_RATE)]).max() < 1e-4
+    end = seconds(phrase, phrase.vocal[-1].onset + phrase.vocal[-1].duration)
+    assert np.abs(vox.audio[int((end + 0.1) * OUT_RATE):]).max() < 1e-4
+    assert np.sqrt(np.mean(vox.audio[int(first * OUT_RATE):int(end * OUT_RATE)] ** 2)) > 0.01
+
+
+def test_same_seed_same_samples_other_seed_differs():
+    a, b, c = (sing(phrase_song(seed=s)).audio for s in (3, 3, 4))
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)  # the noise branch follows the seed
+
+
+def test_low_line_is_moved_up_an_octave():
+    low = phrase_song(pitches=[p - 24 for p in [62, 64, 66, 67, 69, 67, 66, 64, 66, 67, 69]], melisma_to=None)
+    vox = sing(low)
+    assert vox.transpose == 24  # D2 … A2 → D4 … A4: every note inside G3–F5
+
+
+def test_nothing_reaches_the_network(monkeypatch, tmp_path):
+    """Patch the model into an empty cache and sing with every socket refused."""
+    from musegen.sing import model
+
+    monkeypatch.setenv("MUSEGEN_CACHE", str(tmp_path))
+    model.load_voice.cache_clear()
+
+    def refuse(*_a, **_k):
+        raise AssertionError("musegen.sing tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    try:
+        vox = sing(phrase_song())
+        assert list((tmp_path / "voices").glob("hibari-0.2.1-*/sing.onnx"))
+        assert np.abs(vox.audio).max() > 0.05
+    finally:
+        model.load_voice.cache_clear()
+
+
+def test_unsingable_script_is_a_clear_error():
+    from musegen.sing import UnsingableError
+
+    song = phrase_song("Purple engines whisper under frozen maps")
+    song.sections[0].lines[0].syllables[-1].text = "карт"
+    with pytest.raises(UnsingableError, match=r"line 1 .*'карт'.*Latin script"):
+        sing(song)
