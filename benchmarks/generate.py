@@ -101,12 +101,17 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
             plan, mel = caught["melody"]
             melodies.setdefault("model", []).append(melody_from_notes(song_notes(mel.sections,
                                                                                  plan.bar_ticks)))
+            melodies.setdefault("seconds_per_beat", []).append(60.0 / plan.tempo)
+        moved = song.metrics.get("notes_retimed", 0.0)
+        aligned = song.metrics.get("model_notes_aligned", 0.0)
         rows.append({"prompt": prompt, "seed": i, "seconds": round(total, 3),
                      "stages": {k: round(v, 3) for k, v in timings.items()},
                      "song_seconds": round(song.duration_seconds, 1), "style": song.plan.style,
                      "key": f"{song.plan.key} {song.plan.mode}", "tempo": song.plan.tempo,
                      "metrics": {k: song.metrics.get(k) for k in METRICS},
+                     "aligner_moved": [moved, aligned],
                      "midi_alignment": {k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
+                                                             "stress_inversions", "polysyllabic_words",
                                                              "words_skipped")}})
         print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music "
               f"({', '.join(f'{k} {v:.1f}' for k, v in timings.items())})", file=sys.stderr)
@@ -126,7 +131,14 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "alignment_song_json": {k: summary([r["metrics"][k] for r in rows]) for k in METRICS},
         "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows])
-                               for k in ("stressed_on_strong", "unstressed_on_strong")},
+                               for k in ("stressed_on_strong", "unstressed_on_strong", "stress_inversions")},
+        # pooled over all songs: notes the aligner moved / the model's notes it placed; inverted words /
+        # polysyllabic words
+        "aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
+                                     / max(1.0, sum(r["aligner_moved"][1] for r in rows)), 4),
+        "stress_inversions_pooled": round(
+            sum(r["midi_alignment"]["stress_inversions"] * r["midi_alignment"]["polysyllabic_words"]
+                for r in rows) / max(1.0, sum(r["midi_alignment"]["polysyllabic_words"] for r in rows)), 4),
         "songs": rows,
     }
 
@@ -135,15 +147,17 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     """EVALUATION.md set overlap of the generated vocal lines against real held-out pop melodies."""
     import numpy as np
 
-    from musegen.evaluation.melody import melody_from_notes, overlap, scale_consistency
+    from musegen.evaluation.melody import legato, legato_counts, melody_from_notes, overlap, scale_consistency
     from musegen.theory import SCALE_STEPS
     from musegen.training.catalog import melody_notes
 
     sys.path.insert(0, str(Path(__file__).parent))
     from music import corpus_sheets, held_out_pop
 
-    ref, other = ([melody_from_notes(melody_notes(s)) for s in songs]
-                  for songs in held_out_pop(corpus_sheets(corpus)))
+    ref_songs, other_songs = held_out_pop(corpus_sheets(corpus))
+    ref, other = ([melody_from_notes(melody_notes(s)) for s in songs] for songs in (ref_songs, other_songs))
+    spb = {"song_mid": melodies["seconds_per_beat"], "model_before_alignment": melodies["seconds_per_beat"],
+           "real_held_out_pop": [60.0 / s.tempo for s in other_songs]}
     rng = np.random.default_rng(seed)
     scale = np.array(SCALE_STEPS["major"])
     rand = []
@@ -161,6 +175,8 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
         out[name] = {"overlap": round(ov["overlap"], 4),
                      **{k: round(v, 4) for k, v in ov.items() if k != "overlap"},
                      "scale_consistency": round(float(np.mean([scale_consistency(m) for m in mels])), 4)}
+        if name in spb:  # EVALUATION.md legato (seconds from each song's tempo)
+            out[name].update(legato(legato_counts(m, b) for m, b in zip(mels, spb[name], strict=True)))
     return out
 
 

@@ -64,3 +64,15 @@ def test_reference_lead_sheets_match_evaluation_md():
     ragtime = score_alignment(corpus.parse("leadSheet/berlinAlexandersRagtime.mxl"))
     assert ragtime["stressed_on_strong"] == pytest.approx(0.58, abs=0.01)
     assert ragtime["unstressed_on_strong"] == pytest.approx(0.12, abs=0.01)
+
+
+def test_stress_inversions():
+    from musegen.theory import metric_level
+
+    assert [metric_level(t, (4, 4), 480) for t in (0, 960, 480, 240, 120, 60)] == [0, 1, 2, 3, 4, 5]
+    assert [metric_level(t, (6, 8), 480) for t in (0, 720, 240, 120)] == [0, 1, 2, 4]
+    # "win-dow" with WIN on beat 2 and dow on beat 3 (stronger): inverted; "a-gain" a on 1, GAIN on 2:
+    # inverted too; "hap-py" HAP on 1: fine
+    m = midi_alignment(_midi([(480, "win-"), (960, "dow"), (1920, "a-"), (2400, "gain"), (3840, "hap-"),
+                              (4080, "py")]))
+    assert m["polysyllabic_words"] == 3 and m["stress_inversions"] == pytest.approx(2 / 3, abs=1e-3)

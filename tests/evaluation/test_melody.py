@@ -53,3 +53,18 @@ def test_melody_from_midi_picks_the_vocal_track(tmp_path):
     assert [p for _, _, p in mel] == [60, 62, 64]
     assert np.allclose([o for o, _, _ in mel], [0, 1, 2]) and np.allclose([d for _, d, _ in mel], 0.5)
     assert melody_from_notes([Note(480, 240, 60)]) == [(1.0, 0.5, 60)]
+
+
+def test_legato_follows_evaluation_md():
+    from musegen.evaluation.melody import legato, legato_counts
+
+    # at 60 BPM a beat is a second: a full note, a half-length note, a third-length note, then a 3 s gap
+    mel = [(0.0, 1.0, 60), (1.0, 0.5, 62), (2.0, 0.5, 64), (3.5, 1.0, 65), (6.5, 1.0, 67)]
+    c = legato_counts(mel, 1.0)
+    assert c["pairs"] == 3  # the 3 s gap does not count
+    out = legato([c])
+    assert out["sounding_over_ioi"] == pytest.approx((1 + 0.5 + 1 / 3) / 3, abs=1e-4)
+    assert out["short_notes"] == pytest.approx(2 / 3, abs=1e-4)
+    assert out["notes_per_second"] == pytest.approx(5 / (1 + 1 + 1.5 + 1 + 1), abs=1e-4)
+    # twice the tempo: the 3-beat gap is 1.5 s and counts
+    assert legato([legato_counts(mel, 0.5)])["notes_per_second"] == pytest.approx(5 / 3.75, abs=1e-4)

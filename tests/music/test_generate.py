@@ -1,5 +1,8 @@
 import itertools
 
+import numpy as np
+import torch
+
 import pytest
 
 from musegen.errors import InputError
@@ -156,3 +159,27 @@ def test_stress_prior_moves_stressed_syllables_onto_strong_beats(monkeypatch):
     without = [strong_share(generate_melody(plan, seed=s, model=m)) for s in range(3)]
     assert sum(with_prior) > sum(without) + 0.5
     _check(plan, generate_melody(plan, seed=0, model=m, lyrics=lyrics))
+
+
+def test_lyrics_syllables_condition_every_note():
+    """The sampler writes the lyrics' Syl token before each note (melisma past the line's syllables)."""
+    from musegen.music import vocab as V
+    from musegen.music.generate import phrase_windows, section_syllables
+    from musegen.music.sampler import SectionSpec, sample_section
+    from musegen.types import LyricLine, Lyrics, LyricSection, Syllable
+
+    sec = SectionPlan("verse", 4, syllables=[3, 2], phrase_notes=[3, 3], phrase_bars=[2, 2])
+    lines = [LyricLine("a", [Syllable("hel", 1, True, False), Syllable("lo", 0, False, True),
+                             Syllable("you", 1, True, True)]),
+             LyricLine("b", [Syllable("the", 0, True, True), Syllable("sun", 1, True, True)])]
+    syl = section_syllables(sec, Lyrics([LyricSection("verse", lines)]), 0)
+    assert [[V.TOKENS[t] for t in p] for p in syl] == [["Syl_SW", "Syl_U", "Syl_SW"],
+                                                      ["Syl_UW", "Syl_SW", "Syl_M"]]
+    spec = SectionSpec(V.section_token("verse"), 4, 16, 8, phrase_windows(sec, (4, 4), 0),
+                       np.ones(len(V.PITCH), dtype=bool), end_token=V.EOS, syl=syl)
+    header = [V.BOS, V.MODE[0], V.TEMPO[2], V.METER[0], V.STYLE[0], spec.section_token]
+    cands, best, _ = sample_section(tiny_model(), header, spec, n=2, generator=torch.Generator().manual_seed(0))
+    for c in cands:
+        assert [t for t in c.tokens if t in V.SYL] == [t for p in syl for t in p]
+        assert len(c.notes) == 6
+    assert section_syllables(sec, None, 0) is None

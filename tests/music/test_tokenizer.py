@@ -57,3 +57,23 @@ def test_decode_refuses_wrong_mode():
     toks = encode(small_sheet("E minor"))
     with pytest.raises(ValueError):
         decode(toks, Key.parse("E major"))
+
+
+def test_syl_tokens_announce_each_note():
+    sheet = small_sheet()
+    labels = [V.syl_token(1, True), V.syl_token(0, False), V.SYL_M, V.syl_token(0, True),
+              V.syl_token(1, True), V.SYL_X, V.syl_token(1, False)]
+    sheet.meta["syl"] = [[], labels]
+    toks = encode(sheet)
+    assert grammar_errors(toks) == (0, len(toks))
+    assert [t for t in toks if t in V.SYL] == labels
+    # each Syl comes right after the Section token (first note) or the previous note's Duration
+    for i, t in enumerate(toks):
+        if t in V.SYL:
+            assert toks[i - 1] in V.DURATION or toks[i - 1] in V.SECTION
+    # a note without its Syl, or a Syl whose note never comes, is a grammar error
+    i = toks.index(labels[3])
+    assert grammar_errors(toks[:i] + toks[i + 1 :])[0] >= 1
+    assert grammar_errors([*toks[:-1], V.SYL_X, toks[-1]])[0] >= 1
+    assert encode(decode(toks, sheet.key, sheet.tempo)) == encode(small_sheet())  # decode drops the labels
+    assert V.syl_token(None) == V.SYL_X and V.syl_token(2, True) == V.syl_token(0, True)

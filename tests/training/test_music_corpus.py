@@ -7,12 +7,12 @@ import pytest
 
 from musegen.music.tokenizer import encode, grammar_errors
 from musegen.training.catalog import read_song_file
+from musegen.training.lyric_sheets import load_lyric_sheet
 from musegen.training.music_corpus import (
     Skip,
     build_corpus,
     detect_chord,
     estimate_key,
-    load_musicxml_file,
     load_sheets,
     split_of,
 )
@@ -121,8 +121,86 @@ def test_musicxml_lead_sheet(tmp_path):
         s.append(m)
     path = tmp_path / "tune.musicxml"
     s.write("musicxml", fp=str(path))
-    sheet = load_musicxml_file(path)
+    sheet = load_lyric_sheet(path)
     assert sheet.meter == (3, 4) and str(sheet.key) == "D major"
     assert sum(len(x.notes) for x in sheet.sections) == 24
     assert [c.symbol for x in sheet.sections for c in x.chords][:4] == ["D", "G", "A7", "D"]
     assert grammar_errors(encode(sheet))[0] == 0
+
+
+def test_lyric_sheet_labels_ties_and_pickup(tmp_path):
+    import music21
+
+    from musegen.music import vocab as V
+
+    p = music21.stream.Part()
+    p.append(music21.meter.TimeSignature("4/4"))
+    p.append(music21.key.Key("C"))
+    m0 = music21.stream.Measure(number=0)  # a one-beat pickup
+    m0.append(music21.note.Note("G4", quarterLength=1.0))
+    p.append(m0)
+    words = [("a", "single"), ("gain", "single"), ("the", "single"), ("win", "begin"), ("dow", "end"),
+             ("is", "single")]
+    k = 0
+    for b in range(6):
+        m = music21.stream.Measure(number=b + 1)
+        m.insert(0, music21.harmony.ChordSymbol("C"))
+        for q in range(4):
+            n = music21.note.Note(["C5", "D5", "E5", "F5"][q], quarterLength=1.0)
+            if q == 3 and b == 0:
+                n.tie = music21.tie.Tie("start")  # tied into the next bar: one sung note
+            if q == 0 and b == 1:
+                n.pitch = music21.pitch.Pitch("F5")
+                n.tie = music21.tie.Tie("stop")
+            else:
+                t, syl = words[k % len(words)]
+                n.addLyric(t)
+                n.lyrics[0].syllabic = syl
+                k += 1
+            m.append(n)
+        p.append(m)
+    p.measures(0, 0)[0].notes[0].addLyric("oh")
+    path = tmp_path / "song.musicxml"
+    p.write("musicxml", fp=str(path))
+    sheet = load_lyric_sheet(path)
+    notes = [n for s in sheet.sections for n in s.notes]
+    syl = [t for s in sheet.meta["syl"] for t in s]
+    assert len(syl) == len(notes) == 1 + 24 - 1  # the tie joined two notes
+    assert notes[1].onset % (480 * 4) == 0  # the pickup does not shift the bar lines
+    assert notes[0].duration == 480 and notes[4].duration == 960  # tied F5
+    names = [V.TOKENS[t][4:] for t in syl[:8]]
+    # oh | a gain the win(tied) | dow is a gain
+    assert names == ["SW", "UW", "SW", "UW", "SW", "U", "SW", "UW"]
+    toks = encode(sheet)
+    assert grammar_errors(toks)[0] == 0 and sum(t in V.SYL for t in toks) == len(notes)
+
+
+def test_abc_hymn_first_voice_and_verse_one(tmp_path):
+    from musegen.music import vocab as V
+    from musegen.training.lyric_sheets import abc_melody, abc_slots, abc_words
+
+    assert abc_slots("G | B3/2 =A/ B | c2- c | [CE]2 z") == 6  # tie: one slot; chord: one; rest: none
+    assert abc_words("w: 1.~My Fath- er is_ * rich") == [
+        ("My", "single"), ("Fath", "begin"), ("er", "end"), ("is", "single"), (None, None), (None, None),
+        ("rich", "single")]
+    tune = """X: 1
+T: Test
+M: 4/4
+L: 1/4
+V: S1V1
+V: S2V1
+K: C
+[V: S1V1] C D E F | G A B c | c B A G | F E D C | C D E F | G A B c | c B A G | F E D C |
+w: 1.~Hap- py is the day when all the peo- ple sing a- loud and clear the song they love to hear a- gain and a- gain and a- gain for ev- er more we sing
+w: 2.~Sec- ond verse is not read here
+[V: S2V1] C, C, C, C, | C, C, C, C, |
+"""
+    text, words = abc_melody(tune)
+    assert "C," not in text and "Sec" not in text
+    assert words is not None and words[0] == ("Hap", "begin")
+    path = tmp_path / "hymn.abc"
+    path.write_text(tune)
+    sheet = load_lyric_sheet(path, source="openhymnal")
+    syl = [V.TOKENS[t] for s in sheet.meta["syl"] for t in s]
+    assert syl[:3] == ["Syl_SW", "Syl_U", "Syl_SW"]  # HAP-py IS
+    assert V.style_token(V.SOURCE_STYLE[sheet.source]) == V.style_token("folk")

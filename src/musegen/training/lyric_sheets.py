@@ -25,6 +25,7 @@ from musegen.theory import Key
 from musegen.training.music_corpus import Skip, _grid_chords, build_sheet, detect_chord, estimate_key
 
 SUFFIXES = (".musicxml", ".mxl", ".xml", ".abc")
+CUT_TIME = {(2, 2): (4, 4)}  # same bar and the same strong beats (EVALUATION.md: beats 1 and 3 of 4/4)
 
 
 _ABC_SKIP = re.compile(r'"[^"]*"|![^!]*!|\{[^}]*\}|\[[A-Za-z]:[^\]]*\]|\+[^+]*\+')
@@ -180,6 +181,7 @@ def load_lyric_sheet(path: str | Path, source: str = "user") -> LeadSheet:
     flat = part.flatten()
     ts = flat.getElementsByClass(music21.meter.TimeSignature)
     meter = (ts[0].numerator, ts[0].denominator) if ts else (4, 4)
+    meter = CUT_TIME.get(meter, meter)
     mm = flat.getElementsByClass(music21.tempo.MetronomeMark)
     tempo = float(mm[0].getQuarterBPM() or 120.0) if mm else 120.0
     # a pickup bar: shift so the first full bar starts on a bar line

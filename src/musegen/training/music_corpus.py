@@ -3,7 +3,8 @@
 Sources: POP909 (MELODY track + chord_midi/beat_midi/key_audio annotations), the Nottingham database
 (melody + chord MIDI), and any folder of user MIDI files (melody = the track named Vocal/Melody/Lead,
 else the highest non-drum track; chords detected from the other tracks) or MusicXML lead sheets
-(first part + chord symbols, through music21). MIDI is read with symusic,
+(first part + chord symbols + lyrics, through music21: `musegen.training.lyric_sheets`). MIDI is read
+with symusic,
 miditok's backend. Everything is quantised to a 16th grid, made monophonic, and cut into phrases
 (at rests of a beat or more, or every 4 bars) and pseudo-sections (see `segment`): the sources carry
 no section labels, so "chorus" means "a repeated, higher-lying 8-bar block", "verse" the other sung
@@ -417,64 +418,6 @@ def load_nottingham_tune(melody_path: Path, chords_path: Path | None) -> LeadShe
 
 
 # ----------------------------------------------------------------------------- corpus
-def load_musicxml_file(path: Path, source: str = "user") -> LeadSheet:
-    """A MusicXML lead sheet -> LeadSheet (melody = first part; chords = its chord symbols; music21)."""
-    import music21
-
-    try:
-        score = music21.converter.parse(str(path))
-    except Exception as exc:  # music21 raises many types on bad files
-        raise Skip(f"unreadable MusicXML ({type(exc).__name__})") from exc
-    parts = list(score.parts) or [score]
-    flat = parts[0].flatten()
-    ts = flat.getElementsByClass(music21.meter.TimeSignature)
-    meter = (ts[0].numerator, ts[0].denominator) if ts else (4, 4)
-    mm = flat.getElementsByClass(music21.tempo.MetronomeMark)
-    tempo = float(mm[0].getQuarterBPM() or 120.0) if mm else 120.0
-    to_step = lambda q: round(float(q) * 4)  # noqa: E731 - quarter lengths -> 16ths
-    melody = []
-    for n in flat.notes:
-        if isinstance(n, music21.harmony.ChordSymbol):
-            continue
-        p = max(x.midi for x in n.pitches)
-        melody.append((to_step(n.offset), max(1, to_step(n.quarterLength)), p))
-    syms = sorted(
-        ((to_step(c.offset), c) for c in flat.getElementsByClass(music21.harmony.ChordSymbol)),
-        key=lambda x: x[0],
-    )
-    total = max([*(m[0] + m[1] for m in melody), 0])
-    steps, half = bar_steps(meter), half_bar(meter)
-
-    def label(step: int):
-        best = None
-        for st, c in syms:
-            if st <= step + 2 and c.root() is not None:
-                pcs = Counter(x.pitchClass for x in c.pitches)
-                best = detect_chord(pcs, c.root().pitchClass)
-        return best
-
-    grid = _grid_chords(steps, half, total, label)
-    ks = flat.getElementsByClass(music21.key.KeySignature)
-    key = None
-    if ks:
-        k = ks[0].asKey() if not isinstance(ks[0], music21.key.Key) else ks[0]
-        key = Key(k.tonic.pitchClass, "minor" if k.mode == "minor" else "major")
-        key = [
-            key,
-            Key(
-                (key.tonic + (9 if key.mode == "major" else 3)) % 12,
-                "minor" if key.mode == "major" else "major",
-            ),
-        ]
-        key = key if syms else key[0]
-    if isinstance(key, list):  # major or relative minor: the final chord decides
-        last = [rq for _, rq in sorted(grid.items()) if rq is not None]
-        key = next((k for k in key if last and k.tonic == last[-1][0]), key[0])
-    if key is None:
-        key = estimate_key([m[2] for m in melody], [m[1] for m in melody])
-    return build_sheet(f"{source}/{path.stem}", source, key, tempo, meter, melody, grid, total)
-
-
 def iter_sources(
     pop909: Path | None, nottingham: Path | None, user_dirs: list[Path], songs_pd: Path | None = None
 ) -> Iterator[tuple[str, object]]:
