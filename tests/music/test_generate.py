@@ -1,9 +1,8 @@
 import itertools
 
 import numpy as np
-import torch
-
 import pytest
+import torch
 
 from musegen.errors import InputError
 from musegen.music import generate_melody, load_music_model
@@ -178,7 +177,8 @@ def test_lyrics_syllables_condition_every_note():
     spec = SectionSpec(V.section_token("verse"), 4, 16, 8, phrase_windows(sec, (4, 4), 0),
                        np.ones(len(V.PITCH), dtype=bool), end_token=V.EOS, syl=syl)
     header = [V.BOS, V.MODE[0], V.TEMPO[2], V.METER[0], V.STYLE[0], spec.section_token]
-    cands, best, _ = sample_section(tiny_model(), header, spec, n=2, generator=torch.Generator().manual_seed(0))
+    gen = torch.Generator().manual_seed(0)
+    cands, _, _ = sample_section(tiny_model(), header, spec, n=2, generator=gen)
     for c in cands:
         assert [t for t in c.tokens if t in V.SYL] == [t for p in syl for t in p]
         assert len(c.notes) == 6

@@ -190,9 +190,12 @@ L: 1/4
 V: S1V1
 V: S2V1
 K: C
-[V: S1V1] C D E F | G A B c | c B A G | F E D C | C D E F | G A B c | c B A G | F E D C |
-w: 1.~Hap- py is the day when all the peo- ple sing a- loud and clear the song they love to hear a- gain and a- gain and a- gain for ev- er more we sing
+[V: S1V1] C D E F | G A B c | c B A G | F E D C |
+w: 1.~Hap- py is the day when all the peo- ple sing a- loud and clear and
 w: 2.~Sec- ond verse is not read here
+[V: S2V1] C, C, C, C, | C, C, C, C, |
+[V: S1V1] C D E F | G A B c | c B A G | F E D C |
+w: 1.~the song they love to hear a- gain and a- gain for ev- er more we sing
 [V: S2V1] C, C, C, C, | C, C, C, C, |
 """
     text, words = abc_melody(tune)
