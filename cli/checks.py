@@ -12,6 +12,15 @@ from pathlib import Path
 import click
 
 
+class LateUsageError(click.ClickException):
+    """A bad argument found only during the work: exit status 2, one line, no usage header.
+
+    The usage header would suggest the command line itself was malformed.
+    """
+
+    exit_code = 2
+
+
 def option_given(ctx: click.Context, name: str) -> bool:
     """Whether the user typed option `name` (not its default)."""
     src = ctx.get_parameter_source(name)
@@ -45,7 +54,7 @@ def check_audio(ctx: click.Context, no_audio: bool, audio_format: str | None,
     try:
         return check_soundfont(soundfont)
     except MusegenError as exc:
-        raise click.BadParameter(_strip(str(exc), "--soundfont"), param_hint="--soundfont") from None
+        raise click.BadParameter(str(exc).removeprefix("--soundfont "), param_hint="--soundfont") from None
 
 
 def check_key(key: str | None) -> None:

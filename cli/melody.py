@@ -93,7 +93,9 @@ def melody(
     force,
 ):
     """Write a melody with chords for a form, honouring notes per phrase, bars and range exactly."""
-    from musegen.errors import InputError, ModelError, MusegenError, OutputExistsError
+    from musegen.cli.checks import LateUsageError, check_out
+
+    from musegen.errors import InputError, ModelError, MusegenError
     from musegen.fsutil import atomic_dir
     from musegen.music import generate_melody, load_music_model
     from musegen.music.generate import melody_song
@@ -104,6 +106,7 @@ def melody(
     from musegen.types import SectionPlan, SongPlan
 
     start = time.perf_counter()
+    out_dir = check_out(out_dir, force)  # before the model loads
     try:
         k = Key.parse(key)
     except InputError as exc:
@@ -151,13 +154,11 @@ def melody(
                 write_musicxml(song, tmp / "song.musicxml"),
                 save_song(song, tmp / "song.json"),
             ]
-    except OutputExistsError as exc:
-        raise click.UsageError(str(exc)) from None
     except ModelError as exc:
         raise click.BadParameter(str(exc), param_hint="--model") from None
-    except InputError as exc:
-        raise click.UsageError(str(exc)) from None
-    except MusegenError as exc:
+    except InputError as exc:  # the arguments do not fit together (e.g. too many notes for the bars)
+        raise LateUsageError(str(exc)) from None
+    except MusegenError as exc:  # found during the work (e.g. another run wrote --out): no usage header
         raise click.ClickException(str(exc)) from None
     for p in written:
         click.echo(str(out_dir / p.name))

@@ -21,14 +21,19 @@ import click
 @click.option("--vocals", type=click.Choice(["on", "off"]), default="on", show_default=True,
               help="on: a voice sings the lyrics (song.wav plus vocals/band stems); off: the vocal line "
                    "plays on a GM synth voice.")
-def render(song_json: Path, out_dir: Path, audio_format: str, soundfont: Path | None, no_audio: bool,
-           force: bool, vocals: str) -> None:
+@click.pass_context
+def render(ctx: click.Context, song_json: Path, out_dir: Path, audio_format: str, soundfont: Path | None,
+           no_audio: bool, force: bool, vocals: str) -> None:
     """Render SONG.json (as written by `musegen generate`) into a song folder."""
-    from musegen.errors import InputError, MusegenError, OutputExistsError
+    from musegen.cli import checks
+
+    from musegen.errors import InputError, MusegenError
     from musegen.render import write_song_folder
     from musegen.songfile import load_song
 
     start = time.perf_counter()
+    out_dir = checks.check_out(out_dir, force)
+    soundfont = checks.check_audio(ctx, no_audio, audio_format, soundfont)
     try:
         song = load_song(song_json)
     except MusegenError as exc:
@@ -36,11 +41,9 @@ def render(song_json: Path, out_dir: Path, audio_format: str, soundfont: Path | 
     try:
         written = write_song_folder(song, out_dir, audio_format=None if no_audio else audio_format,
                                     soundfont=soundfont, force=force, vocals=vocals == "on")
-    except OutputExistsError as exc:
-        raise click.UsageError(str(exc)) from None
-    except InputError as exc:
-        raise click.UsageError(str(exc)) from None
-    except MusegenError as exc:
+    except InputError as exc:  # e.g. the song cannot be rendered as asked
+        raise checks.LateUsageError(str(exc)) from None
+    except MusegenError as exc:  # found during the work (e.g. another run wrote --out): no usage header
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # e.g. the disk fills up or permissions change while writing
         raise click.ClickException(f"--out {out_dir}: cannot write ({exc.strerror or exc}); "
