@@ -47,6 +47,9 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
     from musegen.lyrics.parse import lyrics_to_text
 
     syl = _int_list(syllables, "--syllables")
+    if len(rhyme.strip()) > len(syl):  # extra letters would be silently ignored
+        raise click.BadParameter(f"{rhyme!r}: {len(rhyme.strip())} letters for stanzas of {len(syl)} lines "
+                                 "(--syllables); give at most one letter per line", param_hint="--rhyme")
     if out is not None and out.exists() and not force:
         raise click.UsageError(f"--out {out}: already exists; pass --force to overwrite it")
     try:
