@@ -1,3 +1,4 @@
+import json
 import sys
 
 import numpy as np
@@ -108,3 +109,76 @@ def test_absurdly_long_audio_is_refused(song):
     song.plan.tempo = 1.0
     with pytest.raises(InputError, match="minutes long at 1 BPM"):
         synthesize(song)
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    from songs import make_song
+
+    from musegen.render.audio import mix_song
+
+    s = make_song()
+    s.meta["seed"] = 11
+    return s, mix_song(s)
+
+
+def test_vocal_mix_stems_sum_to_the_song_and_the_voice_is_in_front(mixed):
+    from musegen.render.common import seconds
+
+    song, mix = mixed
+    assert mix.song.shape == mix.vocals.shape == mix.band.shape and mix.song.shape[1] == 2
+    np.testing.assert_allclose(mix.vocals + mix.band, mix.song, atol=1e-5)
+    assert np.abs(mix.song).max() == pytest.approx(10 ** (PEAK_DBFS / 20), abs=1e-3)
+    first = seconds(song, song.vocal[0].onset)
+    assert np.abs(mix.vocals[: int((first - 0.5) * SAMPLE_RATE)]).max() < 1e-3  # nothing sung in the intro
+    sung = slice(int(first * SAMPLE_RATE), int(seconds(song, song.vocal[-1].onset) * SAMPLE_RATE))
+    rms = [np.sqrt(np.mean(x[sung] ** 2)) for x in (mix.vocals, mix.band)]
+    assert rms[0] > rms[1]  # the voice in front of the band
+    assert mix.info["voice"] == "hibari af_heart" and mix.info["transpose"] == 0
+
+
+def test_band_stem_leaves_out_the_gm_vocal_part(mixed):
+    song, mix = mixed
+    bare = make_bare(song)
+    ref = synthesize(bare, normalise=False)
+    gain = np.abs(mix.band).max() / np.abs(ref).max()
+    np.testing.assert_allclose(mix.band, ref * gain, atol=1e-4)
+
+
+def make_bare(song):
+    import copy
+
+    bare = copy.deepcopy(song)
+    bare.vocal = []
+    return bare
+
+
+def test_compressor_evens_out_loud_and_quiet_passages():
+    from musegen.render.audio import compress
+
+    t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
+    x = np.sin(2 * np.pi * 220 * t).astype(np.float32)
+    x[: SAMPLE_RATE] *= 0.05  # a quiet second, then a loud one (26 dB apart)
+    y = compress(x)
+    quiet, loud = (np.sqrt(np.mean(y[s] ** 2)) for s in (slice(20000, 40000), slice(60000, 80000)))
+    assert 20 * np.log10(loud / quiet) == pytest.approx(26 - 8, abs=1)  # 12 dB over threshold, 3:1: -8 dB
+    np.testing.assert_allclose(y[20000:40000], x[20000:40000], rtol=1e-3)  # below it: untouched
+
+
+def test_vocals_off_gives_the_instrumental_render(tmp_path, song):
+    from click.testing import CliRunner
+    from musegen.cli.main import main
+
+    from musegen.render import write_song_folder
+    from musegen.songfile import save_song
+
+    save_song(song, tmp_path / "in.json")
+    res = CliRunner().invoke(main, ["render", str(tmp_path / "in.json"), "--out", str(tmp_path / "off"),
+                                    "--vocals", "off"])
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "off" / "vocals.wav").exists() and not (tmp_path / "off" / "band.wav").exists()
+    ref = render_audio(song, tmp_path / "ref.wav")
+    assert sf.read(tmp_path / "off" / "song.wav")[0].tolist() == sf.read(ref)[0].tolist()
+    write_song_folder(song, tmp_path / "lib", vocals=False)
+    assert (tmp_path / "lib" / "song.wav").read_bytes() == ref.read_bytes()
+    assert "vocals" not in json.loads((tmp_path / "lib" / "song.json").read_text())["meta"]
