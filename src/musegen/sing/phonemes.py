@@ -142,15 +142,20 @@ def _g2p():
 def word_phones(word: str, n: int) -> tuple[SylPhones, ...]:
     """The `n` sung syllables of a printed word (punctuation allowed around it) as phonemes.
 
+    Digits are sung spelled out ("99" → "ninety-nine", `musegen.lyrics.numbers`).
+
     Raises UnsingableError when the word has letters outside the Latin script or no pronunciation.
     """
+    from musegen.lyrics.numbers import spell_numbers
     from musegen.lyrics.syllables import normalize, pronunciation
 
     core = latin_form(normalize(word))
+    if any(c.isdigit() for c in core):  # the lyrics stage spells numbers out; a leftover digit is sung too
+        core = spell_numbers(core).lower()
     if any(c.isalpha() and not c.isascii() for c in core):
         raise UnsingableError(f"the word {word!r} is not in the Latin script; the voice sings English only")
     syls: list[SylPhones] = []
-    for part in [p for p in re.split(r"[-–—]+", core) if p]:
+    for part in [p for p in re.split(r"[\s\-–—]+", core) if p]:
         pron = pronunciation(part)
         if pron is not None:
             syls += from_arpabet(pron)
