@@ -61,8 +61,11 @@ def edit(song_dir: Path, line: str | None, section: str | None, bars: str | None
             from None
     for msg in result.messages:
         click.echo(msg)
+    from musegen.edit import section_names
+
     song = result.song
+    names = section_names(song)
     for k, lines in sorted(result.target.lines.items()):
         for i in lines:
-            click.echo(f"  {song.sections[k].type} {k + 1}:{i + 1}  {song.sections[k].lines[i].text}")
+            click.echo(f"  {names[k]}:{i + 1}  {song.sections[k].lines[i].text}")
     click.echo(f"seed {result.seed}; undo with: musegen edit {song_dir} --undo")

@@ -16,8 +16,11 @@ import click
               show_default=True, help="Working folder: songs are written and read only inside it.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the studio in the default browser.")
 @click.option("--no-audio", is_flag=True, help="Skip audio rendering (MIDI, MusicXML and lyrics only).")
+@click.option("--vocals", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="on: new songs are sung by a voice; off: the vocal line plays on an instrument (faster).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
-def studio(port: int, host: str, folder: Path, open_browser: bool, no_audio: bool, verbose: bool) -> None:
+def studio(port: int, host: str, folder: Path, open_browser: bool, no_audio: bool, vocals: str,
+           verbose: bool) -> None:
     """Write, hear, read and edit songs in the browser, on this machine only.
 
     Generate from a prompt, play with the sung line highlighted, click a line or section to rewrite it,
@@ -29,7 +32,8 @@ def studio(port: int, host: str, folder: Path, open_browser: bool, no_audio: boo
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: --host {host} makes the studio reachable from other machines", err=True)
     try:
-        server = make_server(folder, host=host, port=port, audio=not no_audio, verbose=verbose)
+        server = make_server(folder, host=host, port=port, audio=not no_audio, vocals=vocals == "on",
+                             verbose=verbose)
     except OSError as exc:
         raise click.UsageError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
                                "pick another port, e.g. --port 0") from None

@@ -92,6 +92,7 @@ def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None =
     `push`: bytes to save as the next version (the song.json being replaced); `pop`: drop the newest
     version (an undo); `exact`: write these bytes as song.json instead of serialising `song` again.
     `audio` False skips the audio file (an existing one is removed with the rest of the old folder).
+    A folder with vocal stems is rendered with the singing voice again (`write_song_folder(vocals=True)`).
     """
     from musegen.render import write_song_folder
 
@@ -100,7 +101,8 @@ def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None =
     stage = Path(tempfile.mkdtemp(prefix=tmp_prefix(folder.name), suffix=".tmp", dir=folder.parent))
     try:
         out = stage / folder.name
-        written = write_song_folder(song, out, audio_format=fmt)
+        sung = fmt is not None and (folder / f"vocals.{fmt}").exists()  # a voice sang it: sing it again
+        written = write_song_folder(song, out, audio_format=fmt, vocals=sung)
         if exact is not None:
             atomic_write_bytes(out / SONG_JSON, exact)
         old = versions(folder)

@@ -35,8 +35,8 @@ class Models:
         self._given = {"lyrics": lyrics, "music": music}
         self._loaded: dict[tuple[str, str | None], Any] = {}
 
-    def _path(self, song: Song, kind: str) -> str | None:
-        name = song.meta.get(f"{kind}_model")
+    def _path(self, song: Song | None, kind: str) -> str | None:
+        name = song.meta.get(f"{kind}_model") if song is not None else None
         if not (isinstance(name, str) and name.startswith("style:")):
             return None
         from musegen.styles.store import get_style
@@ -45,8 +45,8 @@ class Models:
         path = st.lyrics_path if kind == "lyrics" else st.music_path
         return None if path is None else str(path)
 
-    def get(self, song: Song, kind: str) -> Any:
-        """The `kind` ("lyrics" or "music") model for `song`."""
+    def get(self, song: Song | None, kind: str) -> Any:
+        """The `kind` ("lyrics" or "music") model for `song` (None: the defaults, for a new song)."""
         if self._given[kind] is not None:
             return self._given[kind]
         path = self._path(song, kind)

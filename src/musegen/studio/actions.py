@@ -126,7 +126,8 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
                            music_model=studio.models.get(None, "music"), lyrics_source="lyrics",
                            timings=timings, **overrides)
             job.stage = "render"
-            write_song_folder(song, studio.folder / name, audio_format="wav" if studio.audio else None)
+            write_song_folder(song, studio.folder / name, audio_format="wav" if studio.audio else None,
+                              vocals=studio.vocals)
         finally:
             with studio.names_lock:
                 studio.reserved.discard(name)

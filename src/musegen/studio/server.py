@@ -185,6 +185,9 @@ class StudioServer(ThreadingHTTPServer):
 
 
 def make_server(folder: str | Path, *, host: str = "127.0.0.1", port: int = 8765, models: Any = None,
-                audio: bool = True, verbose: bool = False) -> StudioServer:
-    """A studio server for the songs in `folder` (created if missing); call `serve_forever()` on it."""
-    return StudioServer((host, port), Studio(folder, models=models, audio=audio), verbose)
+                audio: bool = True, vocals: bool = True, verbose: bool = False) -> StudioServer:
+    """A studio server for the songs in `folder` (created if missing); call `serve_forever()` on it.
+
+    `audio` False: no audio files; `vocals` False: new songs' vocal line plays on an instrument.
+    """
+    return StudioServer((host, port), Studio(folder, models=models, audio=audio, vocals=vocals), verbose)

@@ -23,13 +23,15 @@ class HTTPError(Exception):
 class Studio:
     """The studio's state: its folder, its worker, the models it keeps loaded."""
 
-    def __init__(self, folder: str | Path, *, models: Any = None, audio: bool = True) -> None:
+    def __init__(self, folder: str | Path, *, models: Any = None, audio: bool = True,
+                 vocals: bool = True) -> None:
         from musegen.edit import Models
 
         self.folder = Path(folder).resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.models = models or Models()
         self.audio = audio
+        self.vocals = vocals  # new songs are sung (as `musegen generate --vocals on`)
         self.worker = Worker()
         self.names_lock = threading.Lock()
         self.reserved: set[str] = set()

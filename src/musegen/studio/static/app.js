@@ -158,7 +158,7 @@ function drawRoll() {
   let lastX = -99;
   for (const [t, d, sym] of song.chords) {
     g.fillRect(x(t), 0, 1, top - 6);
-    if (x(t) - lastX > 28) { g.fillText(sym, x(t) + 2, 12); lastX = x(t); }
+    if (x(t) > lastX) { g.fillText(sym, x(t) + 2, 12); lastX = x(t) + g.measureText(sym).width + 6; }
   }
   const now = $("player").currentTime || 0;
   for (const [t, d, p] of song.notes) {
