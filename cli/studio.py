@@ -39,6 +39,9 @@ def studio(port: int, host: str, folder: Path, open_browser: bool, no_audio: boo
                                "pick another port, e.g. --port 0") from None
     except MusegenError as exc:
         raise click.UsageError(str(exc)) from None
+    from musegen.studio.actions import warm
+
+    warm(server.studio)  # the models load once, in the background, before the first request needs them
     url = f"http://{host}:{server.server_address[1]}/"
     click.echo(f"musegen studio: {url}  (songs in {server.studio.folder}; Ctrl+C to stop)")
     if open_browser:

@@ -38,6 +38,21 @@ def _check(body: dict[str, Any], fields: dict[str, Any], what: str) -> dict[str,
     return {k: v for k, v in body.items() if v is not None}
 
 
+def warm(studio: Studio) -> str:
+    """Queue loading the models (lyrics, music, the planner's mood embedder) so the first song is quick."""
+
+    def run(job) -> dict[str, Any]:
+        from musegen.plan import make_plan
+
+        job.stage = "loading models"
+        studio.models.get(None, "lyrics")
+        studio.models.get(None, "music")
+        make_plan("warm up", seed=0)
+        return {}
+
+    return studio.worker.submit("warm", run).id
+
+
 def list_songs(studio: Studio) -> dict[str, Any]:
     """The songs in the studio's folder, newest first."""
     from musegen.edit.folder import load_folder
