@@ -23,6 +23,7 @@ from musegen.device import autocast, pick_device
 from musegen.errors import InputError
 from musegen.fsutil import atomic_write_text
 from musegen.lyrics.prompt import format_example
+from musegen.training.resume import load_rng, save_rng
 
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -241,6 +242,9 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
     if new_log:
         writer.writerow(["step", "loss", "lr", "tokens_per_s", "valid_ppl"])
     order = list(range(len(train)))
+    if step:  # exact resume: this epoch's order, the order RNG and dropout go on where they stopped
+        saved = load_rng(ckpt / "rng_state.json", step, order=rng)
+        order = saved.get("order", order) if saved else order
     model.train()
     t0 = time.time()
     bar = tqdm(total=cfg.steps, initial=step, desc="lora", disable=not progress)
@@ -268,6 +272,7 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
         if step % cfg.save_every == 0 or step == cfg.steps:
             logf.flush()
             _save_checkpoint(model, opt, step, ckpt)
+            save_rng(ckpt / "rng_state.json", step, {"order": order}, order=rng)
     bar.close()
     metrics_steps = step
     logf.close()

@@ -30,9 +30,14 @@ def _tensor(s: str) -> torch.Tensor:
     return torch.frombuffer(bytearray(base64.b64decode(s)), dtype=torch.uint8)
 
 
-def save_rng(path: Path, step: int, **gens: np.random.Generator | random.Random) -> None:
-    """Write torch/CUDA RNG state and each named generator's state (numpy or `random`) for `step`."""
-    state: dict[str, Any] = {"step": step, "torch": _bytes(torch.get_rng_state()), "gens": {}}
+def save_rng(path: Path, step: int, extra: dict[str, Any] | None = None,
+             **gens: np.random.Generator | random.Random) -> None:
+    """Write torch/CUDA RNG state and each named generator's state (numpy or `random`) for `step`.
+
+    `extra` holds JSON values drawn from those generators that the loop keeps (e.g. an epoch's order).
+    """
+    state: dict[str, Any] = {"step": step, "torch": _bytes(torch.get_rng_state()), "gens": {},
+                             "extra": extra or {}}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = [_bytes(s) for s in torch.cuda.get_rng_state_all()]
     for name, g in gens.items():
@@ -44,18 +49,21 @@ def save_rng(path: Path, step: int, **gens: np.random.Generator | random.Random)
     atomic_write_text(path, json.dumps(state) + "\n")
 
 
-def load_rng(path: Path, step: int, **gens: np.random.Generator | random.Random) -> bool:
-    """Restore what `save_rng` wrote for `step`; False (state left as is, a warning logged) if it cannot."""
+def load_rng(path: Path, step: int, **gens: np.random.Generator | random.Random) -> dict[str, Any] | None:
+    """Restore what `save_rng` wrote for `step` and return its `extra`.
+
+    None (nothing restored, a warning logged) when the file is missing or belongs to another step.
+    """
     try:
         state = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         log.warning("%s: no random state saved; the resumed run will differ slightly from an "
                     "uninterrupted one", path)
-        return False
+        return None
     if state.get("step") != step:
         log.warning("%s: random state of step %s, training state of step %s; the resumed run will differ "
                     "slightly from an uninterrupted one", path, state.get("step"), step)
-        return False
+        return None
     torch.set_rng_state(_tensor(state["torch"]))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([_tensor(s) for s in state["cuda"]])
@@ -66,4 +74,4 @@ def load_rng(path: Path, step: int, **gens: np.random.Generator | random.Random)
             g.setstate((version, tuple(internal), gauss))
         else:
             g.bit_generator.state = saved["numpy"]
-    return True
+    return state.get("extra", {})
