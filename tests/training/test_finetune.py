@@ -190,3 +190,19 @@ def test_a_failed_finetune_leaves_no_empty_partial_folder(home, tmp_path, tiny_c
 def test_cli_keeps_the_missing_path_in_the_message(home, tmp_path):
     res = CliRunner().invoke(main, ["finetune", "--midi", str(tmp_path / "missing"), "--name", "x"])
     assert res.exit_code == 2 and str(tmp_path / "missing") in res.output and "Traceback" not in res.output
+
+
+def test_a_second_finetune_of_the_same_name_is_refused_while_the_first_runs(home, catalog, tiny_cfg):
+    import fcntl
+    import os
+
+    work = home / "home" / "styles" / ".busy.partial"
+    work.mkdir(parents=True)
+    fd = os.open(work, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # what the running fine-tune holds
+    try:
+        with pytest.raises(InputError, match="another `musegen finetune --name busy` is running"):
+            finetune(catalog, name="busy", cfg=tiny_cfg, progress=False)
+    finally:
+        os.close(fd)
+    assert work.is_dir()
