@@ -218,6 +218,14 @@ def section_syllables(sec: SectionPlan, lyrics: Lyrics | None, index: int) -> li
     return out
 
 
+def _syl_stresses(syl: list[list[int]] | None) -> list[list[int]] | None:
+    """Stress-prior stresses of Syl tokens (1 stressed, 0 unstressed, -1 melisma/unknown)."""
+    if syl is None:
+        return None
+    code = {V.SYL[2]: 1, V.SYL[3]: 0, V.SYL[4]: 1, V.SYL[5]: 0}
+    return [[code.get(t, -1) for t in phrase] for phrase in syl]
+
+
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
 
 
@@ -298,6 +306,7 @@ def generate_melody(
     top_p: float = TOP_P,
     phrase_rerank: bool = False,
     lyrics: Lyrics | None = None,
+    syllables: list[list[list[int]] | None] | None = None,
 ) -> Melody:
     """Melody and chords for every section of `plan`, honouring its hard constraints exactly.
 
@@ -307,7 +316,9 @@ def generate_melody(
     `repeat_of` sections reuse the earlier music. Same seed, same output. `candidates` samples are
     drawn per section and the best by `_score` kept (`phrase_rerank`: branch again after every phrase;
     measured no better on the benchmark, 0.852 vs 0.873 overlap, so off by default). With `lyrics` (one
-    line per phrase), a stress prior nudges each note's onset toward where its syllable's stress belongs.
+    line per phrase), each note is conditioned on its syllable's Syl token (stress, word start, melisma)
+    and a stress prior nudges its onset toward where that stress belongs. `syllables` (per section and
+    phrase, each note's Syl token) conditions directly instead, for measuring on real songs' words.
     """
     from tqdm import tqdm
 
@@ -318,7 +329,7 @@ def generate_melody(
     meter = plan.meter
     steps, half = bar_steps(meter), half_bar(meter)
     pitch_ok = _pitch_mask(plan.vocal_range, shift)
-    place_cost = stress_costs(meter) if lyrics is not None else None
+    place_cost = stress_costs(meter) if lyrics is not None or syllables is not None else None
     style = "folk" if plan.style == "folk" else "pop"  # the model's corpus styles; pop unless asked
     header = [
         V.BOS,
@@ -353,7 +364,8 @@ def generate_melody(
                 continue
             windows = phrase_windows(sec, meter, i)
             given = _given_chords(sec, shift, i)
-            stress = section_stresses(sec, lyrics, i)
+            syl = syllables[i] if syllables is not None else section_syllables(sec, lyrics, i)
+            stress = section_stresses(sec, lyrics, i) if syllables is None else _syl_stresses(syl)
             spec = SectionSpec(
                 V.section_token(cond(sec.type)),
                 sec.bars,
@@ -365,7 +377,7 @@ def generate_melody(
                 V.section_token(cond(secs[i + 1].type)) if i + 1 < len(secs) else V.EOS,
                 stress,
                 place_cost if stress is not None else None,
-                syl=section_syllables(sec, lyrics, i),
+                syl=syl,
             )
             ctx.append(spec.section_token)
             c = None
