@@ -183,3 +183,13 @@ def test_lyrics_syllables_condition_every_note():
         assert [t for t in c.tokens if t in V.SYL] == [t for p in syl for t in p]
         assert len(c.notes) == 6
     assert section_syllables(sec, None, 0) is None
+
+
+def test_a_lyric_line_that_cannot_fit_is_named():
+    from musegen.music.generate import phrase_windows
+
+    sec = SectionPlan("verse", 2, syllables=[20, 3], phrase_notes=[20, 3], phrase_bars=[1, 1])
+    with pytest.raises(InputError, match=r'verse \(section 2\), line 1 "so many words".*split it'):
+        phrase_windows(sec, (4, 4), 1, ["so many words", "ok"])
+    with pytest.raises(InputError, match="give it more bars"):
+        phrase_windows(sec, (4, 4), 1)

@@ -62,8 +62,13 @@ def _load_cached(path: str, device: str) -> MusicTransformer:
 
 
 # ----------------------------------------------------------------------------- plan -> specs
-def phrase_windows(sec: SectionPlan, meter: tuple[int, int], index: int) -> list[tuple[int, int, int, int]]:
-    """(start step, end step, notes, PBars) per phrase: `phrase_bars` if given, else an even split."""
+def phrase_windows(
+    sec: SectionPlan, meter: tuple[int, int], index: int, lines: list[str] | None = None
+) -> list[tuple[int, int, int, int]]:
+    """(start step, end step, notes, PBars) per phrase: `phrase_bars` if given, else an even split.
+
+    `lines` (the lyric line of each phrase, when the words are the user's) names the line that cannot fit.
+    """
     steps = bar_steps(meter)
     n = len(sec.phrase_notes)
     if n == 0:
@@ -90,10 +95,17 @@ def phrase_windows(sec: SectionPlan, meter: tuple[int, int], index: int) -> list
         if notes < 1:
             raise InputError(f"section {index + 1} ({sec.type}): phrase {i + 1} has {notes} notes; need >= 1")
         if notes > V.MAX_PHRASE_NOTES or notes + BREATH > we - ws:
+            fit = min(V.MAX_PHRASE_NOTES, we - ws - BREATH)
+            if lines is not None and i < len(lines):
+                text = lines[i] if len(lines[i]) <= 60 else lines[i][:57] + "..."
+                raise InputError(
+                    f"lyrics, {sec.type} (section {index + 1}), line {i + 1} \"{text}\": {notes} notes to "
+                    f"sing, more than one line holds (at most {fit}); split it into two lines or shorten it"
+                )
             raise InputError(
                 f"section {index + 1} ({sec.type}): phrase {i + 1} needs {notes} notes in "
                 f"{(we - ws) / steps:g} bars, more than fit at 16th-note resolution "
-                f"(max {min(V.MAX_PHRASE_NOTES, we - ws - BREATH)}); give it more bars or split the line"
+                f"(max {fit}); give it more bars or split the line"
             )
         out.append((ws, we, notes, min(V.MAX_PHRASE_BARS, max(1, round((we - ws) / steps)))))
     return out
@@ -362,7 +374,8 @@ def generate_melody(
                 ctx += out_tokens[i]
                 past = None
                 continue
-            windows = phrase_windows(sec, meter, i)
+            words = lyrics.sections[i].lines if lyrics is not None and i < len(lyrics.sections) else None
+            windows = phrase_windows(sec, meter, i, [ln.text for ln in words] if words else None)
             given = _given_chords(sec, shift, i)
             syl = syllables[i] if syllables is not None else section_syllables(sec, lyrics, i)
             stress = section_stresses(sec, lyrics, i) if syllables is None else _syl_stresses(syl)
