@@ -38,6 +38,7 @@ ONSETS = {tuple(o.split()) for o in (
 )}
 MISAKI_VOWELS = frozenset("AIOQWYaiuæɑɒɔəɛɜɪʊʌᵻᵊ")
 MISAKI_STRESS = frozenset("ˈˌ")
+WEAK_ONLY = frozenset({"a"})  # sung with its weak vowel ("uh"), never "ay"
 LATIN_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
 
 
@@ -131,6 +132,24 @@ def fit(syls: list[SylPhones], n: int) -> list[SylPhones]:
     return out
 
 
+def sung_pronunciation(word: str) -> list[str] | None:
+    """The CMU pronunciation to sing, or None for a word CMU does not know.
+
+    Among the pronunciations with the fewest syllables (the count the lyrics use), the one with the most
+    stressed vowels ("and" → AE1 N D, not AH0 N D: a held schwa is not understood); "a" stays a schwa.
+    """
+    from musegen.lyrics.syllables import cmu
+
+    prons = cmu().get(word.lower())
+    if not prons:
+        return None
+    fewest = min(sum(p[-1].isdigit() for p in pron) for pron in prons)
+    same = [pron for pron in prons if sum(p[-1].isdigit() for p in pron) == fewest]
+    if word.lower() in WEAK_ONLY:
+        return same[0]
+    return max(same, key=lambda pron: sum(p[-1] in "12" for p in pron))
+
+
 @lru_cache(maxsize=1)
 def _g2p():
     from hibari.g2p import G2P
@@ -147,7 +166,7 @@ def word_phones(word: str, n: int) -> tuple[SylPhones, ...]:
     Raises UnsingableError when the word has letters outside the Latin script or no pronunciation.
     """
     from musegen.lyrics.numbers import spell_numbers
-    from musegen.lyrics.syllables import normalize, pronunciation
+    from musegen.lyrics.syllables import normalize
 
     core = latin_form(normalize(word))
     if any(c.isdigit() for c in core):  # the lyrics stage spells numbers out; a leftover digit is sung too
@@ -156,7 +175,7 @@ def word_phones(word: str, n: int) -> tuple[SylPhones, ...]:
         raise UnsingableError(f"the word {word!r} is not in the Latin script; the voice sings English only")
     syls: list[SylPhones] = []
     for part in [p for p in re.split(r"[\s\-–—]+", core) if p]:
-        pron = pronunciation(part)
+        pron = sung_pronunciation(part)
         if pron is not None:
             syls += from_arpabet(pron)
         elif LATIN_WORD.fullmatch(part):

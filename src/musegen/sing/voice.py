@@ -36,6 +36,7 @@ VIBRATO_AFTER = 0.35  # notes longer than this get vibrato, starting this long a
 VIBRATO_HZ, VIBRATO_CENTS, VIBRATO_RAMP = 5.5, 15.0, 0.25
 VOICED_HZ = 40.0  # hibari's voicing threshold
 RAMP = 0.01  # fade at the edges of each sung stretch (s)
+VOWEL_ENERGY_PCT = 75  # sung vowels get at least this percentile of the line's spoken vowel energy
 
 
 @dataclass
@@ -54,6 +55,11 @@ def _tokens(line: SungLine, vocab: dict[str, int]) -> list[_Token]:
             toks.append(_Token(" ", -1, "gap"))
     toks.append(_Token("", -1, "pad"))
     return toks
+
+
+def vowel_flags(toks: list[_Token]) -> np.ndarray:
+    """Per token: whether it is part of a syllable nucleus (vowel or its stress mark)."""
+    return np.array([t.role == "nucleus" for t in toks])
 
 
 def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: np.ndarray,
@@ -248,7 +254,14 @@ def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> 
     idx = np.arange(len(energy))
     en = np.interp(pos, idx, energy).astype(np.float32)
     voiced = np.interp(pos, idx, (f0_pred > VOICED_HZ).astype(float)) > 0.5
-    voiced |= hold > 0
+    # a sung vowel is voiced and carries the line's full vowel energy, wherever speech would have let it
+    # fade (unstressed words, the creaky end of a sentence)
+    token = np.repeat(np.arange(len(toks)), dur * FRAMES_PER_UNIT)[: len(pos)]
+    vowel = np.isin(token, [k for k, t in enumerate(toks) if t.role == "nucleus"])
+    spoken_vowel = np.repeat(vowel_flags(toks), speech_dur * FRAMES_PER_UNIT)[: len(energy)]
+    floor = float(np.percentile(energy[spoken_vowel], VOWEL_ENERGY_PCT)) if spoken_vowel.any() else -np.inf
+    en[vowel] = np.maximum(en[vowel], floor)
+    voiced |= vowel | (hold > 0)
     f0 = _f0(line, t0, len(pos)) * voiced
     out = voice.sing.run(None, {"ids": ids, "dur_in": dur, "f0_in": f0[None, :].astype(np.float32),
                                 "en_in": en[None, :]})
