@@ -34,7 +34,18 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
 @click.option("--bars", default=None,
               help="Bars of each sung section (one number) or one per section (comma list).")
 @click.option("--style", default=None,
-              help="Arrangement style (ballad, pop, dance, rock, folk, waltz, blues) or a fine-tuned style.")
+              help="Genre (default: the one nearest the prompt): pop, ballad, rock, punk, metal, country, "
+                   "folk, bluegrass, blues, jazz, bossa, reggae, hiphop, rnb, funk, gospel, disco, house, "
+                   "synthwave, lofi, ambient, cinematic, lullaby, waltz, march, shanty, children; or a "
+                   "fine-tuned style.")
+@click.option("--instruments", default=None,
+              help="The band, exactly, as a comma list of instrument words, e.g. 'piano, upright bass, "
+                   "strings, no drums'. Words: piano, electric piano, organ, harpsichord, music box, "
+                   "acoustic/nylon/electric/jazz/distorted guitar, ukulele, mandolin, banjo, harp, sitar, "
+                   "bass, upright bass, slap bass, synth bass, 808s, tuba, strings, violin, fiddle, cello, "
+                   "choir, brass, trumpet, sax, flute, clarinet, harmonica, accordion, bagpipes, synth, "
+                   "synth pad, drums (all of them: README). The prompt's own words ('with a ukulele', "
+                   "'piano only', 'no drums', 'acoustic') work too.")
 @click.option("--soundfont", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A General MIDI .sf2/.sf3 soundfont for the audio (default: the shipped one).")
 @click.option("--vocals", type=click.Choice(["on", "off"]), default="on", show_default=True,
@@ -46,7 +57,7 @@ METRICS_SHOWN = (("syllable_coverage", "syllable coverage", "{:.0%}"),
 def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path | None, seed: int | None,
              audio_format: str, no_audio: bool, force: bool, key: str | None, tempo: float | None,
              meter: str | None, form: str | None, bars: str | None, style: str | None, soundfont: Path | None,
-             max_minutes: float, vocals: str) -> None:
+             max_minutes: float, vocals: str, instruments: str | None) -> None:
     """Write a whole song for a mood PROMPT, e.g. musegen generate "melancholic rainy night" --out song."""
     from musegen.cli import checks
 
@@ -60,8 +71,17 @@ def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path |
     checks.check_key(key)
     checks.check_plan_options(tempo, meter, form, bars, style, lyrics_file is not None)
     lyrics_text = checks.read_lyrics(lyrics_file) if lyrics_file is not None else None
+    if instruments is not None:
+        from musegen.errors import InputError
+        from musegen.plan.instruments import parse_instrument_list
+
+        try:
+            parse_instrument_list(instruments)
+        except InputError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--instruments "), param_hint="--instruments") \
+                from None
     overrides = {k: v for k, v in (("key", key), ("tempo", tempo), ("meter", meter), ("form", form),
-                                   ("bars", bars)) if v is not None}
+                                   ("bars", bars), ("instruments", instruments)) if v is not None}
     from musegen.pipeline import compose
     from musegen.render import write_song_folder
 
@@ -97,6 +117,8 @@ def _summary(song, written: list[Path], timings: dict[str, float], total: float)
         click.echo(f"  voice: {v['voice']} ({v['license']}){moved}")
     click.echo("  alignment: " + ", ".join(f"{label} {fmt.format(song.metrics[k])}"
                                              for k, label, fmt in METRICS_SHOWN if k in song.metrics))
+    for w in song.meta.get("warnings", []):
+        click.echo(f"  warning: {w}", err=True)
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     click.echo(f"  time: {stages}; total {total:.1f} s")
     click.echo("  files:")

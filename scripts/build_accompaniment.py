@@ -4,11 +4,11 @@
         --out src/musegen/conductor/accompaniment.json
 
 For every 4/4 bar of a training song (corpora/music/split.json) that one chord label covers, the PIANO
-track's notes are quantised to sixteenths and written relative to that chord: each note is a chord-tone index
-(0 root, 1 third, 2 fifth, 3 seventh) and an octave above the bar's root anchor. Passing and non-chord tones are
-dropped, so a pattern re-harmonises to any chord (AccoMontage, Zhao & Xia, ISMIR 2021, retrieves POP909
-phrases and re-harmonises them the same way; this is its one-bar, rule-based cut). The most frequent rhythms
-per density band are kept, so the library holds the figures POP909's arrangers used most.
+track's notes are quantised to sixteenths and written relative to that chord: each note is a chord-tone
+index (0 root, 1 third, 2 fifth, 3 seventh) and an octave above the bar's root anchor. Passing and non-chord
+tones are dropped, so a pattern re-harmonises to any chord (AccoMontage, Zhao & Xia, ISMIR 2021,
+retrieves POP909 phrases and re-harmonises them the same way; this is its one-bar, rule-based cut). The most
+frequent rhythms per density band are kept, so the library holds the figures POP909's arrangers used most.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import pretty_midi
 
 QUALITIES = {"maj": (0, 4, 7), "min": (0, 3, 7), "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11),
              "min7": (0, 3, 7, 10), "dim": (0, 3, 6), "hdim7": (0, 3, 6, 10), "dim7": (0, 3, 6, 9),
-             "aug": (0, 4, 8), "sus2": (0, 2, 7), "sus4": (0, 5, 7), "maj6": (0, 4, 7, 9), "min6": (0, 3, 7, 9),
-             "sus4(b7)": (0, 5, 7, 10)}
+             "aug": (0, 4, 8), "sus2": (0, 2, 7), "sus4": (0, 5, 7), "maj6": (0, 4, 7, 9),
+             "min6": (0, 3, 7, 9), "sus4(b7)": (0, 5, 7, 10)}
 ROOTS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 STEPS = 16  # sixteenths per 4/4 bar
 BANDS = 5  # density bands (quintiles of notes per bar)
@@ -102,6 +102,7 @@ def _step(t: float, beat_times: list[float]) -> int:
 
 
 def main() -> None:
+    """Build the library from the training songs and write it as compact JSON."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pop909", type=Path, default=Path("../shared/data/pop909"))
     ap.add_argument("--split", type=Path, default=Path("corpora/music/split.json"))
@@ -143,10 +144,12 @@ def main() -> None:
                      "notes": [[s, d, t, o, v] for s, d, t, o, v in pat]})
     kept.sort(key=lambda p: (p["band"], -p["count"]))
     doc = {"about": "One-bar 4/4 piano accompaniment figures from POP909 (Wang et al., ISMIR 2020; MIT), "
-                    "built by scripts/build_accompaniment.py. notes: [sixteenth, length in sixteenths, chord-tone "
-                    "index (0 root, 1 third, 2 fifth, 3 seventh), octave above the root anchor, velocity]. band: "
-                    "density quintile 0 (sparse) … 4 (dense). count: bars of the training songs with this figure.",
-           "source": "POP909 PIANO track + chord_midi.txt + beat_midi.txt, training split of corpora/music/split.json",
+                    "built by scripts/build_accompaniment.py. notes: [sixteenth, length in sixteenths, "
+                    "chord-tone index (0 root, 1 third, 2 fifth, 3 seventh), octave above the root anchor, "
+                    "velocity]. band: density quintile 0 (sparse) … 4 (dense). count: bars of the training "
+                    "songs with this figure.",
+           "source": "POP909 PIANO track + chord_midi.txt + beat_midi.txt, training split of "
+                     "corpora/music/split.json",
            "songs": len(train), "bars_seen": sum(rhythm_count.values()), "patterns": kept}
     args.out.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     print(f"{len(kept)} patterns from {sum(rhythm_count.values())} bars ({len(rhythm_count)} distinct) → "

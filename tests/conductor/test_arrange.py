@@ -1,9 +1,11 @@
 import statistics
 
 import conductor_songs as h
+import pytest
 
 from musegen.conductor import align, arrange
-from musegen.conductor.arrange import KICK
+from musegen.conductor.arrange import CRASH, KICK
+from musegen.conductor.grooves import groove, groove_names
 from musegen.theory import Chord
 from musegen.types import PPQ
 
@@ -95,3 +97,75 @@ def test_waltz_and_compound_meters():
         == {PPQ, 2 * PPQ}
     six = _arranged(meter=(6, 8))
     assert {n.onset % six.plan.bar_ticks for n in _track(six, "Bass").notes} <= {0, 3 * PPQ // 2}
+
+
+def _notes_per_bar(song, kind):
+    bar = song.plan.bar_ticks
+    sec = next(s for s in song.sections if s.type == kind)
+    per = []
+    for b in range(sec.bars):
+        a = sec.start + b * bar
+        per.append(frozenset((t.name, n.onset - a, n.pitch if t.is_drum else 0)
+                             for t in song.tracks for n in t.notes if a <= n.onset < a + bar))
+    return per
+
+
+@pytest.mark.parametrize("name", groove_names())
+def test_every_groove_plays_in_its_meter_and_the_chorus_is_fuller(name):
+    meter = tuple(groove(name)["meter"])
+    p = h.plan(meter=meter, groove=name.split("@")[0], chorus_bars=4)
+    song = arrange(align(p, h.lyrics(), h.melody(p)))
+    assert {"Chords", "Bass", "Drums"} <= {t.name for t in song.tracks}
+    for t in song.tracks:
+        assert all(0 <= n.pitch <= 127 and 1 <= n.velocity <= 127 and n.duration > 0 for n in t.notes), name
+        assert all(n.onset + n.duration <= song.length_ticks for n in t.notes), name
+    verse, chorus = _notes_per_bar(song, "verse"), _notes_per_bar(song, "chorus")
+    assert not set(verse) & set(chorus), name  # no chorus bar repeats a verse bar
+    assert statistics.mean(map(len, chorus)) > statistics.mean(map(len, verse)), name
+
+
+def test_fills_mark_section_changes_and_the_intro_starts_bare():
+    song = _arranged(groove="rock")
+    bar = song.plan.bar_ticks
+    drums = _track(song, "Drums").notes
+    verse = song.sections[1]
+    last = verse.start + (verse.bars - 1) * bar  # the bar before the chorus: a two-beat fill
+    beat = bar // 4
+    toms_or_snares = [n for n in drums if last + 2 * beat <= n.onset < last + bar
+                      and n.pitch in (38, 43, 45, 47, 50)]
+    assert len(toms_or_snares) >= 4
+    plain = [n for n in drums if verse.start + 2 * beat <= n.onset < verse.start + bar and n.pitch == 38]
+    assert len(toms_or_snares) > len(plain)
+    intro = song.sections[0]
+    first_half = [n for t in song.tracks if t.name != "Chords" for n in t.notes
+                  if n.onset < intro.start + intro.bars // 2 * bar]
+    assert not first_half  # chords alone
+    chorus = song.sections[2]
+    assert any(n.pitch == CRASH and n.onset == chorus.start for n in drums)
+
+
+def test_pop909_figures_are_reharmonised_to_the_chords():
+    song = _arranged(groove="straight")
+    onsets = [c.onset for c in song.chords]
+    import bisect
+
+    comp = _track(song, "Chords").notes
+    assert len({n.duration for n in comp}) > 3  # real figures: mixed note lengths, not block chords
+    for n in comp:
+        ch = Chord.parse(song.chords[bisect.bisect_right(onsets, n.onset) - 1].symbol)
+        assert n.pitch % 12 in ch.pitch_classes()
+
+
+def test_only_the_parts_the_plan_names_are_played():
+    p = h.plan()
+    p.instruments = {"Vocal": 52, "Chords": 24}
+    p.drums = False
+    song = arrange(align(p, h.lyrics(), h.melody(p)))
+    assert [(t.name, t.program) for t in song.tracks] == [("Chords", 24)]
+
+
+def test_genre_colour_turns_triads_into_sevenths():
+    p = h.plan(groove="swing")
+    p.style = "jazz"
+    song = arrange(align(p, h.lyrics(), h.melody(p)))
+    assert all(len(Chord.parse(c.symbol).pitch_classes()) == 4 for c in song.chords)

@@ -55,7 +55,9 @@ def arrange(song: Song) -> Song:
     plan = song.plan
     from musegen.plan.mood import load_table
 
-    genre = load_table().styles.get(plan.style, {})
+    genres = load_table().styles
+    # a fine-tuned style is arranged like the built-in genre whose groove it was given
+    genre = genres.get(plan.style) or next((g for g in genres.values() if g["groove"] == plan.groove), {})
     colour = genre.get("harmony", {}).get("colour", "triads")
     chords = colour_chords(complete_chords(song), plan.key_obj, colour)
     name = fallback_groove(plan.groove, plan.meter)
@@ -66,7 +68,7 @@ def arrange(song: Song) -> Song:
         name = "shanty"
     parts = dict(plan.instruments) if any(k in plan.instruments for k in DEFAULT_PARTS) else \
         {**DEFAULT_PARTS, **plan.instruments}
-    rng = random.Random(f"{plan.title}|{plan.key}|{plan.tempo}|{plan.style}")
+    rng = random.Random(f"{plan.title}|{plan.key}|{plan.tempo}|{plan.groove}")
     out = _Parts()
     bar = plan.bar_ticks
     onsets = [c.onset for c in chords]

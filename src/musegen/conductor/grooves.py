@@ -34,7 +34,7 @@ def _table() -> dict[str, Any]:
 
 
 def groove_names() -> tuple[str, ...]:
-    """Every groove the arranger plays."""
+    """Every groove the arranger plays (a name with "@" is a groove's version for another meter)."""
     return tuple(_table()["grooves"])
 
 
@@ -51,8 +51,9 @@ def fill_names() -> tuple[str, ...]:
 def fallback_groove(name: str, meter: tuple[int, int]) -> str | None:
     """`name` when it is written for `meter`; else a groove that is (None: no pattern for this meter)."""
     names = groove_names()
-    if name in names and tuple(groove(name)["meter"]) == tuple(meter):
-        return name
+    for n in (name, f"{name}@{meter[0]}/{meter[1]}"):
+        if n in names and tuple(groove(n)["meter"]) == tuple(meter):
+            return n
     for alt in {(3, 4): ("waltz",), (2, 4): ("march", "bluegrass"), (6, 8): ("shanty",)}.get(tuple(meter),
                                                                                             ("straight",)):
         if tuple(groove(alt)["meter"]) == tuple(meter):

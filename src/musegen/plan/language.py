@@ -17,8 +17,10 @@ from importlib import resources
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_PLAIN_WORD = re.compile(r"[^\W\d_]+")  # "l'hiver" → "l", "hiver" for glossary look-up
 LATIN_STEM = 5  # a Latin-script glossary word this long also matches longer words that start with it
 CYRILLIC_STEM = 3
+LOANWORD = 5  # unglossed words this long stay in the embedding text
 
 
 @dataclass
@@ -81,17 +83,17 @@ def read_prompt(prompt: str) -> Reading:
     names, entries = _glossary()
     emoji = emoji_names(prompt)
     folded = _fold(prompt)
-    words = _WORD.findall(folded)
+    words = _PLAIN_WORD.findall(folded)
     found: list[tuple[int, str, str]] = []  # (position, language, concept)
     rest = folded
     for w, lang, concept in entries:
-        if _CJK.search(w):
+        if _CJK.search(w) or " " in w:  # CJK words and phrases match inside the text
             while (i := rest.find(w)) >= 0:
                 found.append((i, lang, concept))
                 rest = rest[:i] + " " * len(w) + rest[i + len(w):]
     for pos, word in enumerate(words):
         for w, lang, concept in entries:
-            if _CJK.search(w):
+            if _CJK.search(w) or " " in w:
                 continue
             stem = CYRILLIC_STEM if re.match(r"[\u0400-\u04ff]", w) else LATIN_STEM
             if word == w or (len(w) >= stem and word.startswith(w)):
@@ -116,8 +118,10 @@ def read_prompt(prompt: str) -> Reading:
         text = " ".join(filter(None, [prompt.strip(), ", ".join(emoji)]))
         concepts = []
     else:
-        # Latin-script prompts keep their own words too: loanwords ("salsa", "reggae") carry meaning
-        own = [prompt.strip()] if script is None else []
+        # a Latin-script prompt keeps its longer unglossed words: loanwords ("salsa", "latina") carry meaning
+        hit = {pos for pos, _, _ in found}
+        own = [w for pos, w in enumerate(words) if pos not in hit and len(w) >= LOANWORD and w.isascii()] \
+            if script is None else []
         text = ", ".join(concepts + emoji + own) or prompt.strip()
     if not letters and emoji:
         text, language = ", ".join(emoji), "emoji"

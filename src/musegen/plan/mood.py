@@ -83,6 +83,24 @@ def mood_attributes(prompt: str) -> dict[str, float]:
     return {n: round(float(v), 3) for n, v in zip(table.attribute_names, attrs, strict=True)}
 
 
+def word_genres(prompt: str, skip: set[str] = frozenset(), min_len: int = 4) -> list[tuple[str, str, float]]:
+    """Each word of the prompt alone: (word, its nearest genre, similarity) — how mixed requests show up."""
+    import re
+
+    words = [w for w in dict.fromkeys(re.findall(r"[a-z0-9'-]+", read_prompt(prompt).text.lower()))
+             if len(w) >= min_len and w not in skip]
+    if not words:
+        return []
+    _, per_style = _anchor_embeddings()
+    vecs = embed(words)  # (n_words, 384)
+    out = []
+    for w, v in zip(words, vecs, strict=True):
+        scores = {s: float((e @ v).max()) for s, e in per_style.items()}
+        best = max(scores, key=lambda s: (scores[s], s))
+        out.append((w, best, round(scores[best], 4)))
+    return out
+
+
 def style_scores(prompt: str) -> dict[str, float]:
     """Cosine similarity of the prompt to each genre's nearest describing phrase."""
     _, per_style = _anchor_embeddings()

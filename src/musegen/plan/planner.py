@@ -16,9 +16,9 @@ from musegen.plan.form import (
     section_phrase_bars,
     sung_section,
 )
-from musegen.plan.instruments import Request, apply_request, parse_instrument_list, read_instruments
+from musegen.plan.instruments import Request, apply_request, lexicon, parse_instrument_list, read_instruments
 from musegen.plan.language import read_prompt, title_from_prompt
-from musegen.plan.mood import load_table, mood_attributes, style_scores
+from musegen.plan.mood import load_table, mood_attributes, style_scores, word_genres
 from musegen.theory import Key
 from musegen.types import INSTRUMENTAL_SECTIONS, SECTION_TYPES, Lyrics, SectionPlan, SongPlan
 
@@ -26,6 +26,7 @@ MAJOR_KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb")
 MINOR_KEYS = ("A", "B", "C", "D", "E", "F#", "G")
 TEMPO_RANGE = (30.0, 260.0)
 AMBIGUOUS = 0.03  # two genres this close in similarity: the prompt fits both, say which was chosen
+WORD_GENRE = 0.62  # one word this close to a clashing genre: a mixed request, say which was chosen
 
 
 def parse_meter(meter: str | tuple[int, int]) -> tuple[int, int]:
@@ -185,6 +186,16 @@ def _pick_style(prompt: str, style: str | None, styles: dict) -> tuple[str, dict
     if style is None and scores[name] - scores[second] < AMBIGUOUS and apart:
         warnings.append(f"the prompt fits both {name} and {second}: chose {name} "
                         f"(similarity {scores[name]:.2f} vs {scores[second]:.2f}); pass --style to choose")
+    elif style is None:  # one word pulling to a genre that cannot share the song ("dubstep lullaby")
+        lex = lexicon()
+        skip = set(lex["instruments"]) | {m for ms in lex["modifiers"].values() for m in ms}
+        for word, g, score in word_genres(prompt, skip):
+            x = styles[g]
+            clash = x["tempo"][0] > a["tempo"][1] or a["tempo"][0] > x["tempo"][1] or x["drums"] != a["drums"]
+            if g != name and score >= WORD_GENRE and clash:
+                warnings.append(f"'{word}' points to {g}, the rest of the prompt to {name}: chose {name}; "
+                                f"pass --style {g} for the other")
+                break
     if style is not None:  # a fine-tuned style: its models, arranged like the nearest built-in genre
         return style, styles[name], []
     return name, styles[name], warnings

@@ -1,0 +1,224 @@
+"""Genres, instruments and languages (issue 14): does the prompt's genre and band come out of the song?
+
+    .venv/bin/python benchmarks/genres.py                 # plan-level figures for all prompts (~1 min)
+    .venv/bin/python benchmarks/genres.py --songs 27 --excerpts /tmp/genres   # + whole songs
+
+Prompts and labels: benchmarks/genre_prompts.json (73 prompts, 2+ per genre, 10 non-English, 5 emoji, and
+27 held-out prompts, one per genre, written after the genre phrases were last tuned and scored apart).
+Plan level, every prompt: genre right, tempo inside the labelled genre's range, drums and named instruments
+in the plan, non-English mood valence right. Baselines from the same run: the genre by the nearest genre
+*name* alone (no describing phrases), and valence read from the raw non-English text (no glossary).
+Song level (--songs N: one prompt per genre, then the prompts that name instruments or drums), a short song
+each (intro, verse, chorus, outro; real models): named instruments' GM programs and the drum channel in
+song.mid, verse vs chorus accompaniment (pattern differs, chorus denser), vocal over band in dB(A) (sung
+stems of `mix_song`, and the GM vocal line rendered alone vs the band), seconds per song, and a 30 s
+excerpt per genre written to --excerpts. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SHORT = {"form": "intro,verse,chorus,outro", "bars": 8}
+EXCERPT_SECONDS = 30.0
+
+
+def a_weighted_db(x: np.ndarray, rate: int = 44100) -> float:
+    """A-weighted RMS level in dB (IEC 61672 curve applied in the frequency domain)."""
+    mono = x.mean(axis=1) if x.ndim == 2 else x
+    if not np.any(mono):
+        return -120.0
+    spec = np.fft.rfft(mono.astype(np.float64))
+    f = np.fft.rfftfreq(len(mono), 1.0 / rate)
+    f2 = f * f
+    den = (f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
+    ra = (12194.0**2 * f2**2) / den
+    weighted = np.fft.irfft(spec * ra * 10 ** (2.0 / 20), n=len(mono))
+    return float(10 * np.log10(np.mean(weighted**2) + 1e-20))
+
+
+def plan_level(prompts: list[dict]) -> dict:
+    """Genre, tempo, drums, instruments and valence from the plan alone, with the same-run baselines."""
+    from musegen.plan import make_plan
+    from musegen.plan.embed import embed
+    from musegen.plan.instruments import lexicon
+    from musegen.plan.language import read_prompt
+    from musegen.plan.mood import _anchor_embeddings, load_table
+
+    table = load_table()
+    names = list(table.styles)
+    name_vecs = embed(names)
+    anchors, _ = _anchor_embeddings()
+    rows = []
+    for i, p in enumerate(prompts):
+        plan = make_plan(p["prompt"], seed=i)
+        lo, hi = table.styles[p["genre"]]["tempo"]
+        q = embed([read_prompt(p["prompt"]).text])[0]
+        raw = embed([p["prompt"]])[0]
+        w = np.exp(((anchors @ raw) - (anchors @ raw).max()) / table.temperature)
+        raw_valence = float((w / w.sum()) @ table.values[:, table.attribute_names.index("valence")])
+        progs = set(plan.instruments.values())
+        row = {"prompt": p["prompt"], "genre": p["genre"], "chose": plan.style, "tempo": plan.tempo,
+               "tempo_ok": lo <= plan.tempo <= hi, "baseline_genre": names[int(np.argmax(name_vecs @ q))],
+               "valence": plan.attributes["valence"], "raw_valence": round(raw_valence, 3),
+               "drums": plan.drums, "warnings": plan.warnings, "title": plan.title}
+        if "instruments" in p:
+            want = [lexicon()["instruments"][w]["program"] for w in p["instruments"]]
+            row["instruments_ok"] = all(w in progs for w in want)
+        rows.append(row)
+    def share(xs: list[bool]) -> float:
+        return round(sum(xs) / len(xs), 3) if xs else float("nan")
+    foreign = [(r, p) for r, p in zip(rows, prompts, strict=True)
+               if p.get("language") not in (None, "emoji") and "valence" in p]
+    emoji = [(r, p) for r, p in zip(rows, prompts, strict=True)
+             if p.get("language") == "emoji" and "valence" in p]
+    def val_ok(r: dict, p: dict, key: str) -> bool:
+        return (r[key] > 0) == (p["valence"] == "happy")
+    return {
+        "prompts": len(rows),
+        "genre_accuracy": share([r["chose"] == r["genre"] for r, p in zip(rows, prompts, strict=True)
+                                 if not p.get("heldout")]),
+        "genre_accuracy_heldout": share([r["chose"] == r["genre"] for r, p in zip(rows, prompts, strict=True)
+                                         if p.get("heldout")]),
+        "genre_accuracy_baseline_names_only": share([r["baseline_genre"] == r["genre"] for r in rows]),
+        "tempo_in_range": share([r["tempo_ok"] for r in rows]),
+        "drums_as_asked_plan": share([r["drums"] == p["drums"] for r, p in zip(rows, prompts, strict=True)
+                                      if "drums" in p]),
+        "instruments_in_plan": share([r["instruments_ok"] for r in rows if "instruments_ok" in r]),
+        "non_english_valence": share([val_ok(r, p, "valence") for r, p in foreign]),
+        "non_english_valence_baseline_raw_text": share([val_ok(r, p, "raw_valence") for r, p in foreign]),
+        "emoji_valence": share([val_ok(r, p, "valence") for r, p in emoji]),
+        "emoji_valence_baseline_raw_text": share([val_ok(r, p, "raw_valence") for r, p in emoji]),
+        "wrong_genre": [(r["prompt"], r["genre"], r["chose"]) for r in rows if r["chose"] != r["genre"]],
+        "rows": rows,
+    }
+
+
+def song_level(prompts: list[dict], n: int, excerpts: Path | None) -> dict:
+    """Whole short songs: instruments and drums in song.mid, verse vs chorus, vocal over band, excerpts."""
+    import mido
+
+    from musegen.lyrics import load_lyrics_model
+    from musegen.music import load_music_model
+    from musegen.pipeline import compose
+    from musegen.plan.instruments import lexicon
+    from musegen.render.audio import mix_song, synthesize, write_audio
+    from musegen.render.midi import song_to_midi_bytes
+
+    lyrics_model, music_model = load_lyrics_model(), load_music_model()
+    seen, chosen = set(), []
+    for p in prompts:  # one per genre first (English), then the ones that ask for instruments or drums
+        if p["genre"] not in seen and p.get("language") is None:
+            seen.add(p["genre"])
+            chosen.append(p)
+    chosen += [p for p in prompts if ("instruments" in p or "drums" in p) and p not in chosen]
+    chosen = chosen[:n]
+    rows = []
+    for i, p in enumerate(chosen):
+        t = time.perf_counter()
+        song = compose(p["prompt"], seed=i, lyrics_model=lyrics_model, music_model=music_model, **SHORT)
+        seconds = time.perf_counter() - t
+        mid = mido.MidiFile(file=io.BytesIO(song_to_midi_bytes(song)))
+        programs = {m.program for tr in mid.tracks for m in tr
+                    if m.type == "program_change" and m.channel != 9}
+        drum_notes = sum(1 for tr in mid.tracks for m in tr if m.type == "note_on" and m.channel == 9)
+        row = {"prompt": p["prompt"], "genre": song.plan.style, "seconds": round(seconds, 1),
+               "drums_in_midi": drum_notes > 0, **_verse_chorus(song)}
+        if "instruments" in p:
+            want = [lexicon()["instruments"][w]["program"] for w in p["instruments"]]
+            row["instruments_in_midi"] = all(w in programs for w in want)
+        if "drums" in p:
+            row["drums_ok"] = (drum_notes > 0) == p["drums"]
+        band = synthesize(song, band_only=True, normalise=False)
+        voice_gm = synthesize(_vocal_only(song), normalise=False)
+        row["gm_vocal_over_band_dba"] = round(a_weighted_db(voice_gm) - a_weighted_db(band), 1)
+        try:
+            mix = mix_song(song, seed=i)
+            row["sung_vocal_over_band_dba"] = round(a_weighted_db(mix.vocals) - a_weighted_db(mix.band), 1)
+            audio = mix.song
+        except Exception as exc:  # the singing voice is optional here; say why it is missing
+            row["sung_vocal_error"] = f"{type(exc).__name__}: {exc}"
+            audio = synthesize(song)
+        if excerpts is not None and p.get("language") is None and "instruments" not in p:
+            excerpts.mkdir(parents=True, exist_ok=True)
+            start = int(song.sections[1].start / song.ppq * 60 / song.plan.tempo * 44100)
+            path = excerpts / f"{song.plan.style}.wav"
+            write_audio(path, audio[start:start + int(EXCERPT_SECONDS * 44100)])
+            row["excerpt"] = str(path)
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "prompt"}), file=sys.stderr)
+    def share(key: str) -> float:
+        vals = [r[key] for r in rows if key in r]
+        return round(sum(vals) / len(vals), 3) if vals else float("nan")
+    sung = [r["sung_vocal_over_band_dba"] for r in rows if "sung_vocal_over_band_dba" in r]
+    gm = [r["gm_vocal_over_band_dba"] for r in rows]
+    return {
+        "songs": len(rows),
+        "instruments_in_midi": share("instruments_in_midi"),
+        "drums_as_asked_midi": share("drums_ok"),
+        "verse_chorus_pattern_differs": share("pattern_differs"),
+        "chorus_denser": share("chorus_denser"),
+        "sung_vocal_over_band_dba_min": min(sung) if sung else None,
+        "gm_vocal_over_band_dba_min": min(gm) if gm else None,
+        "seconds_per_short_song_median": round(statistics.median(r["seconds"] for r in rows), 1),
+        "rows": rows,
+    }
+
+
+def _vocal_only(song):
+    from dataclasses import replace
+
+    return replace(song, tracks=[])
+
+
+def _verse_chorus(song) -> dict:
+    """Accompaniment onsets per bar in the first verse and the first chorus (all band tracks)."""
+    bar = song.plan.bar_ticks
+    def bars_of(kind: str) -> list[frozenset]:
+        sec = next(s for s in song.sections if s.type == kind)
+        out = []
+        for b in range(sec.bars):
+            a = sec.start + b * bar
+            out.append(frozenset((t.name, n.onset - a, n.pitch if t.is_drum else 0)
+                                 for t in song.tracks for n in t.notes if a <= n.onset < a + bar))
+        return out
+    verse, chorus = bars_of("verse"), bars_of("chorus")
+    dv = statistics.mean(len(x) for x in verse)
+    dc = statistics.mean(len(x) for x in chorus)
+    return {"verse_notes_per_bar": round(dv, 1), "chorus_notes_per_bar": round(dc, 1),
+            "pattern_differs": not set(verse) & set(chorus), "chorus_denser": dc > dv}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--songs", type=int, default=0, help="whole songs to make (0: plan level only)")
+    ap.add_argument("--excerpts", type=Path, default=None, help="folder for the 30 s excerpts per genre")
+    ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(2)
+    prompts = json.loads((HERE / "genre_prompts.json").read_text("utf-8"))["prompts"]
+    t = time.perf_counter()
+    result = {"plan": plan_level(prompts), "plan_seconds": round(time.perf_counter() - t, 1)}
+    if args.songs:
+        result["songs"] = song_level(prompts, args.songs, args.excerpts)
+    result["load_average"] = os.getloadavg()
+    text = json.dumps(result, indent=1, ensure_ascii=False)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
