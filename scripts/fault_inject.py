@@ -61,6 +61,7 @@ class Injector:
 
     def __init__(self, work: Path, rng: random.Random, quick_finetune: bool = True) -> None:
         self.quick_finetune = quick_finetune
+        self.on_run = None  # called after every run (progress report)
         self.work = work
         self.rng = rng
         self.counts: dict[str, Counter] = {}
@@ -91,6 +92,8 @@ class Injector:
         res = {"args": args, "rc": proc.returncode, "seconds": round(time.time() - t0, 1), "killed": killed,
                "signal": sig.name if killed else None, "stderr_tail": err.strip().splitlines()[-2:]}
         self.log.append({"scenario": scenario, **res})
+        if self.on_run is not None:
+            self.on_run()
         self.count(scenario, "runs")
         text = out + err
         if "Traceback (most recent call last)" in text:
@@ -254,27 +257,35 @@ def main() -> None:
     a.work.mkdir(parents=True)
     inj = Injector(a.work, random.Random(a.seed), quick_finetune=not a.full_finetune)
     info: dict = {"load_average_start": os.getloadavg()}
+
+    def report(final: bool) -> None:  # after every scenario, so that a long run can be read early
+        keys = ("runs", "tracebacks", "unclear_messages", "partial_outputs", "data_lost", "orphan_folders",
+                "nondeterministic")
+        per = {s: {k: c.get(k, 0) for k in keys} for s, c in inj.counts.items()}
+        total = {k: sum(p[k] for p in per.values()) for k in keys}
+        doc = {"total": total, "per_command": per, "trials": a.trials, "seed": a.seed, **info,
+               "load_average_now": os.getloadavg(), "finished": final}
+        if a.log:
+            a.log.write_text(json.dumps({"summary": doc, "runs": inj.log}, indent=1, default=str))
+        if final:
+            print(json.dumps(doc, indent=1))
+
+    inj.on_run = lambda: report(False)
     gen_args = ["generate", "a sunny morning walk by the sea", "--seed", "7", "--no-audio"]
     if "generate" in only or "render" in only:
         info["generate"] = song_scenario(inj, "generate", gen_args, a.trials if "generate" in only else 0,
                                          audio=False, compare=SONG_FILES)
+        report(False)
     if "render" in only:
         src = a.work / "generate" / "ref" / "song.json"
         info["render"] = song_scenario(inj, "render", ["render", str(src)], a.trials, audio=True,
                                        compare=(*SONG_FILES, "song.wav"))
+        report(False)
     if "finetune" in only:
         catalog = a.catalog or _nottingham(a.work, 0)
         info["finetune"] = finetune_scenario(inj, catalog, _nottingham(a.work, 4), a.trials,
                                              a.finetune_epochs)
-    info["load_average_end"] = os.getloadavg()
-    keys = ("runs", "tracebacks", "unclear_messages", "partial_outputs", "data_lost", "orphan_folders",
-            "nondeterministic")
-    per = {s: {k: c.get(k, 0) for k in keys} for s, c in inj.counts.items()}
-    total = {k: sum(p[k] for p in per.values()) for k in keys}
-    if a.log:
-        a.log.write_text(json.dumps(inj.log, indent=1, default=str))
-    print(json.dumps({"total": total, "per_command": per, "trials": a.trials, "seed": a.seed, **info},
-                     indent=1))
+    report(True)
 
 
 def _nottingham(work: Path, start: int) -> Path:
