@@ -143,6 +143,32 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
     }
 
 
+def bench_folders(root: Path, melodies: dict) -> dict:
+    """The same song.mid measures on song folders already written (e.g. by the previous version)."""
+    from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.melody import melody_from_midi
+
+    rows = []
+    for d in sorted(p.parent for p in root.glob("*/song.json")):
+        meta = json.loads((d / "song.json").read_text())
+        plan, metrics = meta["plan"], meta.get("metrics", {})
+        melodies.setdefault("song_mid", []).append(melody_from_midi(d / "song.mid"))
+        melodies.setdefault("seconds_per_beat", []).append(60.0 / plan["tempo"])
+        mid = midi_alignment((d / "song.mid").read_bytes())
+        rows.append({"song": d.name, "aligner_moved": [metrics.get("notes_retimed", 0.0),
+                                                       metrics.get("model_notes_aligned", 0.0)],
+                     "midi_alignment": mid})
+    keys = ("stressed_on_strong", "unstressed_on_strong", "stress_inversions")
+    return {"n": len(rows), "folders": str(root),
+            "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows]) for k in keys},
+            "aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
+                                         / max(1.0, sum(r["aligner_moved"][1] for r in rows)), 4),
+            "stress_inversions_pooled": round(
+                sum(r["midi_alignment"]["stress_inversions"] * r["midi_alignment"]["polysyllabic_words"]
+                    for r in rows) / max(1.0, sum(r["midi_alignment"]["polysyllabic_words"] for r in rows)),
+                4)}
+
+
 def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     """EVALUATION.md set overlap of the generated vocal lines against real held-out pop melodies."""
     import numpy as np
@@ -169,8 +195,9 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
             t += d
         rand.append(line)
     out: dict = {"reference_songs": len(ref), "generated_songs": len(melodies["song_mid"])}
-    for name, mels in (("song_mid", melodies["song_mid"]), ("model_before_alignment", melodies["model"]),
-                       ("real_held_out_pop", other), ("random_in_scale", rand)):
+    sets = [("song_mid", melodies["song_mid"]), ("model_before_alignment", melodies.get("model")),
+            ("real_held_out_pop", other), ("random_in_scale", rand)]
+    for name, mels in ((k, v) for k, v in sets if v is not None):
         ov = overlap(mels, ref)
         out[name] = {"overlap": round(ov["overlap"], 4),
                      **{k: round(v, 4) for k, v in ov.items() if k != "overlap"},
@@ -332,6 +359,8 @@ def main() -> None:
                     help="JSONL of stanzas: also align N songs of these words (no LM), e.g. "
                          "~/.cache/musegen/corpora/lyrics/valid.jsonl")
     ap.add_argument("--only-corpus", action="store_true", help="run only the --corpus-lyrics part")
+    ap.add_argument("--songs-dir", type=Path, default=None,
+                    help="only measure the song folders under this one (e.g. written by an older version)")
     ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music",
                     help="music corpus (built from ../shared/data when missing): its POP909 validation "
                          "songs are the real melodies the vocal lines are compared with")
@@ -342,6 +371,14 @@ def main() -> None:
         work = Path(tmp)
         result: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                     "load_average": os.getloadavg()}}
+        if args.songs_dir is not None:
+            melodies = {}
+            result["folders"] = bench_folders(args.songs_dir, melodies)
+            result["melody"] = melody_overlap(melodies, args.corpus)
+            print(json.dumps(result, indent=1))
+            if args.out:
+                args.out.write_text(json.dumps(result, indent=1))
+            return
         if not args.only_corpus:
             melodies: dict = {}
             result["songs"] = bench_songs(args.n, audio, work,

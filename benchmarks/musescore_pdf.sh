@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # MuseScore check (not in the default tests): render a song.json's lead sheet and convert it to PDF headless.
-#   bash benchmarks/musescore_pdf.sh [SONG.json]     (default: examples/song.json)
+#   bash benchmarks/musescore_pdf.sh [SONG.json [KEEP_DIR NAME]]     (default: examples/song.json)
+# With KEEP_DIR and NAME the PDF is kept as KEEP_DIR/NAME.pdf and its first two pages as NAME-1.png, NAME-2.png.
 # Needs Debian's MuseScore 3 and poppler:  apt-get install --no-install-recommends musescore3 poppler-utils
 # Prints JSON: whether the PDF was made, its pages and size, the conversion time, and whether the section
 # marks, chord symbols and lyric syllables of the song are in the PDF's text.
@@ -18,6 +19,11 @@ QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$TMP" mscore3 -o "$TMP/song.pdf" "$TM
 END=$(date +%s.%N)
 [ -s "$TMP/song.pdf" ] || { echo '{"pdf_made": false}'; cat "$TMP/mscore.log" >&2; exit 1; }
 pdftotext "$TMP/song.pdf" "$TMP/song.txt"
+if [ $# -ge 3 ]; then
+    mkdir -p "$2"
+    cp "$TMP/song.pdf" "$2/$3.pdf"
+    pdftoppm -png -r 90 -f 1 -l 2 "$TMP/song.pdf" "$2/$3"
+fi
 .venv/bin/python - "$SONG" "$TMP" "$START" "$END" <<'PYEOF'
 import json, re, subprocess, sys
 from pathlib import Path

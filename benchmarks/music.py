@@ -16,6 +16,7 @@ Measures (EVALUATION.md definitions, `musegen.evaluation.melody`):
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 import math
@@ -37,7 +38,7 @@ from musegen.music.sampler import sample_free
 from musegen.music.tokenizer import LeadSheet, encode, grammar_errors, key_shift
 from musegen.theory import Key
 from musegen.training.catalog import plan_like, song_notes
-from musegen.training.music_corpus import build_corpus, load_sheets
+from musegen.training.music_corpus import build_corpus, legato_phrases, load_sheets
 from musegen.training.music_train import evaluate
 from musegen.types import PPQ, ChordEvent, Note, SectionPlan, SongPlan
 
@@ -197,6 +198,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music")
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--baseline-model", type=Path, default=None,
+                    help="an older checkpoint (layout v1, no Syl tokens): its NLL in the same run")
     ap.add_argument("--songs", type=int, default=12, help="held-out songs to generate plans from")
     ap.add_argument("--bars", type=int, default=32, help="bars taken from each of those songs")
     ap.add_argument("--seed", type=int, default=0)
@@ -214,13 +217,32 @@ def main() -> None:
         "valid_songs": len(valid),
     }
 
-    # 1. NLL per note
+    # 1. NLL per note, on the validation songs as the model was trained on them (legato phrases)
     torch.set_num_threads(2)
-    ev = evaluate(model, [np.asarray(encode(s), dtype=np.int64) for s in valid], torch.device("cpu"), batch=8)
-    markov = Markov(train)
-    betas = {b: Markov.nll_per_note(_with_beta(markov, b), valid) for b in (0.5, 1, 2, 5, 10)}
+    valid_sung = copy.deepcopy(valid)
+    for s in valid_sung:
+        legato_phrases(s.sections)
+    ev = evaluate(model, [np.asarray(encode(s), dtype=np.int64) for s in valid_sung], torch.device("cpu"),
+                  batch=8)
+    train_sung = copy.deepcopy(train)
+    for s in train_sung:
+        legato_phrases(s.sections)
+    markov = Markov(train_sung)
+    betas = {b: Markov.nll_per_note(_with_beta(markov, b), valid_sung) for b in (0.5, 1, 2, 5, 10)}
     best_beta = min(betas, key=betas.get)
     markov.beta = best_beta
+    if a.baseline_model is not None:  # layout v1 = layout v2 without the Syl tokens (their ids came last)
+        from musegen.music.model import load_checkpoint
+
+        old = load_checkpoint(a.baseline_model)
+        v1 = [np.asarray([t for t in encode(s) if t not in V.SYL], dtype=np.int64) for s in valid_sung]
+        ev_old = evaluate(old, v1, torch.device("cpu"), batch=8)
+        res["nll_baseline_model"] = {
+            "model": str(a.baseline_model),
+            "pitch_duration_per_note": round(ev_old["nll_pitch_dur_per_note"], 4),
+            "all_tokens_per_note": round(ev_old["nll_per_note"], 4),
+            "note": "same validation songs and notes; its layout has no Syl tokens",
+        }
     res["nll"] = {
         "model_all_tokens_per_note": round(ev["nll_per_note"], 4),
         "model_pitch_duration_per_note": round(ev["nll_pitch_dur_per_note"], 4),
