@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 
 @pytest.fixture(scope="session")
 def models():
-    from lyrics_tiny import tiny_model
+    from edit.tiny import tiny_models
 
-    from musegen.edit import Models
-    from musegen.lyrics.base import load_tokenizer
-    from musegen.lyrics.model import wrap
-    from musegen.music import vocab as V
-    from musegen.music.model import MusicConfig, MusicTransformer
-
-    torch.manual_seed(0)
-    music = MusicTransformer(MusicConfig.tiny(V.VOCAB_SIZE)).eval()
-    return Models(wrap(tiny_model(), load_tokenizer()), music)
+    return tiny_models()
 
 
 @pytest.fixture(autouse=True, scope="module")

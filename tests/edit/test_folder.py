@@ -2,9 +2,9 @@
 
 import pytest
 from click.testing import CliRunner
+from musegen.cli.main import main
 from songs import make_song
 
-from musegen.cli.main import main
 from musegen.edit import edit_folder, extend_folder, undo_folder
 from musegen.edit.folder import load_folder, versions
 from musegen.errors import InputError
@@ -51,7 +51,8 @@ def test_extend_adds_a_bridge_and_keeps_what_came_before(folder, models):
     old, _ = load_folder(folder)
     r = extend_folder(folder, "bridge after chorus 2", models=models, seed=2)
     song, _ = load_folder(folder)
-    assert [s.type for s in song.sections] == ["intro", "verse", "chorus", "verse", "chorus", "bridge", "outro"]
+    form = ["intro", "verse", "chorus", "verse", "chorus", "bridge", "outro"]
+    assert [s.type for s in song.sections] == form
     assert song.sections[:5] == old.sections[:5]
     assert song.sections[5].lines and len(song.sections[5].lines) == len(song.plan.sections[5].syllables)
     assert song.sections[6].start == old.sections[5].start + song.sections[5].bars * song.plan.bar_ticks
@@ -88,7 +89,7 @@ def test_cli_text_edit_and_undo(folder):
     (["--line", "verse 1:1", "--words", "--text", "hi"], "drop --words/--notes"),
     (["--undo"], "no earlier version"),
     (["--undo", "--line", "verse 1:1"], "--undo: give it alone"),
-    (["--line", "verse 1:2", "--text", "remember " * 20], "--text: 60 syllables, but verse 1 line 2 holds at most"),
+    (["--line", "verse 1:2", "--text", "remember " * 20], "--text: 60 syllables, but verse 1 line 2 holds"),
 ])
 def test_cli_bad_input_is_one_line(folder, args, says):
     before = (folder / "song.json").read_bytes()
@@ -110,4 +111,4 @@ def test_cli_refuses_a_newer_song_json(folder):
     text = (folder / "song.json").read_text().replace('"version": 1', '"version": 9', 1)
     (folder / "song.json").write_text(text)
     r = cli("edit", folder, "--line", "verse 1:1", "--text", "Hello my yesterday")
-    assert r.exit_code == 2 and "version 9 is newer than this musegen reads" in r.output.replace("version: ", "version ")
+    assert r.exit_code == 2 and "9 is newer than this musegen reads" in r.output

@@ -160,7 +160,8 @@ def test_concurrent_edits_queue_and_none_is_lost(with_song):
 
 def test_generate_from_a_prompt(studio):
     _, c = studio
-    req = {"prompt": "rainy night, lost love", "seed": 2, "form": "short"}
+    req = {"prompt": "rainy night, lost love", "seed": 2, "form": "intro,verse,chorus,outro",
+           "bars": "2,4,4,2"}
     status, got = c.call("POST", "/api/generate", req)
     assert status == 202 and got["name"] == "rainy-night-lost-love"
     job = c.wait(got["job"])

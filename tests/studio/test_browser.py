@@ -67,6 +67,7 @@ def test_write_play_and_rewrite_a_line_in_the_browser(browser, server):
     browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
     browser.find_element(By.ID, "prompt").send_keys("rainy night in the city, missing you")
     Select(browser.find_element(By.ID, "form")).select_by_value("intro,verse,chorus,outro")
+    browser.find_element(By.ID, "bars").send_keys("2,4,4,2")
     browser.find_element(By.ID, "seed").send_keys("3")
     browser.find_element(By.ID, "generate").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "generate: done"))

@@ -15,7 +15,7 @@ from typing import Any
 from musegen.studio.state import HTTPError, Studio
 
 GENERATE_FIELDS = {"prompt": str, "name": str, "seed": int, "key": str, "tempo": (int, float), "form": str,
-                   "lyrics": str}
+                   "bars": str, "lyrics": str}
 EDIT_FIELDS = {"line": str, "section": str, "bars": str, "what": str, "text": str, "seed": int,
                "only_this": bool}
 EXTEND_FIELDS = {"add": str, "seed": int}
@@ -113,7 +113,7 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
         name = req["name"]
     else:
         name = _free_name(studio, _slug(prompt or req["lyrics"]))
-    overrides = {k: req[k] for k in ("key", "tempo", "form") if k in req}
+    overrides = {k: req[k] for k in ("key", "tempo", "form", "bars") if k in req}
     steps = [*STAGES, "render"]
 
     class Progress(dict):

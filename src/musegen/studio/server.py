@@ -9,7 +9,7 @@ and the API is a dozen routes; a framework would add install weight and nothing 
     GET  /api/songs/<name>               sections, timed lines, melody, chords, history, files
     GET  /api/songs/<name>/files/<file>  a download (song.mid, song.musicxml, song.wav, stems, song.lrc …)
     GET  /api/jobs/<id>                  a job's state, stage, progress, result or error
-    POST /api/generate                   {"prompt", "name"?, "seed"?, "key"?, "tempo"?, "form"?}
+    POST /api/generate                   {"prompt", "name"?, "seed"?, "key"?, "tempo"?, "form"?, "bars"?}
     POST /api/songs/<name>/edit          {"line"|"section"|"bars", "what"?, "text"?, "seed"?, "only_this"?}
     POST /api/songs/<name>/extend        {"add", "seed"?}
     POST /api/songs/<name>/undo          {}

@@ -186,6 +186,7 @@ $("generate").onclick = () => {
   const body = { prompt: $("prompt").value };
   if ($("form").value) body.form = $("form").value;
   if ($("key").value.trim()) body.key = $("key").value.trim();
+  if ($("bars").value.trim()) body.bars = $("bars").value.trim();
   if ($("seed").value.trim()) body.seed = parseInt($("seed").value, 10);
   run("generate", () => api("POST", "/api/generate", body));
 };
