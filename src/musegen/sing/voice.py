@@ -28,6 +28,7 @@ UNIT = FRAME_SECONDS * FRAMES_PER_UNIT  # seconds per duration unit (25 ms)
 LEAD = 0.15  # silence rendered before the line's first consonant (s)
 TAIL = 0.25  # after its last
 ONSET_SHARE = 0.45  # onset consonants may take this share of the previous note
+ONSET_STRETCH = 1.4  # onset consonants sung this much longer than spoken, room permitting (clearer words)
 CODA_MAX = 0.10  # longest coda consonant (s)
 MIN_VOWEL = 0.05  # shortest sung vowel (s)
 EDGE = 0.35  # share of a stretched vowel's spoken length kept at speech pace at each end
@@ -85,7 +86,7 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
             prev = syls[i - 1].notes[-1]
             limit = prev.start - t0 + (1 - ONSET_SHARE) * (prev.end - prev.start)
         want = float(spoken[idx["onset"]].sum())
-        have = min(want, max(note0 - limit, 0.0))
+        have = min(want * ONSET_STRETCH, max(note0 - limit, 0.0))
         scale = have / want if want > 0 else 0.0
         t = note0 - have
         onset_start.append(t)
