@@ -56,3 +56,33 @@ def embed(texts: list[str]) -> np.ndarray:
     pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, 384)
     pooled = torch.nn.functional.normalize(pooled, dim=-1)
     return pooled.numpy().astype(np.float32)
+
+
+def embed_cached(texts: list[str]) -> np.ndarray:
+    """`embed(texts)`, kept in the user cache (`musegen.lyrics.base.cache_dir`) under a hash of the texts.
+
+    The anchor tables are embedded once per install instead of once per run (~200 phrases, seconds on a
+    busy CPU). An unreadable or unwritable cache only costs the time.
+    """
+    import hashlib
+    import io
+
+    from musegen.fsutil import atomic_write_bytes
+    from musegen.lyrics.base import cache_dir
+
+    key = hashlib.sha256(("all-MiniLM-L6-v2\n" + "\n".join(texts)).encode("utf-8")).hexdigest()[:20]
+    path = cache_dir() / "embeddings" / f"{key}.npy"
+    try:
+        cached = np.load(path)
+        if cached.shape == (len(texts), 384):
+            return cached
+    except (OSError, ValueError):
+        pass
+    out = embed(texts)
+    try:
+        buf = io.BytesIO()
+        np.save(buf, out)
+        atomic_write_bytes(path, buf.getvalue())
+    except OSError:
+        pass
+    return out

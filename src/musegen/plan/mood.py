@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from musegen.plan.embed import embed
+from musegen.plan.embed import embed, embed_cached
 from musegen.plan.language import read_prompt
 
 
@@ -56,7 +56,7 @@ def _anchor_embeddings() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     table = load_table()
     style_names = list(table.styles)
     style_phrases = [p for s in style_names for p in table.styles[s]["phrases"]]
-    emb = embed(list(table.phrases) + style_phrases)
+    emb = embed_cached(list(table.phrases) + style_phrases)
     anchors, rest = emb[: len(table.phrases)], emb[len(table.phrases) :]
     per_style, i = {}, 0
     for s in style_names:
