@@ -17,12 +17,13 @@ import click
 @click.option("--text", default=None, help='Your own words for the --line, e.g. "I walk the empty road".')
 @click.option("--seed", type=int, default=None, help="Random seed; the same seed gives the same edit.")
 @click.option("--only-this", is_flag=True, help="Change only this appearance of a repeated chorus.")
-@click.option("--undo", is_flag=True, help="Go back to the version before the last edit (byte for byte).")
+@click.option("--undo", "undo", type=int, is_flag=False, flag_value=1, default=None, metavar="[N]",
+              help="Go back N versions (default 1: before the last edit), byte for byte.")
 @click.option("--no-audio", is_flag=True, help="Skip the audio file when re-rendering (faster).")
 @click.option("--force", is_flag=True, help="Re-render even if SONG_DIR holds files musegen did not write "
                                             "(they are dropped).")
 def edit(song_dir: Path, line: str | None, section: str | None, bars: str | None, what: str | None,
-         text: str | None, seed: int | None, only_this: bool, undo: bool, no_audio: bool,
+         text: str | None, seed: int | None, only_this: bool, undo: int | None, no_audio: bool,
          force: bool) -> None:
     """Change one line, section or bars of the song in SONG_DIR; everything else stays as it was.
 
@@ -34,11 +35,11 @@ def edit(song_dir: Path, line: str | None, section: str | None, bars: str | None
 
     targets = [n for n, v in (("--line", line), ("--section", section), ("--bars", bars)) if v is not None]
     try:
-        if undo:
+        if undo is not None:
             if targets or what or text is not None or seed is not None or only_this:
                 raise click.UsageError("--undo: give it alone (it puts back the version before the last "
                                        "edit)")
-            res = undo_folder(song_dir, force=force, audio=not no_audio)
+            res = undo_folder(song_dir, steps=undo, force=force, audio=not no_audio)
             h = res.undone
             click.echo(f"undid {h['what']} of {h['target']} (seed {h['seed']}, {h['time']}); "
                        f"{song_dir}/song.json is the previous version again")

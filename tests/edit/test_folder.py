@@ -20,6 +20,7 @@ def folder(tmp_path):
 
 def test_edit_then_undo_restores_every_byte(folder, models):
     before = (folder / "song.json").read_bytes()
+    assert b'"history"' not in before  # a song.json from before edits existed loads as it is
     mid = (folder / "song.mid").read_bytes()
     r = edit_folder(folder, line="verse 2:1", models=models, seed=3)
     after = (folder / "song.json").read_bytes()
@@ -29,7 +30,10 @@ def test_edit_then_undo_restores_every_byte(folder, models):
     assert song.history == r.song.history and song.history[0]["target"] == "line verse 2:1"
     edit_folder(folder, line="verse 1:1", what="words", models=models, seed=4)
     assert len(load_folder(folder)[0].history) == 2
-    undo_folder(folder)
+    edit_folder(folder, section="chorus", what="notes", models=models, seed=5)
+    with pytest.raises(InputError, match="has 3 earlier version"):
+        undo_folder(folder, steps=4)
+    undo_folder(folder, steps=2)
     assert (folder / "song.json").read_bytes() == after
     undo = undo_folder(folder)
     assert (folder / "song.json").read_bytes() == before

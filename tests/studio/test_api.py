@@ -59,9 +59,9 @@ def test_song_view_edit_versions_and_undo(with_song):
     assert view2["history"][0]["target"] == "line verse 2:1"
     _, got = c.call("POST", "/api/songs/morning/edit", {"line": "verse 1:1", "text": "Hello my yesterday"})
     assert c.wait(got["job"])["state"] == "done"
-    for _ in range(2):
-        status, got = c.call("POST", "/api/songs/morning/undo", {})
-        assert status == 202 and c.wait(got["job"])["state"] == "done"
+    assert c.call("POST", "/api/songs/morning/undo", {"steps": 3})[0] == 400
+    status, got = c.call("POST", "/api/songs/morning/undo", {"steps": 2})
+    assert status == 202 and c.wait(got["job"])["state"] == "done"
     assert (folder / "song.json").read_bytes() == before
     assert c.call("POST", "/api/songs/morning/undo", {})[0] == 409
 
@@ -121,6 +121,14 @@ def test_malformed_requests_get_a_4xx_with_a_message(with_song, path, body, stat
     got, data, _ = c.raw("POST", path, body, {"Content-Type": "application/json"})
     assert got == status, data
     assert says in json.loads(data)["error"]
+
+
+def test_other_methods_get_405(with_song):
+    _, c = with_song
+    for method in ("PUT", "DELETE", "PATCH"):
+        status, data, _ = c.raw(method, "/api/songs/morning")
+        assert status == 405 and "GET and POST" in json.loads(data)["error"]
+    assert c.raw("HEAD", "/")[0] == 200
 
 
 def test_too_large_a_body_is_refused(with_song):

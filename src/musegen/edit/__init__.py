@@ -47,8 +47,9 @@ class UndoResult:
     undone: dict
 
 
-def undo_folder(folder: str | os.PathLike, *, force: bool = False, audio: bool = True) -> UndoResult:
-    """Put back the song.json from before the last edit, byte for byte, and re-render the folder."""
+def undo_folder(folder: str | os.PathLike, *, steps: int = 1, force: bool = False,
+                audio: bool = True) -> UndoResult:
+    """Put back the song.json from before the last `steps` edits, byte for byte, and re-render the folder."""
     from musegen.songfile import loads_song
 
     with locked(folder):
@@ -57,10 +58,15 @@ def undo_folder(folder: str | os.PathLike, *, force: bool = False, audio: bool =
         saved = versions(folder)
         if not saved:
             raise InputError(f"--undo: {folder} has no earlier version to go back to (no edits recorded)")
-        data = saved[-1].read_bytes()
-        previous = loads_song(data.decode("utf-8"), source=str(saved[-1]))
-        render_folder(previous, folder, pop=True, exact=data, audio=audio)
-    undone = song.history[-1] if song.history else {"target": "?", "what": "?", "seed": None, "time": "?"}
+        if not 1 <= steps <= len(saved):
+            raise InputError(f"--undo {steps}: {folder} has {len(saved)} earlier version(s); go back 1 to "
+                             f"{len(saved)}")
+        data = saved[-steps].read_bytes()
+        previous = loads_song(data.decode("utf-8"), source=str(saved[-steps]))
+        render_folder(previous, folder, pop=steps, exact=data, audio=audio)
+    first = len(song.history) - steps
+    undone = song.history[first] if 0 <= first < len(song.history) else \
+        {"target": "?", "what": "?", "seed": None, "time": "?"}
     return UndoResult(previous, undone)
 
 

@@ -85,12 +85,12 @@ def locked(folder: str | os.PathLike) -> Iterator[None]:
         os.close(fd)
 
 
-def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None = None, pop: bool = False,
+def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None = None, pop: int = 0,
                   exact: bytes | None = None, audio: bool = True) -> list[Path]:
     """Re-render `folder` from `song` in one swap; returns the written paths.
 
     `push`: bytes to save as the next version (the song.json being replaced); `pop`: drop the newest
-    version (an undo); `exact`: write these bytes as song.json instead of serialising `song` again.
+    `pop` versions (an undo); `exact`: write these bytes as song.json instead of serialising `song` again.
     `audio` False skips the audio file (an existing one is removed with the rest of the old folder).
     A folder with vocal stems is rendered with the singing voice again (`write_song_folder(vocals=True)`).
     """
@@ -108,7 +108,7 @@ def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None =
         old = versions(folder)
         if old or push is not None:
             (out / VERSIONS).mkdir()
-        for v in old[:-1] if pop else old:
+        for v in old[:len(old) - pop]:
             shutil.copy2(v, out / VERSIONS / v.name)
         if push is not None:
             number = int(old[-1].stem) + 1 if old else 1

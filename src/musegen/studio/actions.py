@@ -203,13 +203,16 @@ def undo(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]:
     from musegen.edit import undo_folder
     from musegen.edit.folder import versions
 
-    _check(body, {}, "undo")
-    if not versions(folder):
+    req = _check(body, {"steps": int}, "undo")
+    steps, have = req.get("steps", 1), len(versions(folder))
+    if not have:
         raise HTTPError(409, f"undo: song {folder.name!r} has no earlier version")
+    if not 1 <= steps <= have:
+        raise HTTPError(400, f"undo: steps {steps}: song {folder.name!r} has {have} earlier version(s)")
 
     def run(job) -> dict[str, Any]:
         job.stage = "undo"
-        res = undo_folder(folder, audio=studio.audio)
+        res = undo_folder(folder, steps=steps, audio=studio.audio)
         return {"name": folder.name, "undone": res.undone}
 
     return {"job": studio.worker.submit("undo", run).id, "name": folder.name}

@@ -113,6 +113,15 @@ class Handler(BaseHTTPRequestHandler):
         """POST routes."""
         self._handle("POST")
 
+    def do_HEAD(self) -> None:
+        """GET without the body."""
+        self._handle("GET")
+
+    def _refuse(self) -> None:
+        self._json(405, {"error": f"method {self.command} is not used here; the studio takes GET and POST"})
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse  # noqa: N815 - http.server calls do_<METHOD>
+
     # -- routes
     def _route(self, method: str) -> None:
         studio = self.server.studio

@@ -126,14 +126,23 @@ function selectTarget(t) {
 function renderVersions() {
   const ol = $("versions");
   ol.innerHTML = "";
-  const first = document.createElement("li");
-  first.textContent = "first draft";
-  ol.appendChild(first);
-  for (const h of state.song.history) {
+  const entries = [{ text: "first draft" }, ...state.song.history.map(
+    (h) => ({ text: `${h.what} ${h.target} (seed ${h.seed})` }))];
+  const saved = state.song.versions;  // earlier versions on disk, newest last
+  entries.forEach((e, i) => {
     const li = document.createElement("li");
-    li.textContent = `${h.what} ${h.target} (seed ${h.seed})`;
+    li.textContent = e.text;
+    const back = entries.length - 1 - i;  // steps back to this version
+    if (back > 0 && back <= saved) {
+      const b = document.createElement("button");
+      b.className = "back"; b.textContent = "go back here";
+      b.onclick = () => run("undo", () => api("POST", `/api/songs/${state.name}/undo`, { steps: back }));
+      li.append(" ", b);
+    } else if (back === 0) {
+      li.append(" (now)");
+    }
     ol.appendChild(li);
-  }
+  });
   $("undo").hidden = state.song.versions === 0;
 }
 
