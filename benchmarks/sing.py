@@ -66,8 +66,10 @@ def wer(ref: str, hyp: str) -> tuple[int, int]:
 
 def pitch_metrics(audio: np.ndarray, rate: int, lines) -> dict:
     import pyworld
+    from scipy.signal import resample_poly
 
-    f0, t = pyworld.harvest(audio.astype(np.float64), rate, f0_floor=70.0, f0_ceil=1100.0, frame_period=5.0)
+    x = resample_poly(audio.astype(np.float64), 160, rate // 100)  # harvest at 16 kHz: 3x faster, same F0
+    f0, t = pyworld.harvest(x, 16000, f0_floor=70.0, f0_ceil=1100.0, frame_period=5.0)
     errs, hits, lags = [], [], []
     notes = [n for line in lines for s in line.syllables for n in s.notes]
     for i, n in enumerate(notes):
@@ -160,6 +162,9 @@ def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None) -
             write_audio(folder / "song.wav", mix.song)
             write_audio(folder / "vocals.wav", mix.vocals)
             (folder / "lyrics.txt").write_text("\n".join(line.text for line in lines) + "\n")
+            from musegen.songfile import save_song
+
+            save_song(song, folder / "song.json")
         if whisper is not None:
             edits = ref_words = spoken_edits = 0
             heard = []
@@ -173,7 +178,7 @@ def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None) -
             row.update(wer=round(edits / max(ref_words, 1), 4),
                        wer_spoken=round(spoken_edits / max(ref_words, 1), 4), heard=heard)
         rows.append(row)
-        print(json.dumps({k: v for k, v in row.items() if k != "heard"}), file=sys.stderr, flush=True)
+        print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
 
 

@@ -82,7 +82,7 @@ def test_nothing_reaches_the_network(monkeypatch, tmp_path):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     try:
-        vox = sing(phrase_song())
+        vox = sing(phrase_song("Zorblax engines whisper under frozen maps"))  # G2P fallback too
         assert list((tmp_path / "voices").glob("hibari-0.2.1-*/sing.onnx"))
         assert np.abs(vox.audio).max() > 0.05
     finally:
