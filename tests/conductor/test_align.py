@@ -74,6 +74,8 @@ def test_rest_at_line_end_and_none_inside_words():
             b.syllable == a.syllable + 1 and not syls[a.syllable].word_end)
         if inside:
             assert gap == 0
+        if a.syllable not in line_last and b.syllable is not None and gap > 0:
+            assert gap >= PPQ  # inside a line only a rest of a beat or more survives: sung legato
         if a.syllable in line_last and not (b.melisma and b.syllable == a.syllable):
             assert gap >= min(LINE_REST, PPQ // 8)
 
