@@ -144,3 +144,10 @@ def test_volume_and_pan_controls(song):
     mid = _read(song)
     ctrl = {t.name: {m.control: m.value for m in t if m.type == "control_change"} for t in mid.tracks[1:]}
     assert ctrl["Vocal"][7] > ctrl["Chords"][7] and ctrl["Vocal"][10] == 64 and ctrl["Chords"][10] < 64
+
+
+def test_titles_latin1_cannot_hold_get_a_readable_track_name(song):
+    song.plan.title = "雨夜的忧伤"
+    assert _read(song).tracks[0].name == "musegen song"
+    song.plan.title = "Canción Triste"
+    assert _read(song).tracks[0].name == "Canción Triste"

@@ -131,7 +131,9 @@ def song_to_midi(song: Song) -> mido.MidiFile:
         conductor.append((sec.start, 1, mido.MetaMessage("marker", text=label)))
 
     mid = mido.MidiFile(type=1, ticks_per_beat=song.ppq)
-    mid.tracks.append(_track(plan.title or "musegen song", conductor, end))
+    # a title Latin-1 cannot hold (Chinese, emoji …) keeps its own script in song.json, MusicXML and LRC
+    title = plan.title if midi_safe(plan.title or "").strip() else "musegen song"
+    mid.tracks.append(_track(title, conductor, end))
 
     syllables = song.syllables()
     vocal_prog = plan.instruments.get(VOCAL_TRACK, DEFAULT_VOCAL_PROGRAM)
