@@ -40,10 +40,10 @@ def check_out(out_dir: Path, force: bool) -> Path:
 
 def check_audio(ctx: click.Context, no_audio: bool, audio_format: str | None,
                 soundfont: Path | None) -> Path | None:
-    """--format/--soundfont against --no-audio, and the soundfont itself (exists, is a soundfont)."""
+    """--format/--soundfont/--vocals against --no-audio, and the soundfont itself (exists, is a soundfont)."""
     if no_audio:
-        given = [opt for opt, param in (("--format", "audio_format"), ("--soundfont", "soundfont"))
-                 if option_given(ctx, param)]
+        given = [opt for opt, param in (("--format", "audio_format"), ("--soundfont", "soundfont"),
+                                        ("--vocals", "vocals")) if option_given(ctx, param)]
         if given:
             raise click.UsageError(f"{'/'.join(given)}: no audio is rendered with --no-audio; "
                                    "drop one of them")

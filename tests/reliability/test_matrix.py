@@ -186,6 +186,7 @@ def bad_soundfonts(tmp_path):
     (["--form", "verse,chorus", "--bars", "2,8,4"], "--bars"),
     (["--no-audio", "--format", "flac"], "--format: no audio"),
     (["--no-audio", "--soundfont", "{junk}"], "--soundfont: no audio"),
+    (["--no-audio", "--vocals", "off"], "--vocals: no audio"),
 ])
 def test_bad_arguments_fail_before_any_work(tmp_path, no_compose, bad_soundfonts, args, needle):
     fill = {"tmp": tmp_path, **bad_soundfonts}
