@@ -147,7 +147,9 @@ def main() -> None:
 
     models = Models()
     t = time.perf_counter()
-    models.get(None, "lyrics"), models.get(None, "music"), make_plan("warm up", seed=0)
+    from musegen.edit.words import word_tables
+
+    models.get(None, "lyrics"), models.get(None, "music"), make_plan("warm up", seed=0), word_tables()
     out: dict = {"models_load_s": round(time.perf_counter() - t, 2), "load_at_start": _load(),
                  "targets": {"edit_line_median_s": 5.0, "studio_prompt_to_first_audio_s": 30.0,
                              "outside_changed": 0}}

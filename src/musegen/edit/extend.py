@@ -100,9 +100,9 @@ def _write_new(song: Song, sp: SectionPlan, seed: int, models: Models) -> Song:
     if sp.syllables:
         import torch
 
-        from musegen.edit.words import _norm, _word_tables
+        from musegen.edit.words import _norm, word_tables
 
-        words, banned = _word_tables()
+        words, banned = word_tables()
         used = {_norm(x.text) for s in song.sections for x in s.lines}
         texts = write_section(models.get(song, "lyrics"), sp, _hook_theme(song), used,
                               gen=torch.Generator().manual_seed(seed), words=words, banned=banned)

@@ -15,7 +15,8 @@ from musegen.types import LyricLine, SectionPlan, Song
 MAX_TRIES = 5  # sampling rounds before giving up (the rhyme is dropped after the second)
 
 
-def _word_tables():
+def word_tables():
+    """The lyrics stage's word table (syllables, rhymes) and banned words, as `write_lyrics` uses them."""
     from musegen.lyrics.content import default_blocklist
     from musegen.lyrics.generate import PROMPT_WORDS
     from musegen.lyrics.vocab import default_words
@@ -54,7 +55,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     target = len(lines[i].syllables)
     scheme = _scheme(song, k)
     letter = scheme[i]
-    words, banned = _word_tables()
+    words, banned = word_tables()
     partners = [last_word(lines[j].text) for j in range(len(lines))
                 if j != i and letter != "X" and scheme[j] == letter]
     others = {p for j in range(len(lines)) if scheme[j] != letter or letter == "X"
@@ -106,7 +107,7 @@ def write_section_words(lm, song: Song, k: int, *, seed: int) -> list[LyricLine]
 
     sec = song.sections[k]
     plan = SectionPlan(sec.type, sec.bars, [len(x.syllables) for x in sec.lines], _scheme(song, k))
-    words, banned = _word_tables()
+    words, banned = word_tables()
     used = {_norm(x.text) for s in song.sections for x in s.lines}
     gen = torch.Generator().manual_seed(int(seed))
     old_threads = torch.get_num_threads()

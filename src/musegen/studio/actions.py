@@ -42,12 +42,14 @@ def warm(studio: Studio) -> str:
     """Queue loading the models (lyrics, music, the planner's mood embedder) so the first song is quick."""
 
     def run(job) -> dict[str, Any]:
+        from musegen.edit.words import word_tables
         from musegen.plan import make_plan
 
         job.stage = "loading models"
         studio.models.get(None, "lyrics")
         studio.models.get(None, "music")
         make_plan("warm up", seed=0)
+        word_tables()
         return {}
 
     return studio.worker.submit("warm", run).id
