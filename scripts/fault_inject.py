@@ -35,11 +35,23 @@ import time
 from collections import Counter
 from pathlib import Path
 
-MUSEGEN = Path(sys.executable).with_name("musegen")
-# `musegen finetune` as installed, with a smaller training budget (so that a CPU fits several trials):
-# the real CLI, real default models and the real resume path; only FinetuneConfig's defaults shrink.
-QUICK_FINETUNE = """
+# With --code DIR every command runs the musegen of DIR (a frozen copy, e.g. `git archive HEAD`) instead
+# of the installed one, so that nobody editing the working tree meanwhile changes what is measured.
+FROZEN = """
 import sys
+CODE = {code!r}
+if CODE:
+    sys.meta_path[:] = [m for m in sys.meta_path if "editable" not in type(m).__module__]
+    sys.path.insert(0, CODE + "/src")
+"""
+RUN = """
+from musegen.cli.main import run
+sys.argv = ["musegen", *sys.argv[1:]]
+run()
+"""
+# `musegen finetune` with a smaller training budget (so that a CPU fits several trials): the real CLI,
+# real default models and the real resume path; only FinetuneConfig's defaults shrink.
+QUICK_FINETUNE = """
 import musegen.training.finetune as ft
 base = ft.FinetuneConfig
 class Quick(base):
@@ -47,9 +59,6 @@ class Quick(base):
         super().__init__(**kw)
         self.min_steps, self.guard_samples, self.music_batch, self.music_block = 6, 2, 4, 256
 ft.FinetuneConfig = Quick
-from musegen.cli.main import run
-sys.argv = ["musegen", *sys.argv[1:]]
-run()
 """
 SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 LEFTOVER_RE = re.compile(r"^\..+\.(tmp|old|partial)$")
@@ -59,8 +68,10 @@ SONG_FILES = ("song.json", "song.mid", "song.musicxml", "lyrics.txt", "song.lrc"
 class Injector:
     """Runs commands, kills them, and keeps the counts."""
 
-    def __init__(self, work: Path, rng: random.Random, quick_finetune: bool = True) -> None:
+    def __init__(self, work: Path, rng: random.Random, quick_finetune: bool = True, code: Path | None = None
+                 ) -> None:
         self.quick_finetune = quick_finetune
+        self.code = code
         self.on_run = None  # called after every run (progress report)
         self.work = work
         self.rng = rng
@@ -77,8 +88,8 @@ class Injector:
         """Run `musegen ARGS`; with `kill_after`, send a random signal after that many seconds."""
         sig = self.rng.choice(SIGNALS) if kill_after is not None else None
         t0 = time.time()
-        exe = [sys.executable, "-c", QUICK_FINETUNE] if args[0] == "finetune" and self.quick_finetune \
-            else [str(MUSEGEN)]
+        quick = QUICK_FINETUNE if args[0] == "finetune" and self.quick_finetune else ""
+        exe = [sys.executable, "-c", FROZEN.format(code=str(self.code or "")) + quick + RUN]
         proc = subprocess.Popen([*exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=self.env, cwd=self.work)
         killed = False
@@ -247,6 +258,9 @@ def main() -> None:
     ap.add_argument("--catalog", type=Path, default=None,
                     help="MIDI folder for finetune (default: 4 Nottingham tunes from /work/shared/data)")
     ap.add_argument("--finetune-epochs", type=int, default=1)
+    ap.add_argument("--code", type=Path, default=None,
+                    help="Run the musegen of this source tree (with cli/ and soundfonts/ linked into "
+                         "src/musegen) instead of the installed one.")
     ap.add_argument("--full-finetune", action="store_true",
                     help="Run finetune with its default training budget (minutes per run on a CPU).")
     ap.add_argument("--log", type=Path, default=None, help="Write every run's record here as JSON.")
@@ -255,7 +269,7 @@ def main() -> None:
     if a.work.exists():
         shutil.rmtree(a.work)
     a.work.mkdir(parents=True)
-    inj = Injector(a.work, random.Random(a.seed), quick_finetune=not a.full_finetune)
+    inj = Injector(a.work, random.Random(a.seed), quick_finetune=not a.full_finetune, code=a.code)
     info: dict = {"load_average_start": os.getloadavg()}
 
     def report(final: bool) -> None:  # after every scenario, so that a long run can be read early
