@@ -44,7 +44,7 @@ def _scheme(song: Song, k: int) -> str:
 
 def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -> LyricLine:
     """New words for line i of section k: same syllable count, rhyming with its partners, not a repeat."""
-    from musegen.lyrics.decode import LineSampler, LineSpec, sample_line
+    from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
     from musegen.lyrics.generate import BATCH, MIN_PARTNERS, RHYME_STRENGTH
     from musegen.lyrics.prompt import format_prompt, theme_words
     from musegen.lyrics.rhyme import last_word, rhyming_parts
@@ -67,8 +67,9 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
         finals = ok if finals is None else (finals & ok or finals)
     used = frozenset(_norm(x.text) for s in song.sections for x in s.lines)
     recurs = letter != "X" and letter in scheme[i + 1:] and not partners
+    starts = frozenset(tuple(_norm(x.text).split()[:START_WORDS]) for j, x in enumerate(lines) if j != i)
     spec = LineSpec(target, finals=finals or None, forbidden_finals=forbidden, banned=banned, used_lines=used,
-                    min_partners=MIN_PARTNERS if recurs else 0)
+                    min_partners=MIN_PARTNERS if recurs else 0, used_starts=starts)
     old_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
