@@ -200,29 +200,34 @@ def compress(x: np.ndarray, *, threshold_db: float = COMP_THRESHOLD_DB, ratio: f
     """A feed-forward RMS compressor on mono `x`, same shape out.
 
     Above `threshold_db` (relative to the loudest 50 ms) the level rises 1/`ratio` as fast; 10 ms
-    attack, 120 ms release.
+    attack, 120 ms release. The gain is computed on 1 ms blocks and interpolated to the samples.
     """
     from scipy.signal import lfilter
 
     if not x.size:
         return x
-    win = int(0.05 * rate)
-    csum = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2)])
-    lo = np.clip(np.arange(len(x)) - win // 2, 0, len(x))
-    power = (csum[np.minimum(lo + win, len(x))] - csum[lo]) / win  # centred 50 ms mean power
-    level = 10 * np.log10(np.maximum(power, 1e-12))
+    hop = max(rate // 1000, 1)
+    nb = -(-len(x) // hop)
+    blocks = np.zeros(nb * hop, np.float32)
+    blocks[: len(x)] = x
+    power = np.einsum("ij,ij->i", blocks.reshape(nb, hop), blocks.reshape(nb, hop)) / hop
+    win = 50  # blocks: 50 ms
+    csum = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
+    lo = np.clip(np.arange(nb) - win // 2, 0, nb)
+    mean = (csum[np.minimum(lo + win, nb)] - csum[lo]) / win  # centred 50 ms mean power
+    level = 10 * np.log10(np.maximum(mean, 1e-12))
     over = np.maximum(level - (level.max() + threshold_db), 0.0)
-    target = -over * (1 - 1 / ratio)  # gain in dB
+    target = -over * (1 - 1 / ratio)  # gain in dB per block
     # smooth the gain: fast when it falls (attack), slow when it recovers (release)
-    a_att, a_rel = np.exp(-1 / (0.010 * rate)), np.exp(-1 / (0.120 * rate))
-    down = lfilter([1 - a_att], [1, -a_att], target)
-    up = lfilter([1 - a_rel], [1, -a_rel], target)
-    gain_db = np.minimum(down, up)
-    return (x * 10 ** (gain_db / 20)).astype(np.float32)
+    a_att, a_rel = np.exp(-1 / 10.0), np.exp(-1 / 120.0)  # 10 and 120 blocks of 1 ms
+    gain_db = np.minimum(lfilter([1 - a_att], [1, -a_att], target), lfilter([1 - a_rel], [1, -a_rel], target))
+    gain = np.interp(np.arange(len(x)), np.arange(nb) * hop + hop / 2, 10 ** (gain_db / 20))
+    return (x * gain).astype(np.float32)
 
 
 def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+    flat = np.ascontiguousarray(x, dtype=np.float32).ravel()
+    return float(np.sqrt(np.dot(flat, flat) / flat.size)) if flat.size else 0.0
 
 
 @dataclass
