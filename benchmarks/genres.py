@@ -33,18 +33,37 @@ SHORT = {"form": "intro,verse,chorus,outro", "bars": 8}
 EXCERPT_SECONDS = 30.0
 
 
-def a_weighted_db(x: np.ndarray, rate: int = 44100) -> float:
-    """A-weighted RMS level in dB (IEC 61672 curve applied in the frequency domain)."""
+def a_weighted(x: np.ndarray, rate: int = 44100) -> np.ndarray:
+    """The mono signal through the A-weighting curve (IEC 61672, applied in the frequency domain)."""
     mono = x.mean(axis=1) if x.ndim == 2 else x
-    if not np.any(mono):
-        return -120.0
     spec = np.fft.rfft(mono.astype(np.float64))
     f = np.fft.rfftfreq(len(mono), 1.0 / rate)
     f2 = f * f
     den = (f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
     ra = (12194.0**2 * f2**2) / den
-    weighted = np.fft.irfft(spec * ra * 10 ** (2.0 / 20), n=len(mono))
-    return float(10 * np.log10(np.mean(weighted**2) + 1e-20))
+    return np.fft.irfft(spec * ra * 10 ** (2.0 / 20), n=len(mono))
+
+
+def a_weighted_db(x: np.ndarray, rate: int = 44100) -> float:
+    """A-weighted RMS level in dB over the whole signal."""
+    w = a_weighted(x, rate)
+    return float(10 * np.log10(np.mean(w**2) + 1e-20))
+
+
+def vocal_over_band_dba(vocal: np.ndarray, band: np.ndarray, block: int = 2048) -> float:
+    """A-weighted level of the vocal over the band's, in dB, over the blocks where the voice sings.
+
+    A block sings when its vocal RMS is within 30 dB of the loudest vocal block (intros, outros and breaths
+    between lines are left out: the question is whether the voice sits on top while it sings).
+    """
+    n = min(len(vocal), len(band)) // block * block
+    wv, wb = a_weighted(vocal[:n]), a_weighted(band[:n])
+    raw = (vocal[:n].mean(axis=1) if vocal.ndim == 2 else vocal[:n]).reshape(-1, block)
+    level = np.sqrt(np.mean(raw**2, axis=1))
+    sung = level > level.max() * 10 ** (-30 / 20)
+    pv = np.mean(wv.reshape(-1, block)[sung] ** 2)
+    pb = np.mean(wb.reshape(-1, block)[sung] ** 2)
+    return float(10 * np.log10((pv + 1e-20) / (pb + 1e-20)))
 
 
 def plan_level(prompts: list[dict]) -> dict:
@@ -104,6 +123,35 @@ def plan_level(prompts: list[dict]) -> dict:
     }
 
 
+def lm_translation(prompts: list[dict]) -> dict:
+    """The other route the issue names: translate non-English prompts with the lyrics LM.
+
+    SmolLM2-135M-Instruct without the adapter, greedy; the mood is then read from the English translation.
+    """
+    import torch
+
+    from musegen.lyrics.base import load_base
+    from musegen.plan import make_plan
+
+    model, tok = load_base()
+    rows = []
+    t = time.perf_counter()
+    for i, p in enumerate(x for x in prompts if x.get("language") not in (None, "emoji")):
+        chat = [{"role": "user", "content": f"Translate to English: {p['prompt']}"}]
+        ids = tok.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt")
+        ids = ids["input_ids"] if hasattr(ids, "keys") else ids
+        with torch.inference_mode():
+            out = model.generate(ids, max_new_tokens=24, do_sample=False)
+        text = tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip().split("\n")[0]
+        plan = make_plan(text or p["prompt"], seed=i)
+        rows.append({"prompt": p["prompt"], "translation": text, "valence": plan.attributes["valence"],
+                     "valence_ok": (plan.attributes["valence"] > 0) == (p["valence"] == "happy"),
+                     "genre_ok": plan.style == p["genre"]})
+    return {"non_english_valence": round(sum(r["valence_ok"] for r in rows) / len(rows), 3),
+            "non_english_genre": round(sum(r["genre_ok"] for r in rows) / len(rows), 3),
+            "seconds_per_prompt": round((time.perf_counter() - t) / len(rows), 1), "rows": rows}
+
+
 def song_level(prompts: list[dict], n: int, excerpts: Path | None) -> dict:
     """Whole short songs: instruments and drums in song.mid, verse vs chorus, vocal over band, excerpts."""
     import mido
@@ -141,10 +189,10 @@ def song_level(prompts: list[dict], n: int, excerpts: Path | None) -> dict:
             row["drums_ok"] = (drum_notes > 0) == p["drums"]
         band = synthesize(song, band_only=True, normalise=False)
         voice_gm = synthesize(_vocal_only(song), normalise=False)
-        row["gm_vocal_over_band_dba"] = round(a_weighted_db(voice_gm) - a_weighted_db(band), 1)
+        row["gm_vocal_over_band_dba"] = round(vocal_over_band_dba(voice_gm, band), 1)
         try:
             mix = mix_song(song, seed=i)
-            row["sung_vocal_over_band_dba"] = round(a_weighted_db(mix.vocals) - a_weighted_db(mix.band), 1)
+            row["sung_vocal_over_band_dba"] = round(vocal_over_band_dba(mix.vocals, mix.band), 1)
             audio = mix.song
         except Exception as exc:  # the singing voice is optional here; say why it is missing
             row["sung_vocal_error"] = f"{type(exc).__name__}: {exc}"
@@ -204,13 +252,22 @@ def main() -> None:
     ap.add_argument("--songs", type=int, default=0, help="whole songs to make (0: plan level only)")
     ap.add_argument("--excerpts", type=Path, default=None, help="folder for the 30 s excerpts per genre")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ap.add_argument("--translate-lm", action="store_true",
+                    help="also measure translating non-English prompts with the lyrics LM")
+    ap.add_argument("--no-plan", action="store_true", help="skip the plan-level figures")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(2)
     prompts = json.loads((HERE / "genre_prompts.json").read_text("utf-8"))["prompts"]
     t = time.perf_counter()
-    result = {"plan": plan_level(prompts), "plan_seconds": round(time.perf_counter() - t, 1)}
+    result = {}
+    if not args.no_plan:
+        result = {"plan": plan_level(prompts), "plan_seconds": round(time.perf_counter() - t, 1)}
+    non_english = [p for p in prompts if p.get("language") not in (None, "emoji")]
+    result["non_english_languages"] = sorted({p["language"] for p in non_english})
+    if args.translate_lm:
+        result["lm_translation"] = lm_translation(prompts)
     if args.songs:
         result["songs"] = song_level(prompts, args.songs, args.excerpts)
     result["load_average"] = os.getloadavg()
