@@ -73,7 +73,11 @@ def _aligned_lines(plan: SongPlan, lines: list[LyricLine], melody: Melody, start
 
 def new_melody(song: Song, k: int, lines: list[LyricLine], wanted: list[int], *, seed: int,
                model=None) -> dict[int, list[VocalNote]]:
-    """New notes for lines `wanted` of section k (sung to `lines`), over the section's chords."""
+    """New notes for lines `wanted` of section k (sung to `lines`), over the section's chords.
+
+    A single line is written as a phrase of its own (its bars and their chords), the cheapest call of the
+    music model; several lines are written as the whole section, so that they answer each other.
+    """
     from musegen.music import generate_melody
 
     for i in wanted:
@@ -83,6 +87,15 @@ def new_melody(song: Song, k: int, lines: list[LyricLine], wanted: list[int], *,
                              f"phrase holds at most {cap}; give it {cap} or fewer")
     plan = section_plan(song, k, lines, bar_chords(song, k))
     sec = plan.sections[0]
+    if len(wanted) == 1 and sec.phrase_bars:  # one line: write just its phrase, over its bars' chords
+        i = wanted[0]
+        b0, nb = sum(sec.phrase_bars[:i]), sec.phrase_bars[i]
+        one = replace(sec, bars=nb, syllables=[sec.syllables[i]], phrase_notes=[sec.phrase_notes[i]],
+                      phrase_bars=[nb], chords=sec.chords[b0:b0 + nb])
+        start = song.sections[k].start + b0 * song.plan.bar_ticks
+        plan, lines = replace(plan, sections=[one]), [lines[i]]
+        melody = generate_melody(plan, seed=seed, model=model, lyrics=Lyrics([LyricSection(sec.type, lines)]))
+        return {i: _aligned_lines(plan, lines, melody, start, [0])[0]}
     melody = generate_melody(plan, seed=seed, model=model, lyrics=Lyrics([LyricSection(sec.type, lines)]))
     return _aligned_lines(plan, lines, melody, song.sections[k].start, wanted)
 
