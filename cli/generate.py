@@ -114,7 +114,7 @@ def _summary(song, written: list[Path], timings: dict[str, float], total: float)
     if song.meta.get("vocals"):
         v = song.meta["vocals"]
         moved = f", sung {v['transpose']:+d} semitones" if v["transpose"] else ""
-        click.echo(f"  voice: {v['voice']} ({v['license']}){moved}")
+        click.echo(f"  voice: {v['voice']} ({v.get('model', 'hibari-tts')}; {v['license']}){moved}")
     click.echo("  alignment: " + ", ".join(f"{label} {fmt.format(song.metrics[k])}"
                                              for k, label, fmt in METRICS_SHOWN if k in song.metrics))
     for w in song.meta.get("warnings", []):

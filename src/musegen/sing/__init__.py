@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from musegen.sing.model import HIBARI_VERSION, SAMPLE_RATE, VOICE_LICENSE, VOICE_NAME, load_voice
+from musegen.sing.model import HIBARI_VERSION, SAMPLE_RATE, VOICE_LICENSE, VOICE_MODEL, VOICE_NAME, load_voice
 from musegen.sing.phonemes import UnsingableError
 from musegen.sing.score import octave_shift, report, sung_lines
 from musegen.sing.voice import render_line
@@ -36,8 +36,8 @@ class Vocals:
 
     def info(self) -> dict:
         """What song.json records about the vocals."""
-        return {"voice": self.voice, "license": VOICE_LICENSE, "transpose": self.transpose,
-                "lines": self.lines, "problems": list(self.problems)}
+        return {"voice": self.voice, "model": VOICE_MODEL, "license": VOICE_LICENSE,
+                "transpose": self.transpose, "lines": self.lines, "problems": list(self.problems)}
 
 
 def sing(song: Song, seed: int | None = None, *, length: int | None = None, threads: int = 1) -> Vocals:

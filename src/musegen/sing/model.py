@@ -28,7 +28,8 @@ from musegen.errors import ModelError
 
 HIBARI_VERSION = "0.2.1"
 VOICE_NAME = "hibari af_heart"  # the one voice inside the wheel (American English, female)
-VOICE_LICENSE = "Apache-2.0 (hibari-tts, distilled from Kokoro-82M, Apache-2.0)"
+VOICE_LICENSE = "Apache-2.0"  # hibari-tts and the Kokoro-82M voice it was distilled from
+VOICE_MODEL = f"hibari-tts {HIBARI_VERSION}, distilled from Kokoro-82M"
 SAMPLE_RATE = 24000  # the model's output rate
 FRAMES_PER_UNIT = 2  # one duration unit (25 ms) is two 12.5 ms frames
 FRAME_SECONDS = 0.0125
