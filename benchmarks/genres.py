@@ -9,10 +9,11 @@ Plan level, every prompt: genre right, tempo inside the labelled genre's range, 
 in the plan, non-English mood valence right. Baselines from the same run: the genre by the nearest genre
 *name* alone (no describing phrases), and valence read from the raw non-English text (no glossary).
 Song level (--songs N: one prompt per genre, then the prompts that name instruments or drums), a short song
-each (intro, verse, chorus, outro; real models): named instruments' GM programs and the drum channel in
-song.mid, verse vs chorus accompaniment (pattern differs, chorus denser), vocal over band in dB(A) (sung
-stems of `mix_song`, and the GM vocal line rendered alone vs the band), seconds per song, and a 30 s
-excerpt per genre written to --excerpts. Prints JSON.
+each (intro, verse, chorus, outro; the real music model; the words are WORDS unless --lyrics-lm): named
+instruments' GM programs and the drum channel in song.mid, verse vs chorus accompaniment (pattern differs,
+chorus denser), vocal over band in dB(A) while the voice sings (sung stems of `mix_song`, and the GM vocal
+line rendered alone vs the band), seconds per song, and a 30 s excerpt per genre written to --excerpts.
+Prints JSON.
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 SHORT = {"form": "intro,verse,chorus,outro", "bars": 8}
+# Song-level runs sing these words unless --lyrics-lm: the arrangement, instruments and levels do not depend
+# on the words, and skipping the language model makes 40 songs affordable on a shared 2-core CPU.
+WORDS = """[Verse]
+I walked along the river road
+the morning light was falling slow
+I heard a song I used to know
+and followed where the water flowed
+
+[Chorus]
+sing it loud and sing it true
+every road leads back to you
+sing it loud the whole night through
+every road leads back to you
+"""
 EXCERPT_SECONDS = 30.0
 
 
@@ -152,7 +167,7 @@ def lm_translation(prompts: list[dict]) -> dict:
             "seconds_per_prompt": round((time.perf_counter() - t) / len(rows), 1), "rows": rows}
 
 
-def song_level(prompts: list[dict], n: int, excerpts: Path | None) -> dict:
+def song_level(prompts: list[dict], n: int, excerpts: Path | None, lyrics_lm: bool = False) -> dict:
     """Whole short songs: instruments and drums in song.mid, verse vs chorus, vocal over band, excerpts."""
     import mido
 
@@ -163,7 +178,7 @@ def song_level(prompts: list[dict], n: int, excerpts: Path | None) -> dict:
     from musegen.render.audio import mix_song, synthesize, write_audio
     from musegen.render.midi import song_to_midi_bytes
 
-    lyrics_model, music_model = load_lyrics_model(), load_music_model()
+    lyrics_model, music_model = (load_lyrics_model() if lyrics_lm else None), load_music_model()
     seen, chosen = set(), []
     for p in prompts:  # one per genre first (English), then the ones that ask for instruments or drums
         if p["genre"] not in seen and p.get("language") is None:
@@ -174,7 +189,10 @@ def song_level(prompts: list[dict], n: int, excerpts: Path | None) -> dict:
     rows = []
     for i, p in enumerate(chosen):
         t = time.perf_counter()
-        song = compose(p["prompt"], seed=i, lyrics_model=lyrics_model, music_model=music_model, **SHORT)
+        if lyrics_lm:
+            song = compose(p["prompt"], seed=i, lyrics_model=lyrics_model, music_model=music_model, **SHORT)
+        else:
+            song = compose(p["prompt"], seed=i, lyrics_text=WORDS, music_model=music_model)
         seconds = time.perf_counter() - t
         mid = mido.MidiFile(file=io.BytesIO(song_to_midi_bytes(song)))
         programs = {m.program for tr in mid.tracks for m in tr
@@ -255,6 +273,8 @@ def main() -> None:
     ap.add_argument("--translate-lm", action="store_true",
                     help="also measure translating non-English prompts with the lyrics LM")
     ap.add_argument("--no-plan", action="store_true", help="skip the plan-level figures")
+    ap.add_argument("--lyrics-lm", action="store_true",
+                    help="song level: write the words with the lyrics model (default: sing WORDS)")
     args = ap.parse_args()
     import torch
 
@@ -269,7 +289,7 @@ def main() -> None:
     if args.translate_lm:
         result["lm_translation"] = lm_translation(prompts)
     if args.songs:
-        result["songs"] = song_level(prompts, args.songs, args.excerpts)
+        result["songs"] = song_level(prompts, args.songs, args.excerpts, args.lyrics_lm)
     result["load_average"] = os.getloadavg()
     text = json.dumps(result, indent=1, ensure_ascii=False)
     if args.out:
