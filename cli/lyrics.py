@@ -11,11 +11,16 @@ def _int_list(value: str, name: str) -> list[int]:
     try:
         out = [int(x) for x in value.split(",") if x.strip()]
     except ValueError:
-        raise click.BadParameter(f"{value!r}: give whole numbers separated by commas, e.g. 8,8,8,8",
-                                 param_hint=name) from None
+        raise click.BadParameter(f"{value!r}: give whole numbers separated by commas, e.g. 8,8,8,8 "
+                                 "(sections separated by /)", param_hint=name) from None
     if not out:
         raise click.BadParameter("empty; give numbers like 8,8,8,8", param_hint=name)
     return out
+
+
+def _sections(value: str) -> list[str]:
+    """One entry per section: `a/b/c` (a single entry applies to every sung section)."""
+    return [x.strip() for x in value.split("/")]
 
 
 @click.command()
@@ -23,8 +28,11 @@ def _int_list(value: str, name: str) -> list[int]:
 @click.option("--form", default="verse,chorus,verse,chorus,bridge,chorus", show_default=True,
               help="Sections in order (intro, verse, pre-chorus, chorus, bridge, outro).")
 @click.option("--syllables", default="8,8,8,8", show_default=True,
-              help="Syllables per line of every sung section (the number of lines follows).")
-@click.option("--rhyme", default="ABAB", show_default=True, help="Rhyme scheme per section (X = free line).")
+              help="Syllables per line (the number of lines follows): one list for every sung section, or "
+                   "one per sung section separated by /, e.g. 8,8,8,8/6,6,6,6/8,8,8,8/6,6,6,6.")
+@click.option("--rhyme", default="ABAB", show_default=True,
+              help="Rhyme scheme (X = free line): one for every sung section, or one per sung section "
+                   "separated by /, e.g. ABAB/AABB/ABAB/AABB.")
 @click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same words.")
 @click.option("--adapter", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A LoRA adapter folder (default: the shipped one).")
@@ -45,15 +53,16 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
     from musegen.lyrics.generate import plan_for_lyrics, write_lyrics
     from musegen.lyrics.model import load_lyrics_model
     from musegen.lyrics.parse import lyrics_to_text
+    from musegen.lyrics.wordplan import check_rhymable
 
-    syl = _int_list(syllables, "--syllables")
-    if len(rhyme.strip()) > len(syl):  # extra letters would be silently ignored
-        raise click.BadParameter(f"{rhyme!r}: {len(rhyme.strip())} letters for stanzas of {len(syl)} lines "
-                                 "(--syllables); give at most one letter per line", param_hint="--rhyme")
+    syl = [_int_list(x, "--syllables") for x in _sections(syllables)]
+    rhymes = _sections(rhyme)
     if out is not None and out.exists() and not force:
         raise click.UsageError(f"--out {out}: already exists; pass --force to overwrite it")
     try:
-        plan = plan_for_lyrics(prompt, form.split(","), syl, rhyme)
+        # extra rhyme letters are refused there, never silently cut
+        plan = plan_for_lyrics(prompt, form.split(","), syl, rhymes)
+        check_rhymable(plan)
         bl = frozenset() if no_filter else load_blocklist(blocklist)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
@@ -61,7 +70,15 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
         lm = load_lyrics_model(adapter=adapter, base=base, quantize=True)
     except ModelError as exc:
         raise click.UsageError(str(exc)) from None
-    text = lyrics_to_text(write_lyrics(plan, seed=seed, model=lm, blocklist=bl))
+    stats: dict = {}
+    try:
+        text = lyrics_to_text(write_lyrics(plan, seed=seed, model=lm, blocklist=bl, stats=stats))
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    if stats.get("language_note"):
+        click.echo(f"warning: {stats['language_note']}", err=True)
     if out is None:
         click.echo(text, nl=False)
     else:

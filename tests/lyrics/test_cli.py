@@ -45,8 +45,24 @@ def test_lyrics_prints_the_plain_text_format(base, tiny_adapter, tmp_path):
 @pytest.mark.parametrize(("extra", "msg"), [(["--syllables", "8,x"], "--syllables"),
                                             (["--form", "verse,solo"], "--form"),
                                             (["--rhyme", "A-B"], "--rhyme"),
-                                            (["--syllables", "40"], "syllables per line"),
+                                            (["--syllables", "40", "--rhyme", "A"], "syllables per line"),
+                                            (["--syllables", "8,8/6,6,6", "--form", "verse"], "--syllables"),
+                                            (["--syllables", "1,1,1,1"], "section 0 (verse)"),
+                                            (["--rhyme", "ABAB/AABB/ABAB", "--form", "verse,chorus,chorus"],
+                                             "repeats section"),
                                             (["--adapter", "/nonexistent"], "--adapter")])
 def test_bad_arguments_are_one_line_usage_errors(base, extra, msg):
     res = CliRunner().invoke(main, ["lyrics", "rain", "--base", str(base), *extra])
     assert res.exit_code == 2 and msg in res.output and "Traceback" not in res.output
+
+
+def test_per_section_syllables_and_rhyme(base, tiny_adapter):
+    args = ["lyrics", "stormy sea", "--form", "verse,chorus,verse,chorus",
+            "--syllables", "6,6,6,6/5,5,5/6,6,6,6/5,5,5", "--rhyme", "AABB/AXA/ABAB/AXA",
+            "--seed", "2", "--base", str(base), "--adapter", str(tiny_adapter)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    stanzas = parse_plain(res.output)
+    assert [len(lines) for _, lines in stanzas] == [4, 3, 4, 3]
+    assert [line_syllables(x) for x in stanzas[1][1]] == [5, 5, 5]
+    assert stanzas[1][1] == stanzas[3][1]  # the chorus is written once

@@ -4,12 +4,13 @@ A line is decoded token by token for `batch` candidates at once. After each step
 top-k tokens are checked against its state (syllables of finished words, the word being spelled) and
 only tokens that can still end the line with exactly the target syllables — and, at the end, on an
 allowed rhyme word — keep their probability. The newline token is allowed only when the count is exact.
-Among the finished candidates the one with the best mean log-probability wins.
+Among the finished candidates a `pick` function (the reranker) or the best mean log-probability chooses.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +31,17 @@ WIDE_K = 1024  # checked when none of the top-k fits
 WIDER_K = 8192  # last resort before the candidate is dropped
 TOP_P = 0.95
 START_WORDS = 3  # lines of a section may not share their first this-many words
+MIN_AFTER_PUNCT = 3  # syllables a line must still have after inner punctuation
+
+
+@dataclass
+class Candidate:
+    """A finished candidate line: token ids, words, summed token log-prob, tokens."""
+
+    ids: list[int]
+    words: list[str]
+    logp: float
+    n: int
 
 
 @dataclass
@@ -149,8 +161,8 @@ class LineSampler:
             if kind == KIND_PUNCT:
                 if c == t and not self.final_ok(words[-1], spec):
                     return None
-                if c < t and s.punct >= spec.max_punct:
-                    return None
+                if c < t and (s.punct >= spec.max_punct or t - c < MIN_AFTER_PUNCT):
+                    return None  # no "… shared in, meet": a comma leaves room for a phrase
                 return _State(c, "", words, c == t, True, True, punct=s.punct + 1)
             if c != t or not self.final_ok(words[-1], spec):
                 return None
@@ -229,11 +241,14 @@ def rhyme_bias(lm, spec: LineSpec, words: WordTable, strength: float) -> dict[in
 @torch.inference_mode()
 def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sampler: LineSampler, *,
                 batch: int, gen: torch.Generator, temperature: float = 0.9, rhyme_strength: float = 0.0,
-                max_tokens: int | None = None) -> tuple[list[int], list[str], float] | None:
+                max_tokens: int | None = None, pick: Callable[[list[Candidate]], int] | None = None,
+                word_bias: torch.Tensor | None = None) -> tuple[list[int], list[str], float] | None:
     """Sample `batch` candidate lines after a cached prefix; return (token ids, words, score) of the best.
 
     `lm` is a `LyricsModel`; `prefix_cache` the batch-1 KV cache of the prompt so far and `last_logits` the
-    sub-vocabulary log-probs after it. Returns None when no candidate met the constraints.
+    sub-vocabulary log-probs after it; `word_bias` (sub-vocabulary) is added at every later step too.
+    The best is the one `pick` chooses among the finished candidates
+    (None: the best mean log-probability). Returns None when no candidate met the constraints.
     """
     max_tokens = max_tokens or 4 * spec.syllables + 6
     cache = copy.deepcopy(prefix_cache)
@@ -269,9 +284,14 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
         if all(s.done or s.dead for s in states) or n_done >= max(2, batch // 2):
             break  # enough finished candidates to choose from: do not wait for the longest
         logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache, pos)
+        if word_bias is not None:
+            logp = logp + word_bias
         pos += 1
     best = [s for s in states if s.done and not s.dead]
     if not best:
         return None
-    top = max(best, key=lambda s: s.logp / s.n)
+    if pick is not None:
+        top = best[pick([Candidate(s.ids, s.words, s.logp, s.n) for s in best])]
+    else:
+        top = max(best, key=lambda s: s.logp / s.n)
     return top.ids, top.words, top.logp / top.n

@@ -16,27 +16,34 @@ from tqdm import tqdm
 from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
-from musegen.lyrics.prompt import format_prompt, theme_words
+from musegen.lyrics.language import prompt_reading
+from musegen.lyrics.prompt import STOPWORDS, format_plan_prompt, format_prompt, theme_words
+from musegen.lyrics.register import TASK_WORDS
+from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
-from musegen.lyrics.vocab import WordTable, default_words
+from musegen.lyrics.vocab import FINAL_MIN, WEAK_FINALS, WordTable, default_words
+from musegen.lyrics.wordplan import SectionWords, WordPlan, check_rhymable, plan_words
 from musegen.types import SECTION_TYPES, LyricLine, Lyrics, LyricSection, SectionPlan, SongPlan
 
 BATCH = 8  # candidates sampled together per line
 ROUNDS = 2  # rounds (the second with twice the candidates) before a rhyme is relaxed
+PLAN_ROUNDS = 2  # rounds that must end on the planned end word before any rhyme of the partner may
 RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see decode.rhyme_bias)
 MIN_PARTNERS = 8  # a rhyme word that opens a letter needs this many common partners in the word list
 THEME_BIAS = 1.0  # log-prob bonus for word-start tokens of theme words
+PLAN_THEME_WEIGHT = 0.5  # with a plan the keywords are in the prompt and the end words: a lighter nudge
+REPEAT_PENALTY = 1.5  # log-prob cost of a content word's first token once a line of the section used it
 # words about the task itself, which a small model copies from the prompt: never sung
 PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "extracts",
-                          "stanza", "stanzas", "verse", "verses", "chorus"})
+                          "stanza", "stanzas", "verse", "verses", "chorus", "extracting", "extracted"})
 MAX_SYLLABLES = 16
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
 # machine two OpenMP threads measured 9× slower (8 min 40 s vs 58 s for `musegen lyrics` at load ~5)
 DECODE_THREADS = 1
 
 
-def _theme_bias(lm, theme: list[str]) -> torch.Tensor:
+def _theme_bias(lm, theme: list[str], weight: float = 1.0) -> torch.Tensor:
     """Additive bias over the sub-vocabulary favouring the first token of each theme word."""
     bias = torch.zeros(len(lm.sub_ids))
     pos = {int(t): i for i, t in enumerate(lm.sub_ids)}
@@ -44,7 +51,7 @@ def _theme_bias(lm, theme: list[str]) -> torch.Tensor:
         for form in (f" {w}",):
             ids = lm.tokenizer.encode(form, add_special_tokens=False)
             if ids and ids[0] in pos:
-                bias[pos[ids[0]]] = THEME_BIAS
+                bias[pos[ids[0]]] = THEME_BIAS * weight
     return bias
 
 
@@ -77,16 +84,31 @@ def check_plan(plan: SongPlan) -> None:
         parse_scheme(sec.rhyme, len(sec.syllables), what=f"section {k} rhyme")
 
 
+def _section_prompt(lm, sec: SectionPlan, scheme: str, theme: list[str], planned: SectionWords | None) -> str:
+    """The prompt the model reads for a section, in the format its adapter was trained on."""
+    if planned is not None and getattr(lm, "prompt_format", 1) == 2:
+        return format_plan_prompt(sec.type, planned.keywords, sec.syllables, planned.ends)
+    return format_prompt(sec.type, sec.syllables, scheme, planned.keywords if planned else theme)
+
+
 def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen: torch.Generator,
                   words: WordTable, banned: frozenset[str], batch: int = BATCH,
-                  stats: dict | None = None) -> list[str]:
-    """The lines of one section (each exact in syllables, rhyming as `sec.rhyme` asks)."""
+                  stats: dict | None = None, planned: SectionWords | None = None,
+                  wplan: WordPlan | None = None, rerank: Reranker | None = None) -> list[str]:
+    """The lines of one section (each exact in syllables, rhyming as `sec.rhyme` asks).
+
+    With `planned` words (from `wplan`) a line first has to end on one of its planned options (a
+    chorus first on the hook), a rhyming line on one of the best related rhymes of its partner; then on any
+    rhyme; then freely. `rerank` chooses among each line's candidates.
+    """
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
     sampler = LineSampler(words, lm.tokens)
-    prompt = format_prompt(sec.type, sec.syllables, scheme, theme)
+    prompt = _section_prompt(lm, sec, scheme, theme, planned)
     cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
-    bias = _theme_bias(lm, theme)
+    bias = _theme_bias(lm, planned.keywords, PLAN_THEME_WEIGHT) if planned else _theme_bias(lm, theme)
+    if rerank is not None:
+        rerank.new_section()
     lines: list[str] = []
     finals: list[str] = []
     starts: list[tuple[str, ...]] = []
@@ -99,75 +121,121 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         spec = LineSpec(syl, finals=None, forbidden_finals=forbidden,
                         min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned,
                         used_starts=frozenset(starts))
-        if first is not None:
-            spec.finals = words.rhyme_words(finals[first]) - forbidden
+        rhyme_set = None if first is None else words.rhyme_words(finals[first]) - forbidden
+        tries: list[frozenset[str] | None] = []
+        if planned is not None and wplan is not None:
+            known = frozenset(words.syl) - forbidden
+            if first is None:
+                if sec.type == "chorus" and i == 0 and wplan.hook in known:
+                    tries += [frozenset({wplan.hook})] * PLAN_ROUNDS  # the chorus opens on its hook
+                opts = planned.options[i] & known if planned.options else frozenset()
+                tries += [opts] * ROUNDS if opts else []
+            else:
+                good = wplan.rhymes_for(finals[first], max(1, syl - 1)) & known
+                if planned.near[i] and finals[first] == planned.ends[first] and planned.ends[i] in known:
+                    good |= {planned.ends[i]}  # a planned near rhyme (capped share, see wordplan)
+                tries += [good] * ROUNDS if good else []
+        planned_tries = len(tries)
+        if rhyme_set:
+            tries += [rhyme_set] * ROUNDS
+        elif first is None:
+            tries += [None] * ROUNDS
+        tries += [None] * 3  # give up on the rhyme rather than on the syllable count
         got = None
-        if spec.finals is not None and not spec.finals:
-            spec.finals = None  # nothing left to rhyme with
-            if stats is not None:
+        for r, finals_set in enumerate(tries):
+            spec.finals = finals_set
+            if finals_set is None and first is not None and stats is not None and r == len(tries) - 3:
                 stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
-        for r in range(ROUNDS + 3):
-            if r == ROUNDS and spec.finals is not None:
-                spec.finals = None  # give up on this rhyme rather than on the syllable count
-                if stats is not None:
-                    stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
-            if r >= ROUNDS:
-                spec.min_partners = 0 if r > ROUNDS else min(spec.min_partners, 2)
-            n_cand = batch * (4 if r == ROUNDS + 2 else 1 + r % 2)  # the last try casts a wide net
+            if finals_set is None:
+                spec.min_partners = spec.min_partners if r < len(tries) - 2 else 0
+            n_cand = batch * (4 if r == len(tries) - 1 else 1 + r % 2)  # the last try casts a wide net
             got = sample_line(lm, cache, logp + bias, spec, sampler, batch=n_cand, gen=gen,
-                              temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
+                              temperature=0.9 + 0.05 * r, rhyme_strength=RHYME_STRENGTH * (1 + min(r, 3)),
+                              pick=rerank, word_bias=bias if planned is not None else None)
             if got is not None:
+                if stats is not None and planned is not None:
+                    key = "planned_ends" if r < planned_tries else "unplanned_ends"
+                    stats[key] = stats.get(key, 0) + 1
                 break
         if got is None:
             raise ModelError(f"the lyrics model could not write a {syl}-syllable line for a {sec.type} "
-                             f"in {ROUNDS + 3} tries; try another --seed or adapter")
+                             f"in {len(tries)} tries; try another --seed or adapter")
         ids, ws, _ = got
+        exact = rhyme_set or frozenset()
+        if stats is not None and first is not None and spec.finals is not None and ws[-1] not in exact:
+            stats["near_rhymes"] = stats.get("near_rhymes", 0) + 1  # a planned near rhyme (capped share)
         line = _line_text(ws, ids, lm.tokenizer)
         lines.append(line)
         finals.append(ws[-1])
+        if wplan is not None:
+            wplan.take(ws[-1])
         used.add(" ".join(ws))
         starts.append(tuple(ws[:START_WORDS]))
         cache, logp = lm.prefill(ids, cache)
+        if planned is not None:  # a section says a content word once: no "summer … summer's … summer"
+            bias = bias - REPEAT_PENALTY * _theme_bias(lm, [w for w in ws if w not in STOPWORDS], 1.0)
     return lines
 
 
 def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progress: bool = False,
                  blocklist: frozenset[str] | None = None, batch: int = BATCH,
-                 stats: dict | None = None, threads: int | None = DECODE_THREADS) -> Lyrics:
+                 stats: dict | None = None, threads: int | None = DECODE_THREADS,
+                 method: str = "plan") -> Lyrics:
     """Write the words of a song: one `LyricSection` per plan section, same order and type.
 
     Instrumental sections (no syllables) get no lines; `repeat_of` sections copy the earlier words
     verbatim; line i of section k has exactly `plan.sections[k].syllables[i]` syllables (CMU count).
     `model` is a `LyricsModel` (None: `load_lyrics_model()`); same seed, same words. `blocklist` replaces
     the content filter's list; `stats` (a dict) receives counters such as `relaxed_rhymes`. `threads` pins
-    torch's intra-op threads while decoding (None: leave them).
+    torch's intra-op threads while decoding (None: leave them). `method` "plan" plans hook, keywords and
+    end words first and reranks candidates (`wordplan`, `rerank`); "plain" is the old decoder (rhyme forced
+    at the last word, best mean log-prob), kept for comparison in benchmarks/lyrics.py.
+    A prompt that is not English gets English lyrics (planned from its English reading) and, in `stats`,
+    a `language_note` saying so.
     """
+    if method not in ("plan", "plain"):
+        raise InputError(f"method {method!r}: use 'plan' or 'plain'")
     n_threads = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
     try:
-        return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats)
+        return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats, method)
     finally:
         torch.set_num_threads(n_threads)
 
 
 def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, blocklist: frozenset[str] | None,
-                  batch: int, stats: dict | None) -> Lyrics:
+                  batch: int, stats: dict | None, method: str) -> Lyrics:
     from musegen.lyrics.model import load_lyrics_model
 
     check_plan(plan)
+    if method == "plan":
+        check_rhymable(plan)
     lm = model if model is not None else load_lyrics_model()
-    bl = (default_blocklist() if blocklist is None else blocklist) | PROMPT_WORDS
+    prompt_words = set(re.findall(r"[a-z]+", plan.mood.lower()))
+    bl = default_blocklist() if blocklist is None else blocklist
+    bl = bl | PROMPT_WORDS | (TASK_WORDS - prompt_words)
     words = default_words(bl)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
     if stats is not None:
         stats.setdefault("relaxed_rhymes", 0)
     theme = theme_words(plan.mood)
+    about, note = prompt_reading(plan.mood)
+    if stats is not None and note:
+        stats["language_note"] = note
+    wplan: WordPlan | None = None
+    rerank: Reranker | None = None
+    if method == "plan":
+        allowed = {w for w, f in words.freq.items() if f >= FINAL_MIN and w not in WEAK_FINALS}
+        wplan = plan_words(plan, seed=seed, allowed=allowed, about=about)
+        rerank = Reranker(lm.tokenizer.decode, plan.mood, stats=stats if stats is not None else {})
+        if stats is not None:
+            stats["hook"] = wplan.hook
     used: set[str] = set()
     out: list[LyricSection] = []
     bar = tqdm(total=sum(1 for s in plan.sections if s.syllables and s.repeat_of is None),
                desc="lyrics", unit="section", disable=not progress)
-    for sec in plan.sections:
+    for k, sec in enumerate(plan.sections):
         if sec.repeat_of is not None:
             src = out[sec.repeat_of]
             out.append(LyricSection(sec.type, [LyricLine(x.text, list(x.syllables)) for x in src.lines],
@@ -176,39 +244,73 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
         if not sec.syllables:
             out.append(LyricSection(sec.type, []))
             continue
-        texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch, stats=stats)
+        planned = wplan.sections[k] if wplan is not None else None
+        if rerank is not None and planned is not None:
+            rerank.set_plan(f"{about}. {', '.join(planned.keywords)}")
+        texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch, stats=stats,
+                              planned=planned, wplan=wplan, rerank=rerank)
         out.append(LyricSection(sec.type, [LyricLine(t, syllabify_line(t)) for t in texts]))
         bar.update(1)
     bar.close()
     return Lyrics(out)
 
 
-def plan_for_lyrics(prompt: str, form: list[str], syllables: list[int], rhyme: str, *,
-                    bars: int = 8) -> SongPlan:
-    """A minimal `SongPlan` for writing words alone: every sung section gets `syllables` and `rhyme`.
+def plan_for_lyrics(prompt: str, form: list[str], syllables: list[int] | list[list[int]],
+                    rhyme: str | list[str], *, bars: int = 8) -> SongPlan:
+    """A minimal `SongPlan` for writing words alone.
 
-    Intro/outro are instrumental; a chorus or pre-chorus after the first repeats the first (`repeat_of`).
+    `syllables` is one list for every sung section or one list per sung (non-intro/outro) section of
+    `form`, in order; `rhyme` likewise one scheme or one per sung section. Intro/outro are instrumental;
+    a chorus or pre-chorus after the first repeats the first (`repeat_of`) and must have its settings.
     """
     if not prompt.strip():
         raise InputError("prompt: empty; describe the mood, e.g. \"rainy night, lost love\"")
     if not form:
         raise InputError("--form: empty; give sections like verse,chorus,verse,chorus")
-    if not syllables:
-        raise InputError("--syllables: empty; give syllables per line like 8,8,8,8")
-    parse_scheme(rhyme, len(syllables))  # names --rhyme in its error
-    sections: list[SectionPlan] = []
-    first: dict[str, int] = {}
-    for k, t in enumerate(form):
-        t = t.strip().lower()
+    types = [t.strip().lower() for t in form]
+    for t in types:
         if t not in SECTION_TYPES:
             raise InputError(f"--form: unknown section {t!r}; use {', '.join(SECTION_TYPES)}")
+    sung = [t for t in types if t not in ("intro", "outro")]
+    per_syl = _per_section(syllables, len(sung), "--syllables")
+    per_rhyme = [rhyme] * len(sung) if isinstance(rhyme, str) else _per_section(rhyme, len(sung), "--rhyme")
+    for k, (syl, rh) in enumerate(zip(per_syl, per_rhyme, strict=True)):
+        if not syl:
+            raise InputError(f"--syllables: section {k + 1} is empty; give syllables per line like 8,8,8,8")
+        if len(rh.strip()) > len(syl):
+            raise InputError(f"--rhyme {rh!r}: {len(rh.strip())} letters for a section of {len(syl)} lines "
+                             f"(sung section {k + 1}); give at most one letter per line")
+        parse_scheme(rh, len(syl))  # names --rhyme in its error
+    sections: list[SectionPlan] = []
+    first: dict[str, int] = {}
+    j = 0
+    for k, t in enumerate(types):
         if t in ("intro", "outro"):
             sections.append(SectionPlan(t, bars))
             continue
+        syl, rh = list(per_syl[j]), per_rhyme[j]
+        j += 1
         rep = first.get(t) if t in ("chorus", "pre-chorus") else None
+        if rep is not None and (sections[rep].syllables != syl or sections[rep].rhyme != rh):
+            raise InputError(f"--syllables/--rhyme: section {k + 1} ({t}) repeats section {rep + 1}'s words; "
+                             "give it the same syllables and rhyme")
         first.setdefault(t, k)
-        sections.append(SectionPlan(t, bars, list(syllables), rhyme, repeat_of=rep))
+        sections.append(SectionPlan(t, bars, syl, rh, repeat_of=rep))
     plan = SongPlan(title=prompt.strip()[:40], mood=prompt, key="C", mode="major", tempo=100.0, meter=(4, 4),
                     sections=sections)
     check_plan(plan)
     return plan
+
+
+def _per_section(values: list, n: int, name: str) -> list:
+    """`values` as one entry per sung section: a flat list of ints is shared by all."""
+    if not values:
+        raise InputError(f"{name}: empty; give syllables per line like 8,8,8,8")
+    if not isinstance(values[0], list | str):
+        return [values] * n
+    if len(values) == 1:
+        return list(values) * n
+    if len(values) != n:
+        raise InputError(f"{name}: {len(values)} sections given for {n} sung sections of --form; "
+                         "give one per sung section (separated by /) or one for all")
+    return list(values)

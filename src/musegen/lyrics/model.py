@@ -19,6 +19,8 @@ from musegen.errors import ModelError
 from musegen.lyrics.base import load_base, load_tokenizer
 from musegen.lyrics.vocab import TokenTable, build_token_table
 
+PROMPT_FILE = "musegen.json"  # in an adapter folder: {"prompt_format": 2}
+
 
 def default_adapter_dir() -> Path:
     """The LoRA adapter shipped with musegen."""
@@ -35,6 +37,7 @@ class LyricsModel:
     sub_ids: torch.Tensor  # full-vocabulary ids of the scored sub-vocabulary
     head: torch.Tensor  # output projection rows for sub_ids
     name: str = ""
+    prompt_format: int = 2  # 1: the old adapter's prompt (syllables, rhyme, theme); 2: per-line end words
 
     @property
     def sub_kinds(self) -> torch.Tensor:
@@ -88,7 +91,8 @@ def _quantize(model: torch.nn.Module) -> torch.nn.Module:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def wrap(model: torch.nn.Module, tokenizer, *, quantize: bool = False, name: str = "") -> LyricsModel:
+def wrap(model: torch.nn.Module, tokenizer, *, quantize: bool = False, name: str = "",
+         prompt_format: int = 2) -> LyricsModel:
     """Make a `LyricsModel` from a loaded (merged) causal LM and its tokenizer."""
     tokens = build_token_table(tokenizer)
     sub = torch.tensor(tokens.allowed_ids)
@@ -96,7 +100,7 @@ def wrap(model: torch.nn.Module, tokenizer, *, quantize: bool = False, name: str
     model.eval()
     if quantize:
         model.model = _quantize(model.model)
-    return LyricsModel(model, tokenizer, tokens, sub, head, name)
+    return LyricsModel(model, tokenizer, tokens, sub, head, name, prompt_format)
 
 
 def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path | None = None, *,
@@ -132,6 +136,7 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
                              "reinstall musegen or pass --adapter PATH")
     model, tokenizer = load_base(base)
     name = "base"
+    prompt_format = 2  # the base model reads the plain per-line instruction
     if adapter is not False:
         path = Path(adapter)  # type: ignore[arg-type]
         if not (path / "adapter_config.json").is_file():
@@ -147,4 +152,6 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
         name = f"lora:{path.name}"
         if (path / "tokenizer.json").is_file():
             tokenizer = load_tokenizer(path)
-    return wrap(model, tokenizer, quantize=quantize, name=name)
+        marker = path / PROMPT_FILE  # adapters trained before format 2 have none
+        prompt_format = int(json.loads(marker.read_text()).get("prompt_format", 1)) if marker.is_file() else 1
+    return wrap(model, tokenizer, quantize=quantize, name=name, prompt_format=prompt_format)

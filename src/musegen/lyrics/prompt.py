@@ -49,5 +49,23 @@ def format_prompt(section: str, syllables: list[int], rhyme: str, theme: list[st
 
 def format_example(section: str, lines: list[str], syllables: list[int], rhyme: str,
                    theme: list[str]) -> tuple[str, str]:
-    """(prompt, completion) of one training example."""
+    """(prompt, completion) of one training example (format 1: the old adapter's)."""
     return format_prompt(section, syllables, rhyme, theme), "".join(f"{x}\n" for x in lines) + END
+
+
+def format_plan_prompt(section: str, about: list[str], syllables: list[int], ends: list[str]) -> str:
+    """Format 2: the user turn names the topic words and, per line, its syllables and its end word.
+
+    The model writes each line toward its planned end word (Pasini et al. 2024; Hafez) instead of having
+    a rhyme forced onto its last token.
+    """
+    rows = "\n".join(f"Line {i + 1}: {n} syllables · ends with: {e}"
+                      for i, (n, e) in enumerate(zip(syllables, ends, strict=True)))
+    head = f"Write a song {section} about {', '.join(about) if about else 'life'}.\n{rows}"
+    return f"{USER}{head}{END}\n{ASSISTANT}"
+
+
+def format_plan_example(section: str, lines: list[str], syllables: list[int], ends: list[str],
+                        about: list[str]) -> tuple[str, str]:
+    """(prompt, completion) of one format-2 training example."""
+    return format_plan_prompt(section, about, syllables, ends), "".join(f"{x}\n" for x in lines) + END

@@ -1,6 +1,7 @@
 """The lyric word list and per-token tables that make syllable and rhyme constraints checkable per token.
 
-`WordTable`: the words a lyric may use (common CMU words seen in the training verse, minus the blocklist),
+`WordTable`: the words a lyric may use (today's common English words that CMU knows, minus the blocklist
+and archaic words),
 their syllable counts (plain CMU count) and rhyme keys, and for every spelling prefix a bitmask of the
 syllable counts of the words it can still become. `TokenTable`: what each vocabulary token does to a line
 (starts a word, continues one, punctuates, ends the line, or is never allowed).
@@ -12,7 +13,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from musegen.lyrics.rhyme import rhyme_key, rhyming_parts
 from musegen.lyrics.syllables import cmu, count_syllables
@@ -30,6 +30,7 @@ KIND_OTHER, KIND_START, KIND_CONT, KIND_PUNCT, KIND_NEWLINE = range(5)
 PUNCT = frozenset(",.!?;")
 START_RE = re.compile(r"^ [A-Za-z][a-z']*$")
 CONT_RE = re.compile(r"^[A-Za-z][a-z']*$|^'[a-z]+$")
+WORD_OK = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
 
 
 @dataclass
@@ -94,24 +95,35 @@ def rhymes_any(a: str, b: str) -> bool:
     return a != b and bool(set(rhyming_parts(a)) & set(rhyming_parts(b)))
 
 
+ZIPF_OFFSET = 1.5  # freq = 10 ** (zipf - ZIPF_OFFSET): FINAL_MIN ≈ Zipf 2.9, COMMON ≈ Zipf 3.2
+VOCAB_SIZE = 50000  # most frequent English words (wordfreq) considered for the lyric word list
+
+
 @lru_cache(maxsize=4)
-def default_words(blocklist: frozenset[str] | None = None, min_count: int = 3) -> WordTable:
-    """The shipped word list (words of the training verse with counts), filtered to CMU and the blocklist."""
+def default_words(blocklist: frozenset[str] | None = None, min_zipf: float = 2.5) -> WordTable:
+    """The lyric word list: today's most frequent English words (wordfreq) that CMU knows.
+
+    Minus the blocklist and archaic words; `freq` is a count-like scale of their frequency (ZIPF_OFFSET).
+    """
+    from wordfreq import top_n_list, zipf_frequency
+
     from musegen.lyrics.content import default_blocklist
+    from musegen.lyrics.register import ARCHAIC
 
     bl = default_blocklist() if blocklist is None else blocklist
     d = cmu()
     syl: dict[str, int] = {}
     freq: dict[str, int] = {}
-    text = resources.files("musegen.lyrics").joinpath("data/words.tsv").read_text("utf-8")
-    for row in text.splitlines():
-        w, _, c = row.partition("\t")
-        if int(c or 0) < min_count or w in bl or w not in d or (len(w) == 1 and w not in "aio"):
+    for w in top_n_list("en", VOCAB_SIZE):
+        if w in bl or w in ARCHAIC or w not in d or not WORD_OK.match(w) or (len(w) == 1 and w not in "ai"):
+            continue
+        z = zipf_frequency(w, "en")
+        if z < min_zipf:
             continue
         s = count_syllables(w)
         if 1 <= s <= MAX_WORD_SYL:
             syl[w] = s
-            freq[w] = int(c)
+            freq[w] = int(10 ** (z - ZIPF_OFFSET))
     for w in ("i", "a"):  # one-letter words the list might drop
         syl.setdefault(w, 1)
     return WordTable(syl, freq)

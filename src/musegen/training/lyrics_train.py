@@ -22,10 +22,12 @@ import torch
 from musegen.device import autocast, pick_device
 from musegen.errors import InputError
 from musegen.fsutil import atomic_write_text
-from musegen.lyrics.prompt import format_example
+from musegen.lyrics.model import PROMPT_FILE
+from musegen.lyrics.prompt import format_example, format_plan_example
 from musegen.training.resume import load_rng, save_rng
 
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+ATTENTION_MODULES = TARGET_MODULES[:4]
 
 
 @dataclass
@@ -47,6 +49,8 @@ class LoraTrainConfig:
     seed: int = 0
     max_seconds: float | None = None  # stop early (and save) after this much training time
     top_layers: int | None = None  # train only the LoRA weights of the top N layers (None: all)
+    prompt_format: int = 1  # 1: syllables + rhyme scheme + theme; 2: per-line syllables + end word
+    attention_only: bool = False  # LoRA on q/k/v/o only (a CPU run: about half the adapter compute)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -64,10 +68,20 @@ def load_split(corpus: Path, split: str) -> list[dict]:
     raise InputError(f"--corpus {corpus}: no {split}.jsonl; build one with `musegen corpus lyrics`")
 
 
-def encode(row: dict, tokenizer, max_len: int) -> tuple[list[int], list[int]]:
-    """(input ids, labels) of one example; prompt tokens get label -100."""
-    prompt, completion = format_example(row["section"], row["lines"], row["syllables"], row["rhyme"],
-                                        row["theme"])
+def encode(row: dict, tokenizer, max_len: int, prompt_format: int = 1) -> tuple[list[int], list[int]]:
+    """(input ids, labels) of one example; prompt tokens get label -100.
+
+    Format 1 is the old structured prompt (syllables, rhyme scheme, theme); format 2 names each line's
+    syllables and end word (`prompt.format_plan_prompt`).
+    """
+    if prompt_format == 2:
+        from musegen.lyrics.rhyme import last_word
+
+        prompt, completion = format_plan_example(row["section"], row["lines"], row["syllables"],
+                                                 [last_word(x) for x in row["lines"]], row["theme"])
+    else:
+        prompt, completion = format_example(row["section"], row["lines"], row["syllables"], row["rhyme"],
+                                            row["theme"])
     p = tokenizer.encode(prompt, add_special_tokens=False)
     c = tokenizer.encode(completion, add_special_tokens=False)
     ids = (p + c)[:max_len]
@@ -206,8 +220,8 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
     rng.shuffle(valid_rows)
     if cfg.max_train:
         train_rows = train_rows[: cfg.max_train]
-    train = [encode(r, tok, cfg.max_len) for r in train_rows]
-    valid = [encode(r, tok, cfg.max_len) for r in valid_rows[: cfg.max_valid]]
+    train = [encode(r, tok, cfg.max_len, cfg.prompt_format) for r in train_rows]
+    valid = [encode(r, tok, cfg.max_len, cfg.prompt_format) for r in valid_rows[: cfg.max_valid]]
     model.to(dev)
     if init_adapter is not None:
         from peft import PeftModel
@@ -220,7 +234,8 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
     else:
         ppl_base = perplexity(model, valid, pad)
         lcfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
-                          target_modules=TARGET_MODULES, task_type="CAUSAL_LM")
+                          target_modules=ATTENTION_MODULES if cfg.attention_only else TARGET_MODULES,
+                          task_type="CAUSAL_LM")
         model = get_peft_model(model, lcfg)
     if cfg.top_layers is not None:
         freeze_below(model, cfg.top_layers)
@@ -290,6 +305,8 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
                "device": str(dev) + (f" ({torch.cuda.get_device_name()})" if dev.type == "cuda" else ""),
                "seconds": time.time() - t0, **asdict(cfg)}
     metrics["steps"] = metrics_steps
-    atomic_write_text(adapter / "README.md", MODEL_CARD.format(modules=", ".join(TARGET_MODULES), **metrics))
+    modules = ATTENTION_MODULES if cfg.attention_only else TARGET_MODULES
+    atomic_write_text(adapter / "README.md", MODEL_CARD.format(modules=", ".join(modules), **metrics))
+    atomic_write_text(adapter / PROMPT_FILE, json.dumps({"prompt_format": cfg.prompt_format}) + "\n")
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     return metrics

@@ -1,0 +1,86 @@
+"""Candidate reranking: fluency (SLOR), relevance (MiniLM) and the hard rejections of EVALUATION.md.
+
+Mean log-probability rewards bland function-word chains (LYRICS.md: perplexity rates word salad as more
+fluent than real lyrics), so the constrained sampler's finished candidates are ranked instead by
+- SLOR (Kann et al. 2018): the line's log-prob under the LM minus its unigram log-prob (wordfreq), per word;
+- all-MiniLM-L6-v2 cosine of the line to the section's plan (prompt + keywords) and to the previous line;
+and any candidate with a dangling end, an orphan sentence break, an archaic or a task word loses to every
+clean one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from musegen.lyrics.decode import Candidate
+from musegen.lyrics.register import line_problems
+
+SLOR_WEIGHT = 1.0
+PLAN_WEIGHT = 4.0
+PREV_WEIGHT = 2.0
+PROBLEM_COST = 100.0
+MIN_FREQ = 1e-8  # unigram probability of a word wordfreq does not know
+
+
+@lru_cache(maxsize=65536)
+def unigram_logp(word: str) -> float:
+    """Natural-log unigram probability of a word (wordfreq, English)."""
+    from wordfreq import word_frequency
+
+    return math.log(max(word_frequency(word, "en"), MIN_FREQ))
+
+
+def slor(words: list[str], logp: float) -> float:
+    """SLOR per word: (log p_LM(line) − Σ log p_unigram(word)) / words."""
+    if not words:
+        return -math.inf
+    return (logp - sum(unigram_logp(w) for w in words)) / len(words)
+
+
+@dataclass
+class Reranker:
+    """Chooses among a line's candidates; remembers the previous line for coherence."""
+
+    decode: object  # ids -> printed text (the tokenizer's decode)
+    prompt: str
+    plan_vec: np.ndarray | None = None
+    prev_vec: np.ndarray | None = None
+    stats: dict = field(default_factory=dict)
+    embed: object = None  # texts -> unit vectors (None: MiniLM from musegen.plan.embed)
+
+    def __post_init__(self) -> None:
+        if self.embed is None:
+            from musegen.plan.embed import embed
+
+            self.embed = embed
+
+    def set_plan(self, text: str) -> None:
+        """The section's plan text (prompt plus keywords) the lines should stay close to."""
+        self.plan_vec = self.embed([text])[0]  # type: ignore[operator]
+
+    def new_section(self) -> None:
+        """Forget the previous line (a new stanza starts)."""
+        self.prev_vec = None
+
+    def __call__(self, cands: list[Candidate]) -> int:
+        """Index of the best candidate; its embedding becomes the previous line."""
+        texts = [self.decode(c.ids).strip() for c in cands]  # type: ignore[operator]
+        vecs = self.embed(texts)  # type: ignore[operator]
+        scores = []
+        for c, t, v in zip(cands, texts, vecs, strict=True):
+            s = SLOR_WEIGHT * slor(c.words, c.logp)
+            if self.plan_vec is not None:
+                s += PLAN_WEIGHT * float(v @ self.plan_vec)
+            if self.prev_vec is not None:
+                s += PREV_WEIGHT * float(v @ self.prev_vec)
+            s -= PROBLEM_COST * len(line_problems(t, self.prompt))
+            scores.append(s)
+        best = int(np.argmax(scores))
+        self.prev_vec = vecs[best]
+        self.stats["candidates"] = self.stats.get("candidates", 0) + len(cands)
+        self.stats["rejected"] = self.stats.get("rejected", 0) + sum(s < -PROBLEM_COST / 2 for s in scores)
+        return best

