@@ -1,0 +1,21 @@
+from musegen.lyrics.register import archaic_words, dangling, line_problems, orphan_break, task_words
+
+
+def test_dangling_ends_on_function_words_only():
+    assert dangling("I walked along the road with")
+    assert dangling("And all the lights went out and")
+    assert not dangling("I walked along the road alone")
+
+
+def test_orphan_break_needs_a_short_tail_after_a_sentence_end():
+    assert orphan_break("The night is long. I go")
+    assert not orphan_break("The night is long. I go back home")
+    assert not orphan_break("The night is long.")
+
+
+def test_archaic_and_task_words():
+    assert archaic_words("Thou art the light of yon hill") == ["thou", "art", "yon"]
+    assert task_words("Write a song about the rain") == ["write", "song"]
+    assert task_words("a bridge over water", prompt="the bridge at night") == []
+    assert line_problems("The rain keeps falling down") == []
+    assert set(line_problems("Hark, I write a verse for")) == {"dangling", "archaic", "task"}

@@ -1,0 +1,65 @@
+import pytest
+
+from musegen.errors import InputError
+from musegen.lyrics.generate import plan_for_lyrics
+from musegen.lyrics.rhyme import rhyme_key, rhymes
+from musegen.lyrics.wordplan import NEAR_SHARE, end_word_pool, identical_rhyme, plan_words
+
+FORM = ["verse", "chorus", "verse", "chorus", "bridge", "chorus"]
+
+
+@pytest.fixture(scope="module")
+def planned():
+    plan = plan_for_lyrics("rainy night in the city, missing you", FORM, [8, 8, 8, 8], "ABAB")
+    return plan, plan_words(plan, seed=3)
+
+
+def test_rhyme_pairs_rhyme_and_other_letters_do_not(planned):
+    _, wp = planned
+    pairs = near = 0
+    for sec in (s for s in wp.sections if s is not None):
+        a1, b1, a2, b2 = sec.ends
+        for x, y, is_near in ((a1, a2, sec.near[2]), (b1, b2, sec.near[3])):
+            pairs += 1
+            near += is_near
+            assert is_near or rhymes(x, y, strict=True), (x, y)
+            assert not identical_rhyme(x, y)
+        assert rhyme_key(a1) != rhyme_key(b1)
+    assert near <= NEAR_SHARE * pairs
+
+
+def test_chorus_carries_the_hook_and_end_words_are_related_and_unique(planned):
+    plan, wp = planned
+    chorus = wp.sections[1]
+    assert chorus is not None and chorus.ends[0] == wp.hook
+    assert [s is None for s in wp.sections] == [False, False, False, True, False, True]  # repeats: none
+    ends = [w for s in wp.sections if s for w in s.ends]
+    assert len(set(ends)) == len(ends)
+    pool = end_word_pool()
+    assert all(w in pool.index for w in ends)
+    assert {"night", "rain", "city"} & set(wp.keywords)  # related to the prompt
+    for s in wp.sections:
+        if s:
+            assert all(s.ends[i] in s.options[i] for i in (0, 1))  # first lines of letters get options
+
+
+def test_same_seed_same_plan_other_seed_other_words(planned):
+    plan, wp = planned
+    assert plan_words(plan, seed=3).sections[0].ends == wp.sections[0].ends
+    others = [plan_words(plan, seed=s).sections[0].ends for s in (4, 5, 6)]
+    assert any(o != wp.sections[0].ends for o in others)
+
+
+def test_one_syllable_lines_cannot_rhyme_abab_and_the_error_names_the_section():
+    plan = plan_for_lyrics("rain", ["verse", "chorus"], [8, 8, 8, 8], "ABAB")
+    plan.sections[1].syllables = [1, 1, 1, 1]
+    with pytest.raises(InputError, match=r"section 1 \(chorus\).*1-syllable.*--syllables"):
+        plan_words(plan)
+    plan.sections[1].rhyme = "XXXX"
+    plan_words(plan)  # free lines are fine
+
+
+def test_identical_rhymes():
+    assert identical_rhyme("daytime", "summertime")
+    assert identical_rhyme("light", "twilight")
+    assert not identical_rhyme("night", "bright")
