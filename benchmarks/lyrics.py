@@ -179,16 +179,21 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--texts", type=Path, default=None, help="write every song's text here (JSON)")
+    ap.add_argument("--start", type=int, default=0, help="first prompt (to split a run over processes)")
+    ap.add_argument("--evaluate", type=Path, nargs="+", default=None,
+                    help="only evaluate --texts files of earlier (split) runs, merged in prompt order")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    prompts = (TUNING if args.tuning else HELD_OUT)[: args.prompts]
-    methods = args.methods.split(",")
     form, syl, scheme = FORM
-    lm = load_lyrics_model(adapter=args.adapter)
+    if args.evaluate:
+        return evaluate_files(args.evaluate, syl, scheme, args.out)
+    prompts = (TUNING if args.tuning else HELD_OUT)[args.start: args.start + args.prompts]
+    methods = [m for m in args.methods.split(",") if m]
     songs: dict[str, list[tuple[str, str]]] = {m: [] for m in methods}
     secs: dict[str, list[float]] = {m: [] for m in methods}
     stats: dict[str, dict] = {m: {} for m in methods}
-    for i, prompt in enumerate(prompts):
+    lm = load_lyrics_model(adapter=args.adapter) if methods else None
+    for i, prompt in enumerate(prompts if methods else [], start=args.start):
         plan = plan_for_lyrics(prompt, form.split(","), syl, scheme)
         for m in methods:
             t = time.perf_counter()
@@ -197,11 +202,11 @@ def main() -> None:
             songs[m].append((prompt, text))
             print(f"[{i + 1}/{len(prompts)}] {m} {secs[m][-1]:.1f} s  {prompt}", file=sys.stderr)
     if args.old_src is not None:
-        songs["old"], secs["old"] = old_songs(args.old_src, prompts, args.seed, args.threads)
+        songs["old"], secs["old"] = old_songs(args.old_src, prompts, args.seed + args.start, args.threads)
         stats["old"] = {}
         methods = ["old", *methods]
     res: dict = {"prompts": "tuning" if args.tuning else "held-out", "form": form, "syllables": syl,
-                 "rhyme": scheme, "model": lm.name, "threads": args.threads, "seed": args.seed}
+                 "rhyme": scheme, "model": lm.name if lm else "", "threads": args.threads, "seed": args.seed}
     for m in methods:
         res[m] = evaluate(songs[m], syl, scheme)
         res[m]["seconds_per_song_median"] = statistics.median(secs[m])
@@ -212,9 +217,28 @@ def main() -> None:
     if args.out:
         args.out.write_text(text + "\n")
     if args.texts:
-        args.texts.write_text(json.dumps({m: [{"prompt": p, "seed": args.seed + i, "text": x}
+        args.texts.write_text(json.dumps({m: [{"prompt": p, "seed": args.seed + args.start + i, "text": x,
+                                               "seconds": secs[m][i]}
                                               for i, (p, x) in enumerate(songs[m])] for m in methods},
                                          indent=1) + "\n")
+
+
+def evaluate_files(paths: list[Path], syl: list[int], scheme: str, out: Path | None) -> None:
+    """Evaluate the merged --texts files of split runs (each method over all its songs)."""
+    merged: dict[str, list[dict]] = {}
+    for p in paths:
+        for m, rows in json.loads(p.read_text()).items():
+            merged.setdefault(m, []).extend(rows)
+    res: dict = {"files": [str(p) for p in paths]}
+    for m, rows in merged.items():
+        rows.sort(key=lambda r: r["seed"])
+        res[m] = evaluate([(r["prompt"], r["text"]) for r in rows], syl, scheme)
+        res[m]["seconds_per_song_median"] = statistics.median(r["seconds"] for r in rows)
+    res["load_avg_1min_at_end"] = os.getloadavg()[0]
+    text = json.dumps(res, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

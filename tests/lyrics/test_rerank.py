@@ -22,7 +22,8 @@ def cand(text, logp):
 
 
 def test_slor_prefers_rare_content_words_at_equal_model_logprob():
-    assert slor(["rain", "falls", "on", "my", "window"], -20.0) > slor(["and", "the", "of", "is", "the"], -20.0)
+    content, function = ["rain", "falls", "on", "my", "window"], ["and", "the", "of", "is", "the"]
+    assert slor(content, -20.0) > slor(function, -20.0)
 
 
 def test_rerank_prefers_the_relevant_line_and_rejects_hard_problems():
