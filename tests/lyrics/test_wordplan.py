@@ -29,7 +29,7 @@ def test_rhyme_pairs_rhyme_and_other_letters_do_not(planned):
 
 
 def test_chorus_carries_the_hook_and_end_words_are_related_and_unique(planned):
-    plan, wp = planned
+    _, wp = planned
     chorus = wp.sections[1]
     assert chorus is not None and chorus.ends[0] == wp.hook
     assert [s is None for s in wp.sections] == [False, False, False, True, False, True]  # repeats: none
