@@ -19,7 +19,8 @@ import click
 @click.option("--only-this", is_flag=True, help="Change only this appearance of a repeated chorus.")
 @click.option("--undo", "undo", type=int, is_flag=False, flag_value=1, default=None, metavar="[N]",
               help="Go back N versions (default 1: before the last edit), byte for byte.")
-@click.option("--no-audio", is_flag=True, help="Skip the audio file when re-rendering (faster).")
+@click.option("--no-audio", is_flag=True,
+              help="Re-render without audio (faster; the old audio no longer matches and is removed).")
 @click.option("--force", is_flag=True, help="Re-render even if SONG_DIR holds files musegen did not write "
                                             "(they are dropped).")
 def edit(song_dir: Path, line: str | None, section: str | None, bars: str | None, what: str | None,

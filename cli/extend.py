@@ -12,7 +12,8 @@ import click
 @click.option("--add", "add", required=True,
               help='What and where: "bridge after chorus 2", "verse before 4", "chorus" (before the outro).')
 @click.option("--seed", type=int, default=None, help="Random seed; the same seed gives the same section.")
-@click.option("--no-audio", is_flag=True, help="Skip the audio file when re-rendering (faster).")
+@click.option("--no-audio", is_flag=True,
+              help="Re-render without audio (faster; the old audio no longer matches and is removed).")
 @click.option("--force", is_flag=True, help="Re-render even if SONG_DIR holds files musegen did not write "
                                             "(they are dropped).")
 def extend(song_dir: Path, add: str, seed: int | None, no_audio: bool, force: bool) -> None:
