@@ -66,3 +66,13 @@ def test_per_section_syllables_and_rhyme(base, tiny_adapter):
     assert [len(lines) for _, lines in stanzas] == [4, 3, 4, 3]
     assert [line_syllables(x) for x in stanzas[1][1]] == [5, 5, 5]
     assert stanzas[1][1] == stanzas[3][1]  # the chorus is written once
+
+
+def test_a_prompt_in_another_language_gets_english_lyrics_and_a_warning(base, tiny_adapter):
+    args = ["lyrics", "夜の雨", "--form", "verse", "--syllables", "5,5", "--rhyme", "AA", "--seed", "1",
+            "--base", str(base), "--adapter", str(tiny_adapter)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "Japanese" in res.stderr and "English" in res.stderr
+    (_, lines), = parse_plain(res.stdout)
+    assert len(lines) == 2 and all(x.isascii() for x in lines)
