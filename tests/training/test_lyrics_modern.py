@@ -39,3 +39,18 @@ def test_format_2_examples_name_each_lines_end_word():
     text = tok.decode(ids)
     assert "Line 1: 8 syllables · ends with: town" in text and "ends with: sea" in text
     assert tok.decode([i for i, y in zip(ids, labels, strict=True) if y != -100]).startswith("The rain")
+
+
+def test_a_format_2_adapter_is_read_back_with_its_prompt_format(tmp_path):
+    from lyrics_tiny import tiny_base_dir, tiny_corpus_dir
+
+    from musegen.lyrics.model import load_lyrics_model
+    from musegen.training.lyrics_train import LoraTrainConfig, train_lora
+
+    base, corpus = tiny_base_dir(tmp_path / "base"), tiny_corpus_dir(tmp_path / "corpus")
+    cfg = LoraTrainConfig(rank=2, alpha=4, batch_size=2, steps=1, warmup=1, prompt_format=2,
+                          attention_only=True, top_layers=1)
+    train_lora(base, corpus, tmp_path / "run", cfg, device="cpu", progress=False)
+    lm = load_lyrics_model(adapter=tmp_path / "run" / "adapter", base=base, quantize=False)
+    assert lm.prompt_format == 2
+    assert "q_proj" in (tmp_path / "run" / "adapter" / "README.md").read_text()
