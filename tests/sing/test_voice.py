@@ -5,7 +5,7 @@ import pytest
 
 from musegen.render.common import seconds
 from musegen.sing import OUT_RATE, sing
-from sing.phrase import phrase_song
+from sing.phrase import PITCHES, phrase_song
 
 
 def yin_hz(x: np.ndarray, rate: int, lo: float = 70.0, hi: float = 1000.0) -> float:
@@ -63,9 +63,11 @@ def test_same_seed_same_samples_other_seed_differs():
 
 
 def test_low_line_is_moved_up_an_octave():
-    low = phrase_song(pitches=[p - 24 for p in [62, 64, 66, 67, 69, 67, 66, 64, 66, 67, 69]], melisma_to=None)
+    low = phrase_song(pitches=[p - 24 for p in PITCHES], melisma_to=None)
     vox = sing(low)
-    assert vox.transpose == 24  # D2 … A2 → D4 … A4: every note inside G3–F5
+    assert vox.transpose == 24  # D2 … A2 → D4 … A4: every note inside E3–C5
+    high = phrase_song(pitches=[p + 12 for p in PITCHES], melisma_to=None)
+    assert sing(high).transpose == -12  # D5 … A5 → D4 … A4
 
 
 def test_nothing_reaches_the_network(monkeypatch, tmp_path):
