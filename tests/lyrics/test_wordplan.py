@@ -46,7 +46,7 @@ def test_chorus_carries_the_hook_and_end_words_are_related_and_unique(planned):
 def test_same_seed_same_plan_other_seed_other_words(planned):
     plan, wp = planned
     assert plan_words(plan, seed=3).sections[0].ends == wp.sections[0].ends
-    others = [plan_words(plan, seed=s).sections[0].ends for s in (4, 5, 6)]
+    others = [plan_words(plan, seed=s).sections[0].ends for s in (4, 5)]
     assert any(o != wp.sections[0].ends for o in others)
 
 
