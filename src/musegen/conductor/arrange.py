@@ -39,6 +39,9 @@ PAD_LOW = 55
 GUIDE_RANGE = (55, 67)  # a single-line pad instrument (sax, flute …) plays a guide-tone line here
 MONOPHONIC = set(range(56, 60)) | set(range(64, 80)) | {22, 40, 41, 42, 43, 80, 81, 109, 110, 111}
 STRUM_GAP = PPQ // 40  # ticks between strings of a strum
+# GM programs that sound much louder than the rest at the same velocity (TimGM6mb, measured A-weighted with
+# benchmarks/genres.py): their velocities are scaled down so the vocal stays on top
+PROGRAM_LEVEL = {29: 0.8, 30: 0.72, 34: 0.72, 80: 0.85, 81: 0.85, 62: 0.85, 63: 0.85}
 FAST_TEMPO = 140.0  # at or above: eighth-note hats thin to quarters (unless the groove says otherwise)
 
 
@@ -120,7 +123,9 @@ def arrange(song: Song) -> Song:
     if plan.drums and out.drums:
         tracks.append(Track("Drums", 0, 9, out.drums))
     for t in tracks:
-        t.notes.sort(key=lambda n: (n.onset, n.pitch))
+        scale = g.get("drum_level", 1.0) if t.is_drum else PROGRAM_LEVEL.get(t.program, 1.0)
+        t.notes = sorted((replace(n, velocity=max(1, round(n.velocity * scale))) for n in t.notes),
+                         key=lambda n: (n.onset, n.pitch))
     return replace(song, chords=chords, tracks=tracks, vocal=balance_vocal(song))
 
 
