@@ -176,7 +176,7 @@ def song_scenario(inj: Injector, name: str, base_args: list[str], trials: int, a
     t_ref = ref["seconds"]
     for i in range(trials):
         out = root / f"t{i}"
-        inj.run(name, [*base_args, "--out", str(out)], kill_after=inj.rng.uniform(0.5, 1.05 * t_ref))
+        inj.run(name, [*base_args, "--out", str(out)], kill_after=_kill_time(inj, i, t_ref))
         finished = song_ok(out, audio)
         if out.exists() and not finished:
             inj.count(name, "partial_outputs")
@@ -193,13 +193,18 @@ def song_scenario(inj: Injector, name: str, base_args: list[str], trials: int, a
     for i in range(max(1, trials // 2)):
         out = root / f"force{i}"
         shutil.copytree(root / "ref", out)
-        inj.run(name, [*base_args, "--out", str(out), "--force"],
-                kill_after=inj.rng.uniform(0.5, 1.05 * t_ref))
+        inj.run(name, [*base_args, "--out", str(out), "--force"], kill_after=_kill_time(inj, i + 1, t_ref))
         if not song_ok(out, audio):
             inj.count(name, "data_lost")
         inj.run(name, [*base_args, "--out", str(out), "--force"])
         inj.leftovers(name, root)
     return {"reference_seconds": t_ref}
+
+
+def _kill_time(inj: Injector, i: int, t_ref: float) -> float:
+    """Seconds before the kill: anywhere in the run for even trials, in its last 15 % (the writing) for odd."""
+    lo = 0.85 if i % 2 else 0.02
+    return max(0.5, inj.rng.uniform(lo, 1.05) * t_ref)
 
 
 def finetune_scenario(inj: Injector, catalog: Path, other: Path, trials: int, epochs: int) -> dict:
