@@ -202,7 +202,7 @@ def song_scenario(inj: Injector, name: str, base_args: list[str], trials: int, a
 
 
 def _kill_time(inj: Injector, i: int, t_ref: float) -> float:
-    """Seconds before the kill: anywhere in the run for even trials, in its last 15 % (the writing) for odd."""
+    """Seconds before the kill: anywhere in the run (even trials) or in its last 15 %, the writing (odd)."""
     lo = 0.85 if i % 2 else 0.02
     return max(0.5, inj.rng.uniform(lo, 1.05) * t_ref)
 
