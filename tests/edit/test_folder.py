@@ -85,7 +85,7 @@ def test_cli_text_edit_and_undo(folder):
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["--line", "verse 9:1"], "the song has 2 verse section(s): 1 intro"),
+    (["--line", "verse 9:1"], "--line 'verse 9:1': the song has 2 verse section(s): 1 intro"),
     (["--bars", "30-31"], "the song has bars 1-20"),
     ([], "give exactly one target"),
     (["--line", "verse 1:1", "--section", "chorus"], "got --line, --section"),

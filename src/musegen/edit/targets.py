@@ -65,22 +65,26 @@ def describe(song: Song) -> str:
     return ", ".join(parts)
 
 
-def find_section(song: Song, ref: str, what: str = "--section") -> int:
-    """Index of the section `ref` names: a number (1 = first section), "chorus", "verse 2"."""
+def find_section(song: Song, ref: str, what: str = "--section", shown: str | None = None) -> int:
+    """Index of the section `ref` names: a number (1 = first section), "chorus", "verse 2".
+
+    Errors quote `shown` (the whole argument, e.g. "verse 9:1") after `what`.
+    """
     text = ref.strip().lower()
+    arg = f"{what} {shown if shown is not None else ref!r}"
     if text.isdigit():
         k = int(text) - 1
         if 0 <= k < len(song.sections):
             return k
-        raise InputError(f"{what} {ref!r}: no section {text}; the song has {describe(song)}")
+        raise InputError(f"{arg}: no section {text}; the song has {describe(song)}")
     m = _REF_RE.match(text)
     if m is None or m.group("type") not in SECTION_TYPES:
-        raise InputError(f"{what} {ref!r}: name a section like \"chorus\", \"verse 2\" or its number; "
+        raise InputError(f"{arg}: name a section like \"chorus\", \"verse 2\" or its number; "
                          f"the song has {describe(song)}")
     kind, n = m.group("type"), int(m.group("n") or 1)
     of_kind = [i for i, s in enumerate(song.sections) if s.type == kind]
     if not 1 <= n <= len(of_kind):
-        raise InputError(f"{what} {ref!r}: the song has {len(of_kind)} {kind} section(s): {describe(song)}")
+        raise InputError(f"{arg}: the song has {len(of_kind)} {kind} section(s): {describe(song)}")
     return of_kind[n - 1]
 
 
@@ -135,7 +139,7 @@ def line_target(song: Song, spec: str, only_this: bool = False) -> Target:
     if not sep or not num.strip().isdigit() or not ref.strip():
         raise InputError(f"--line {spec!r}: write SECTION:LINE, e.g. \"verse 2:3\" or \"chorus:1\"; "
                          f"the song has {describe(song)}")
-    k = find_section(song, ref, "--line")
+    k = find_section(song, ref, "--line", repr(spec))
     _sung(song, k, "--line", spec)
     i = int(num) - 1
     n = len(song.sections[k].lines)
