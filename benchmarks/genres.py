@@ -167,7 +167,8 @@ def lm_translation(prompts: list[dict]) -> dict:
             "seconds_per_prompt": round((time.perf_counter() - t) / len(rows), 1), "rows": rows}
 
 
-def song_level(prompts: list[dict], n: int, excerpts: Path | None, lyrics_lm: bool = False) -> dict:
+def song_level(prompts: list[dict], n: int, excerpts: Path | None, lyrics_lm: bool = False,
+               named_only: bool = False) -> dict:
     """Whole short songs: instruments and drums in song.mid, verse vs chorus, vocal over band, excerpts."""
     import mido
 
@@ -184,7 +185,8 @@ def song_level(prompts: list[dict], n: int, excerpts: Path | None, lyrics_lm: bo
         if p["genre"] not in seen and p.get("language") is None:
             seen.add(p["genre"])
             chosen.append(p)
-    chosen += [p for p in prompts if ("instruments" in p or "drums" in p) and p not in chosen]
+    named = [p for p in prompts if "instruments" in p or "drums" in p]
+    chosen = named if named_only else chosen + [p for p in named if p not in chosen]
     chosen = chosen[:n]
     rows = []
     for i, p in enumerate(chosen):
@@ -273,6 +275,8 @@ def main() -> None:
     ap.add_argument("--translate-lm", action="store_true",
                     help="also measure translating non-English prompts with the lyrics LM")
     ap.add_argument("--no-plan", action="store_true", help="skip the plan-level figures")
+    ap.add_argument("--named-only", action="store_true",
+                    help="song level: only the prompts that name instruments or ask for drums")
     ap.add_argument("--lyrics-lm", action="store_true",
                     help="song level: write the words with the lyrics model (default: sing WORDS)")
     args = ap.parse_args()
@@ -289,7 +293,7 @@ def main() -> None:
     if args.translate_lm:
         result["lm_translation"] = lm_translation(prompts)
     if args.songs:
-        result["songs"] = song_level(prompts, args.songs, args.excerpts, args.lyrics_lm)
+        result["songs"] = song_level(prompts, args.songs, args.excerpts, args.lyrics_lm, args.named_only)
     result["load_average"] = os.getloadavg()
     text = json.dumps(result, indent=1, ensure_ascii=False)
     if args.out:
