@@ -71,7 +71,7 @@ def find_section(song: Song, ref: str, what: str = "--section", shown: str | Non
     Errors quote `shown` (the whole argument, e.g. "verse 9:1") after `what`.
     """
     text = ref.strip().lower()
-    arg = f"{what} {shown if shown is not None else ref!r}"
+    arg = f"{what} {ref if shown is None else shown!r}"
     if text.isdigit():
         k = int(text) - 1
         if 0 <= k < len(song.sections):
@@ -139,7 +139,7 @@ def line_target(song: Song, spec: str, only_this: bool = False) -> Target:
     if not sep or not num.strip().isdigit() or not ref.strip():
         raise InputError(f"--line {spec!r}: write SECTION:LINE, e.g. \"verse 2:3\" or \"chorus:1\"; "
                          f"the song has {describe(song)}")
-    k = find_section(song, ref, "--line", repr(spec))
+    k = find_section(song, ref, "--line", spec)
     _sung(song, k, "--line", spec)
     i = int(num) - 1
     n = len(song.sections[k].lines)
