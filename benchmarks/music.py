@@ -204,6 +204,7 @@ def main() -> None:
     ap.add_argument("--bars", type=int, default=32, help="bars taken from each of those songs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--nll-only", action="store_true", help="only the NLL part (model, baseline, Markov)")
     a = ap.parse_args()
     t0 = time.perf_counter()
     sheets = corpus_sheets(a.corpus)
@@ -251,6 +252,13 @@ def main() -> None:
         "markov_beta": best_beta,
         "notes": ev["notes"],
     }
+
+    if a.nll_only:
+        res["wall_s"] = round(time.perf_counter() - t0, 1)
+        print(json.dumps(res, indent=1))
+        if a.out:
+            a.out.write_text(json.dumps(res, indent=1))
+        return
 
     # 2. generated vs real held-out pop melodies
     ref, cond = held_out_pop(sheets)
