@@ -84,7 +84,7 @@ def copied_run(texts: list[str], max_n: int = 14) -> tuple[int, str]:
     return best, phrase
 
 
-def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str) -> dict:
+def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bool = True) -> dict:
     """EVALUATION.md measures over (prompt, text) songs of one form."""
     from musegen.evaluation.lyrics import final_word, line_syllables, plain_rhyme, rhyme_pairs
     from musegen.plan.embed import embed
@@ -121,7 +121,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str) -> dict:
     p = embed([s[0] for s in songs])
     d = embed(docs)
     retrieval = float(np.mean(np.argmax(d @ p.T, axis=1) == np.arange(len(songs))))
-    run, phrase = copied_run(distinct)
+    run, phrase = copied_run(distinct) if copy else (-1, "")
     w100 = 100 / max(1, t["words"])
     return {
         "songs": len(songs), "distinct_lines": t["lines"],
@@ -151,17 +151,25 @@ for i, p in enumerate(json.loads(sys.argv[1])):
     plan = plan_for_lyrics(p, form.split(","), syl, scheme)
     text = lyrics_to_text(write_lyrics(plan, seed=int(sys.argv[4]) + i, model=lm))
     out.append([p, text, time.perf_counter() - t])
+    if len(sys.argv) > 5:  # written after every song: a long run can be evaluated part way
+        rows = [{"prompt": q, "seed": int(sys.argv[4]) + j, "text": x, "seconds": d}
+                for j, (q, x, d) in enumerate(out)]
+        open(sys.argv[5], "w").write(json.dumps({"old": rows}))
 print(json.dumps(out))
 """
 
 
-def old_songs(old_src: Path, prompts: list[str], seed: int,
-              threads: int) -> tuple[list[tuple[str, str]], list[float]]:
-    """Songs written by an older checkout's code (`old_src/src` on PYTHONPATH), same prompts and seeds."""
+def old_songs(old_src: Path, prompts: list[str], seed: int, threads: int,
+              partial: Path | None = None) -> tuple[list[tuple[str, str]], list[float]]:
+    """Songs written by an older checkout's code (`old_src/src` on PYTHONPATH), same prompts and seeds.
+
+    `partial`: a --texts file rewritten after every song.
+    """
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": str(old_src / "src")}
-    cmd = [sys.executable, "-c", OLD_SCRIPT, json.dumps(prompts), json.dumps(FORM), str(threads), str(seed)]
+    cmd = [sys.executable, "-c", OLD_SCRIPT, json.dumps(prompts), json.dumps(FORM), str(threads), str(seed),
+           *([str(partial)] if partial else [])]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     rows = json.loads(out.strip().splitlines()[-1])
     return [(p, t) for p, t, _ in rows], [s for _, _, s in rows]
@@ -179,6 +187,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--texts", type=Path, default=None, help="write every song's text here (JSON)")
+    ap.add_argument("--no-copy", action="store_true", help="skip the copied-run search (reads 3.1 M lines)")
     ap.add_argument("--start", type=int, default=0, help="first prompt (to split a run over processes)")
     ap.add_argument("--evaluate", type=Path, nargs="+", default=None,
                     help="only evaluate --texts files of earlier (split) runs, merged in prompt order")
@@ -186,7 +195,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     form, syl, scheme = FORM
     if args.evaluate:
-        return evaluate_files(args.evaluate, syl, scheme, args.out)
+        return evaluate_files(args.evaluate, syl, scheme, args.out, not args.no_copy)
     prompts = (TUNING if args.tuning else HELD_OUT)[args.start: args.start + args.prompts]
     methods = [m for m in args.methods.split(",") if m]
     songs: dict[str, list[tuple[str, str]]] = {m: [] for m in methods}
@@ -201,8 +210,11 @@ def main() -> None:
             secs[m].append(time.perf_counter() - t)
             songs[m].append((prompt, text))
             print(f"[{i + 1}/{len(prompts)}] {m} {secs[m][-1]:.1f} s  {prompt}", file=sys.stderr)
+        if args.texts:  # after every prompt: a long run can be evaluated part way (--evaluate)
+            write_texts(args.texts, songs, secs, args.seed + args.start)
     if args.old_src is not None:
-        songs["old"], secs["old"] = old_songs(args.old_src, prompts, args.seed + args.start, args.threads)
+        songs["old"], secs["old"] = old_songs(args.old_src, prompts, args.seed + args.start, args.threads,
+                                              args.texts if not methods else None)
         stats["old"] = {}
         methods = ["old", *methods]
     res: dict = {"prompts": "tuning" if args.tuning else "held-out", "form": form, "syllables": syl,
@@ -217,22 +229,27 @@ def main() -> None:
     if args.out:
         args.out.write_text(text + "\n")
     if args.texts:
-        args.texts.write_text(json.dumps({m: [{"prompt": p, "seed": args.seed + args.start + i, "text": x,
-                                               "seconds": secs[m][i]}
-                                              for i, (p, x) in enumerate(songs[m])] for m in methods},
-                                         indent=1) + "\n")
+        write_texts(args.texts, songs, secs, args.seed + args.start)
 
 
-def evaluate_files(paths: list[Path], syl: list[int], scheme: str, out: Path | None) -> None:
+def write_texts(path: Path, songs: dict, secs: dict, seed0: int) -> None:
+    """Every song's prompt, seed, text and seconds, per method (JSON)."""
+    path.write_text(json.dumps({m: [{"prompt": p, "seed": seed0 + i, "text": x, "seconds": secs[m][i]}
+                                    for i, (p, x) in enumerate(rows)] for m, rows in songs.items()},
+                               indent=1) + "\n")
+
+
+def evaluate_files(paths: list[Path], syl: list[int], scheme: str, out: Path | None, copy: bool) -> None:
     """Evaluate the merged --texts files of split runs (each method over all its songs)."""
     merged: dict[str, list[dict]] = {}
     for p in paths:
         for m, rows in json.loads(p.read_text()).items():
             merged.setdefault(m, []).extend(rows)
-    res: dict = {"files": [str(p) for p in paths]}
+    common = set.intersection(*({r["prompt"] for r in rows} for rows in merged.values()))
+    res: dict = {"files": [str(p) for p in paths], "prompts_in_every_method": len(common)}
     for m, rows in merged.items():
-        rows.sort(key=lambda r: r["seed"])
-        res[m] = evaluate([(r["prompt"], r["text"]) for r in rows], syl, scheme)
+        rows = sorted((r for r in rows if r["prompt"] in common), key=lambda r: r["seed"])
+        res[m] = evaluate([(r["prompt"], r["text"]) for r in rows], syl, scheme, copy)
         res[m]["seconds_per_song_median"] = statistics.median(r["seconds"] for r in rows)
     res["load_avg_1min_at_end"] = os.getloadavg()[0]
     text = json.dumps(res, indent=2)
