@@ -190,7 +190,7 @@ def song_scenario(inj: Injector, name: str, base_args: list[str], trials: int, a
             inj.count(name, "nondeterministic")
         inj.leftovers(name, root)
     # --force over an existing song, killed: the old or the new song must be there, whole
-    for i in range(max(1, trials // 2)):
+    for i in range((trials + 1) // 2):
         out = root / f"force{i}"
         shutil.copytree(root / "ref", out)
         inj.run(name, [*base_args, "--out", str(out), "--force"], kill_after=_kill_time(inj, i + 1, t_ref))
