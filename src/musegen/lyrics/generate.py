@@ -36,7 +36,8 @@ PLAN_THEME_WEIGHT = 0.5  # with a plan the keywords are in the prompt and the en
 REPEAT_PENALTY = 1.5  # log-prob cost of a content word's first token once a line of the section used it
 # words about the task itself, which a small model copies from the prompt: never sung
 PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "extracts",
-                          "stanza", "stanzas", "verse", "verses", "chorus", "extracting", "extracted"})
+                          "stanza", "stanzas", "verse", "verses", "chorus", "extracting", "extracted",
+                          "extraction", "syllabus", "syllabic", "versed", "song's", "poem's"})
 MAX_SYLLABLES = 16
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
 # machine two OpenMP threads measured 9× slower (8 min 40 s vs 58 s for `musegen lyrics` at load ~5)
