@@ -16,6 +16,7 @@ def test_orphan_break_needs_a_short_tail_after_a_sentence_end():
 def test_archaic_and_task_words():
     assert archaic_words("Thou art the light of yon hill") == ["thou", "art", "yon"]
     assert task_words("Write a song about the rain") == ["write", "song"]
+    assert task_words("So long a song's for the soul") == ["song's"]
     assert task_words("a bridge over water", prompt="the bridge at night") == []
     assert line_problems("The rain keeps falling down") == []
     assert set(line_problems("Hark, I write a verse for")) == {"dangling", "archaic", "task"}

@@ -65,7 +65,7 @@ def archaic_words(line: str) -> list[str]:
 def task_words(line: str, prompt: str = "") -> list[str]:
     """Words about the task in a line that the prompt does not contain."""
     allowed = set(words(prompt))
-    return [w for w in words(line) if w in TASK_WORDS and w not in allowed]
+    return [w for w in words(line) if (b := w.removesuffix("'s")) in TASK_WORDS and b not in allowed]
 
 
 def line_problems(line: str, prompt: str = "") -> list[str]:
