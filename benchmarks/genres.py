@@ -152,9 +152,9 @@ def lm_translation(prompts: list[dict]) -> dict:
     rows = []
     t = time.perf_counter()
     for i, p in enumerate(x for x in prompts if x.get("language") not in (None, "emoji")):
-        chat = [{"role": "user", "content": f"Translate to English: {p['prompt']}"}]
-        ids = tok.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt")
-        ids = ids["input_ids"] if hasattr(ids, "keys") else ids
+        # SmolLM2's ChatML turn format (the shipped tokenizer carries no chat template)
+        text = f"<|im_start|>user\nTranslate to English: {p['prompt']}<|im_end|>\n<|im_start|>assistant\n"
+        ids = tok(text, return_tensors="pt")["input_ids"]
         with torch.inference_mode():
             out = model.generate(ids, max_new_tokens=24, do_sample=False)
         text = tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip().split("\n")[0]
