@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from musegen.sing.model import FRAME_SECONDS, FRAMES_PER_UNIT, SAMPLE_RATE, VoiceModel
+from musegen.sing.model import FRAME_SECONDS, FRAMES_PER_UNIT, VoiceModel
 from musegen.sing.score import SungLine
 
 UNIT = FRAME_SECONDS * FRAMES_PER_UNIT  # seconds per duration unit (25 ms)
@@ -81,7 +81,7 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
     for i, s in enumerate(syls):
         idx = by_syl.get(i, {"onset": [], "nucleus": [], "coda": []})
         note0 = s.notes[0].start - t0
-        limit = LEAD  # the line's first consonants stay inside the rendered stretch
+        limit = 0.0
         if i > 0:
             prev = syls[i - 1].notes[-1]
             limit = prev.start - t0 + (1 - ONSET_SHARE) * (prev.end - prev.start)
@@ -243,11 +243,12 @@ def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> 
     d_pred, energy, f0_pred = voice.speech.run(None, {"ids": ids, "speed": np.ones(1, np.float32)})
     speech_dur = np.maximum(np.rint(d_pred), 0).astype(np.int64)
     energy, f0_pred = energy[0], f0_pred[0]
-    # start early enough for the first syllable's onset consonants (stretched at most ONSET_STRETCH)
-    first_onset = sum(int(speech_dur[k]) for k, t in enumerate(toks) if t.syl == 0 and t.role == "onset")
-    t0 = line.start - LEAD - ONSET_STRETCH * first_onset * UNIT
+    # start early enough for the first onset consonants to fit before the first note
+    t0 = line.start - LEAD - float(speech_dur[1:4].sum()) * UNIT
     edges, held, spans = _layout(line, toks, speech_dur, energy, t0)
-    dur = np.diff(np.rint(edges / UNIT).astype(np.int64))  # boundaries rounded, not durations: no drift
+    units = np.rint(edges / UNIT).astype(np.int64)
+    dur = np.diff(units)
+    dur[0] = max(dur[0], 1)
     sung_frames = np.concatenate([[0], np.cumsum(dur * FRAMES_PER_UNIT)])
     speech_frames = np.concatenate([[0], np.cumsum(speech_dur * FRAMES_PER_UNIT)])
     pos, hold = _warp(speech_frames, sung_frames, set(held))
@@ -266,5 +267,7 @@ def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> 
     out = voice.sing.run(None, {"ids": ids, "dur_in": dur, "f0_in": f0[None, :].astype(np.float32),
                                 "en_in": en[None, :]})
     wav = _synth(out, f0.astype(np.float32), hold, rng)
+    from musegen.sing.model import SAMPLE_RATE
+
     wav *= _gate(spans, len(wav), SAMPLE_RATE)
     return LineAudio(t0, wav)
