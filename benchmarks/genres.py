@@ -189,6 +189,7 @@ def song_level(prompts: list[dict], n: int, excerpts: Path | None, lyrics_lm: bo
     chosen = named if named_only else chosen + [p for p in named if p not in chosen]
     chosen = chosen[:n]
     rows = []
+    excerpted: set[str] = set()  # one excerpt per genre
     for i, p in enumerate(chosen):
         t = time.perf_counter()
         if lyrics_lm:
@@ -217,7 +218,8 @@ def song_level(prompts: list[dict], n: int, excerpts: Path | None, lyrics_lm: bo
         except Exception as exc:  # the singing voice is optional here; say why it is missing
             row["sung_vocal_error"] = f"{type(exc).__name__}: {exc}"
             audio = synthesize(song)
-        if excerpts is not None and p.get("language") is None and "instruments" not in p:
+        if excerpts is not None and p.get("language") is None and song.plan.style not in excerpted:
+            excerpted.add(song.plan.style)
             excerpts.mkdir(parents=True, exist_ok=True)
             start = int(song.sections[1].start / song.ppq * 60 / song.plan.tempo * 44100)
             path = excerpts / f"{song.plan.style}.wav"
