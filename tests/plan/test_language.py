@@ -23,6 +23,9 @@ def test_titles_keep_the_prompts_language():
     assert title_from_prompt("canción triste de amor") == "Canción Triste De Amor"
     assert title_from_prompt("🌧️🌙") == "Cloud With Rain Crescent Moon"
     assert title_from_prompt("...") == "Untitled"
+    # a title never ends cut off on "… Through A"
+    assert title_from_prompt("dark synthwave drive through a neon city") == "Dark Synthwave Drive"
+    assert title_from_prompt("falling in love on a summer road trip") == "Falling In Love"
 
 
 def test_non_english_prompts_differ_and_warn_about_english_lyrics():

@@ -44,7 +44,7 @@ def test_unknown_style_names_the_available_ones():
 def test_bad_names_are_rejected(bad):
     with pytest.raises(InputError, match="--style"):
         get_style(bad)
-    with pytest.raises(InputError, match="^NAME"):
+    with pytest.raises(InputError, match=r"^NAME"):
         get_style(bad, what="NAME")
 
 

@@ -128,6 +128,14 @@ def read_prompt(prompt: str) -> Reading:
     return Reading(text=text, language=language, glossed=concepts, emoji=emoji)
 
 
+# Words a title does not end on: articles, prepositions, conjunctions, pronouns (dangling ends).
+_TITLE_TAIL = frozenset({
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "with", "for", "from", "at", "by",
+    "into", "than", "that", "which", "who", "whose", "when", "while", "if", "as", "through", "about",
+    "my", "your", "their", "our", "his", "her", "its", "we", "they", "he", "she", "i"
+})
+
+
 def title_from_prompt(prompt: str) -> str:
     """A title in the prompt's own words and script: the first words, or the first characters of CJK text."""
     text = prompt.strip()
@@ -135,7 +143,12 @@ def title_from_prompt(prompt: str) -> str:
     if words and all(_CJK.search(w) for w in words) and not re.search(r"[\uac00-\ud7af]", text):
         return "".join(words)[:12]  # Chinese/Japanese: no spaces between words
     if words:
-        return " ".join(w[:1].upper() + w[1:] for w in words[:6])
+        kept = words[:6]
+        cut = next((i for i, w in enumerate(kept) if i >= 3 and w.lower() in _TITLE_TAIL), len(kept))
+        kept = kept[:cut]  # "Heartbroken Country Song", not "… Song About A Small"
+        while len(kept) > 1 and kept[-1].lower() in _TITLE_TAIL:  # "… Drive Through A" reads cut off
+            kept.pop()
+        return " ".join(w[:1].upper() + w[1:] for w in kept)
     emoji = [ch for ch in text if unicodedata.category(ch) == "So"]
     if emoji:
         return " ".join(name.title() for name in emoji_names("".join(emoji[:2])))
