@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from musegen.render.loudness import vocal_over_band_dba
+
 HERE = Path(__file__).resolve().parent
 SHORT = {"form": "intro,verse,chorus,outro", "bars": 8}
 # Song-level runs sing these words unless --lyrics-lm: the arrangement, instruments and levels do not depend
@@ -46,39 +48,6 @@ sing it loud the whole night through
 every road leads back to you
 """
 EXCERPT_SECONDS = 30.0
-
-
-def a_weighted(x: np.ndarray, rate: int = 44100) -> np.ndarray:
-    """The mono signal through the A-weighting curve (IEC 61672, applied in the frequency domain)."""
-    mono = x.mean(axis=1) if x.ndim == 2 else x
-    spec = np.fft.rfft(mono.astype(np.float64))
-    f = np.fft.rfftfreq(len(mono), 1.0 / rate)
-    f2 = f * f
-    den = (f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
-    ra = (12194.0**2 * f2**2) / den
-    return np.fft.irfft(spec * ra * 10 ** (2.0 / 20), n=len(mono))
-
-
-def a_weighted_db(x: np.ndarray, rate: int = 44100) -> float:
-    """A-weighted RMS level in dB over the whole signal."""
-    w = a_weighted(x, rate)
-    return float(10 * np.log10(np.mean(w**2) + 1e-20))
-
-
-def vocal_over_band_dba(vocal: np.ndarray, band: np.ndarray, block: int = 2048) -> float:
-    """A-weighted level of the vocal over the band's, in dB, over the blocks where the voice sings.
-
-    A block sings when its vocal RMS is within 30 dB of the loudest vocal block (intros, outros and breaths
-    between lines are left out: the question is whether the voice sits on top while it sings).
-    """
-    n = min(len(vocal), len(band)) // block * block
-    wv, wb = a_weighted(vocal[:n]), a_weighted(band[:n])
-    raw = (vocal[:n].mean(axis=1) if vocal.ndim == 2 else vocal[:n]).reshape(-1, block)
-    level = np.sqrt(np.mean(raw**2, axis=1))
-    sung = level > level.max() * 10 ** (-30 / 20)
-    pv = np.mean(wv.reshape(-1, block)[sung] ** 2)
-    pb = np.mean(wb.reshape(-1, block)[sung] ** 2)
-    return float(10 * np.log10((pv + 1e-20) / (pb + 1e-20)))
 
 
 def plan_level(prompts: list[dict]) -> dict:

@@ -134,6 +134,10 @@ def test_vocal_mix_stems_sum_to_the_song_and_the_voice_is_in_front(mixed):
     sung = slice(int(first * SAMPLE_RATE), int(seconds(song, song.vocal[-1].onset) * SAMPLE_RATE))
     rms = [np.sqrt(np.mean(x[sung] ** 2)) for x in (mix.vocals, mix.band)]
     assert rms[0] > rms[1]  # the voice in front of the band
+    from musegen.render.audio import VOCAL_LEVEL_DB
+    from musegen.render.loudness import vocal_over_band_dba
+
+    assert vocal_over_band_dba(mix.vocals, mix.band) >= VOCAL_LEVEL_DB  # A-weighted, as it sings
     assert mix.info["voice"] == "hibari af_heart" and mix.info["transpose"] == 0
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from musegen.errors import InputError
 from musegen.fsutil import atomic_write_bytes
 from musegen.render.common import seconds
+from musegen.render.loudness import vocal_over_band_dba
 from musegen.render.midi import (
     DEFAULT_VOCAL_PROGRAM,
     DRUM_CHANNEL,
@@ -42,6 +43,7 @@ REVERB_WET = 0.18  # reverb level relative to the dry signal (0 = dry)
 REVERB_SECONDS = 1.1  # RT60 of the synthetic room
 REVERB_PREDELAY = 0.018
 VOCAL_LEVEL_DB = 3.0  # sung parts this much louder (RMS) than the band: the voice in front
+VOCAL_MARGIN_DB = 0.5  # headroom over VOCAL_LEVEL_DB for the A-weighted check
 VOCAL_REVERB_WET = 0.10  # a little room on the voice (less than on the band)
 COMP_THRESHOLD_DB, COMP_RATIO = -12.0, 3.0  # vocal compressor
 _FFT_SIZE = 1 << 17
@@ -252,6 +254,11 @@ def mix_song(song: Song, soundfont: str | os.PathLike | None = None, *, seed: in
     level = _rms(dry[sung]) if sung.any() else 0.0
     if level > 0:  # the voice VOCAL_LEVEL_DB above the band's level (the band alone if it is silent)
         dry *= max(_rms(band), 1e-3) * 10 ** (VOCAL_LEVEL_DB / 20) / level
+        # and as heard: at least VOCAL_LEVEL_DB over the band, A-weighted, while it sings (a piano-only band
+        # is quiet on the whole but loud in the voice's range)
+        over = vocal_over_band_dba(dry, band)
+        if over < VOCAL_LEVEL_DB + VOCAL_MARGIN_DB:
+            dry *= 10 ** ((VOCAL_LEVEL_DB + VOCAL_MARGIN_DB - over) / 20)
     vocals = add_reverb(np.repeat(dry[:, None], 2, axis=1), VOCAL_REVERB_WET)
     mix = band + vocals
     _normalise(mix, vocals, band)
