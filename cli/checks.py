@@ -7,6 +7,8 @@ parsed value the command goes on with. The rules themselves live in the library 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -19,6 +21,20 @@ class LateUsageError(click.ClickException):
     """
 
     exit_code = 2
+
+
+@contextmanager
+def song_folder_errors(song_dir: Path) -> Iterator[None]:
+    """Library errors met while changing the song in `song_dir`, as one line each (no usage header)."""
+    from musegen.errors import MusegenError
+
+    try:
+        yield
+    except MusegenError as exc:  # found once the song is read: one line, exit status 2
+        raise LateUsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{song_dir}: cannot write ({exc.strerror or exc}); check the folder") \
+            from None
 
 
 def option_given(ctx: click.Context, name: str) -> bool:

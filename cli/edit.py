@@ -31,13 +31,12 @@ def edit(song_dir: Path, line: str | None, section: str | None, bars: str | None
     Without --words/--notes/--text both the words and the melody are written anew. The folder is
     re-rendered (song.json, MIDI, MusicXML, audio, lyrics) and the previous version kept for --undo.
     """
-    from musegen.cli.checks import LateUsageError
+    from musegen.cli.checks import song_folder_errors
 
     from musegen.edit import edit_folder, undo_folder
-    from musegen.errors import MusegenError
 
     targets = [n for n, v in (("--line", line), ("--section", section), ("--bars", bars)) if v is not None]
-    try:
+    with song_folder_errors(song_dir):
         if undo is not None:
             if targets or what or text is not None or seed is not None or only_this:
                 raise click.UsageError("--undo: give it alone (it puts back the version before the last "
@@ -58,11 +57,6 @@ def edit(song_dir: Path, line: str | None, section: str | None, bars: str | None
         kind = "text" if text is not None else (what or "both")
         result = edit_folder(song_dir, line=line, section=section, bars=bars, what=kind, text=text, seed=seed,
                              only_this=only_this, force=force, audio=not no_audio)
-    except MusegenError as exc:  # found once the song is read: one line, exit status 2, no usage header
-        raise LateUsageError(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"{song_dir}: cannot write ({exc.strerror or exc}); check the folder") \
-            from None
     for msg in result.messages:
         click.echo(msg)
     from musegen.edit import section_names

@@ -21,18 +21,12 @@ def extend(song_dir: Path, add: str, seed: int | None, no_audio: bool, force: bo
 
     Undo it with `musegen edit SONG_DIR --undo`.
     """
-    from musegen.cli.checks import LateUsageError
+    from musegen.cli.checks import song_folder_errors
 
     from musegen.edit import extend_folder
-    from musegen.errors import MusegenError
 
-    try:
+    with song_folder_errors(song_dir):
         result = extend_folder(song_dir, add, seed=seed, force=force, audio=not no_audio)
-    except MusegenError as exc:  # found once the song is read: one line, exit status 2, no usage header
-        raise LateUsageError(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"{song_dir}: cannot write ({exc.strerror or exc}); check the folder") \
-            from None
     for msg in result.messages:
         click.echo(msg)
     for k in result.target.lines:

@@ -59,23 +59,15 @@ def emoji_names(text: str) -> list[str]:
     return out
 
 
+# Non-Latin scripts by Unicode block, in the order they are tested (kana before the shared CJK ideographs).
+_SCRIPTS = (("Japanese", r"[\u3040-\u30ff]"), ("Korean", r"[\uac00-\ud7af]"), ("Chinese", r"[\u3400-\u9fff]"),
+            ("Russian", r"[\u0400-\u04ff]"), ("Arabic", r"[\u0600-\u06ff]"), ("Hindi", r"[\u0900-\u097f]"),
+            ("Greek", r"[\u0370-\u03ff]"))
+
+
 def _script(text: str) -> str | None:
     """The non-Latin script a prompt is written in, if any."""
-    if re.search(r"[\u3040-\u30ff]", text):
-        return "Japanese"
-    if re.search(r"[\uac00-\ud7af]", text):
-        return "Korean"
-    if re.search(r"[\u3400-\u9fff]", text):
-        return "Chinese"
-    if re.search(r"[\u0400-\u04ff]", text):
-        return "Russian"
-    if re.search(r"[\u0600-\u06ff]", text):
-        return "Arabic"
-    if re.search(r"[\u0900-\u097f]", text):
-        return "Hindi"
-    if re.search(r"[\u0370-\u03ff]", text):
-        return "Greek"
-    return None
+    return next((name for name, block in _SCRIPTS if re.search(block, text)), None)
 
 
 def read_prompt(prompt: str) -> Reading:
