@@ -42,9 +42,9 @@ async function run(label, start) {
     const { job, name } = await start();
     const done = await waitJob(job, label);
     const msgs = (done.result.messages || []).join("; ");
-    status(`${label}: done in ${done.seconds.toFixed(1)} s${msgs ? " — " + msgs : ""}`);
     await refreshList();
-    await loadSong(name);
+    await loadSong(name);  // "done" only once the page shows the new version
+    status(`${label}: done in ${done.seconds.toFixed(1)} s${msgs ? " — " + msgs : ""}`);
   } catch (e) {
     status(e.message, true);
   } finally {
