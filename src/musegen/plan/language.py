@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from musegen.lyrics.register import DANGLING
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _PLAIN_WORD = re.compile(r"[^\W\d_]+")  # "l'hiver" → "l", "hiver" for glossary look-up
@@ -120,12 +122,8 @@ def read_prompt(prompt: str) -> Reading:
     return Reading(text=text, language=language, glossed=concepts, emoji=emoji)
 
 
-# Words a title does not end on: articles, prepositions, conjunctions, pronouns (dangling ends).
-_TITLE_TAIL = frozenset({
-    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "with", "for", "from", "at", "by",
-    "into", "than", "that", "which", "who", "whose", "when", "while", "if", "as", "through", "about",
-    "my", "your", "their", "our", "his", "her", "its", "we", "they", "he", "she", "i"
-})
+# Words a title does not end on: EVALUATION.md's dangling ends, and the prepositions prompts lead on with.
+_TITLE_TAIL = DANGLING | {"on", "through", "about"}
 
 
 def title_from_prompt(prompt: str) -> str:
