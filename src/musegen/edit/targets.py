@@ -8,10 +8,10 @@ that does not exist raises InputError listing what the song has.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from musegen.errors import InputError
+from musegen.render.common import section_ordinals
 from musegen.types import SECTION_TYPES, Song
 
 _REF_RE = re.compile(r"^\s*(?P<type>[a-z][a-z-]*?)\s*(?P<n>\d+)?\s*$")
@@ -42,13 +42,7 @@ class Target:
 
 def section_names(song: Song) -> list[str]:
     """Target names of the sections: the type, numbered when it occurs more than once ("verse 2")."""
-    counts = Counter(s.type for s in song.sections)
-    seen: Counter[str] = Counter()
-    out = []
-    for s in song.sections:
-        seen[s.type] += 1
-        out.append(f"{s.type} {seen[s.type]}" if counts[s.type] > 1 else s.type)
-    return out
+    return [f"{kind} {nth}" if count > 1 else kind for kind, nth, count in section_ordinals(song)]
 
 
 def describe(song: Song) -> str:

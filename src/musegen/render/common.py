@@ -14,17 +14,23 @@ NUMBERED_TYPES = ("verse", "bridge")
 _ASCII = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "—": " ", "–": " "})
 
 
-def section_labels(song: Song) -> list[str]:
-    """Display names of the song's sections in order, e.g. ["Intro", "Verse 1", "Chorus", "Verse 2"]."""
+def section_ordinals(song: Song) -> list[tuple[str, int, int]]:
+    """Per section in order: its type, its number among sections of that type (from 1), and their count."""
     counts = Counter(s.type for s in song.sections)
     seen: Counter[str] = Counter()
-    labels = []
+    out = []
     for s in song.sections:
         seen[s.type] += 1
-        name = s.type.replace("-", " ").title().replace("Pre Chorus", "Pre-Chorus")
-        if s.type in NUMBERED_TYPES and counts[s.type] > 1:
-            name = f"{name} {seen[s.type]}"
-        labels.append(name)
+        out.append((s.type, seen[s.type], counts[s.type]))
+    return out
+
+
+def section_labels(song: Song) -> list[str]:
+    """Display names of the song's sections in order, e.g. ["Intro", "Verse 1", "Chorus", "Verse 2"]."""
+    labels = []
+    for kind, nth, count in section_ordinals(song):
+        name = kind.replace("-", " ").title().replace("Pre Chorus", "Pre-Chorus")
+        labels.append(f"{name} {nth}" if kind in NUMBERED_TYPES and count > 1 else name)
     return labels
 
 
