@@ -3,24 +3,17 @@
 import pytest
 import torch
 from safetensors.torch import load_file
-from training.test_music_corpus import write_song
+from training.test_music_corpus import tiny_corpus
 
 import musegen.training.resume as resume
 from musegen.music import vocab as V
 from musegen.music.model import MusicConfig
-from musegen.training.music_corpus import build_corpus
 from musegen.training.music_train import TrainConfig, train_music
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mc")
-    src = root / "midi"
-    src.mkdir()
-    for i in range(10):
-        write_song(src / f"s{i}.mid", 100 + i)
-    build_corpus(root / "corpus", user_dirs=[src], valid_fraction=0.3, progress=False)
-    return root / "corpus"
+    return tiny_corpus(tmp_path_factory.mktemp("mc"))
 
 
 class KilledError(Exception):

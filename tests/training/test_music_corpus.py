@@ -45,6 +45,16 @@ def write_song(path, seed: int, bars: int = 8, key_sig: str | None = "G major") 
     pm.write(str(path))
 
 
+def tiny_corpus(root):
+    """A built corpus of ten `write_song` tunes under `root`/corpus (30 % validation), for training tests."""
+    src = root / "midi"
+    src.mkdir()
+    for i in range(10):
+        write_song(src / f"s{i}.mid", 100 + i)
+    build_corpus(root / "corpus", user_dirs=[src], valid_fraction=0.3, progress=False)
+    return root / "corpus"
+
+
 def test_user_midi_becomes_a_lead_sheet(tmp_path):
     write_song(tmp_path / "a.mid", 1)
     sheet = read_song_file(tmp_path / "a.mid")

@@ -5,21 +5,14 @@ import torch
 
 from musegen.music import vocab as V
 from musegen.music.model import MusicConfig, load_checkpoint
-from musegen.training.music_corpus import build_corpus
 from musegen.training.music_train import TrainConfig, train_music
 
-from .test_music_corpus import write_song
+from .test_music_corpus import tiny_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mc")
-    src = root / "midi"
-    src.mkdir()
-    for i in range(10):
-        write_song(src / f"s{i}.mid", 100 + i)
-    build_corpus(root / "corpus", user_dirs=[src], valid_fraction=0.3, progress=False)
-    return root / "corpus"
+    return tiny_corpus(tmp_path_factory.mktemp("mc"))
 
 
 def test_train_resume_and_checkpoint(corpus, tmp_path):
