@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from musegen.evaluation.arrangement import bar_patterns
 from musegen.render.loudness import vocal_over_band_dba
 
 HERE = Path(__file__).resolve().parent
@@ -222,16 +223,7 @@ def _vocal_only(song):
 
 def _verse_chorus(song) -> dict:
     """Accompaniment onsets per bar in the first verse and the first chorus (all band tracks)."""
-    bar = song.plan.bar_ticks
-    def bars_of(kind: str) -> list[frozenset]:
-        sec = next(s for s in song.sections if s.type == kind)
-        out = []
-        for b in range(sec.bars):
-            a = sec.start + b * bar
-            out.append(frozenset((t.name, n.onset - a, n.pitch if t.is_drum else 0)
-                                 for t in song.tracks for n in t.notes if a <= n.onset < a + bar))
-        return out
-    verse, chorus = bars_of("verse"), bars_of("chorus")
+    verse, chorus = bar_patterns(song, "verse"), bar_patterns(song, "chorus")
     dv = statistics.mean(len(x) for x in verse)
     dc = statistics.mean(len(x) for x in chorus)
     return {"verse_notes_per_bar": round(dv, 1), "chorus_notes_per_bar": round(dc, 1),

@@ -6,6 +6,7 @@ import pytest
 from musegen.conductor import align, arrange
 from musegen.conductor.arrange import CRASH, KICK
 from musegen.conductor.grooves import groove, groove_names
+from musegen.evaluation.arrangement import bar_patterns
 from musegen.theory import Chord
 from musegen.types import PPQ
 
@@ -99,17 +100,6 @@ def test_waltz_and_compound_meters():
     assert {n.onset % six.plan.bar_ticks for n in _track(six, "Bass").notes} <= {0, 3 * PPQ // 2}
 
 
-def _notes_per_bar(song, kind):
-    bar = song.plan.bar_ticks
-    sec = next(s for s in song.sections if s.type == kind)
-    per = []
-    for b in range(sec.bars):
-        a = sec.start + b * bar
-        per.append(frozenset((t.name, n.onset - a, n.pitch if t.is_drum else 0)
-                             for t in song.tracks for n in t.notes if a <= n.onset < a + bar))
-    return per
-
-
 @pytest.mark.parametrize("name", groove_names())
 def test_every_groove_plays_in_its_meter_and_the_chorus_is_fuller(name):
     meter = tuple(groove(name)["meter"])
@@ -119,7 +109,7 @@ def test_every_groove_plays_in_its_meter_and_the_chorus_is_fuller(name):
     for t in song.tracks:
         assert all(0 <= n.pitch <= 127 and 1 <= n.velocity <= 127 and n.duration > 0 for n in t.notes), name
         assert all(n.onset + n.duration <= song.length_ticks for n in t.notes), name
-    verse, chorus = _notes_per_bar(song, "verse"), _notes_per_bar(song, "chorus")
+    verse, chorus = bar_patterns(song, "verse"), bar_patterns(song, "chorus")
     assert not set(verse) & set(chorus), name  # no chorus bar repeats a verse bar
     assert statistics.mean(map(len, chorus)) > statistics.mean(map(len, verse)), name
 
