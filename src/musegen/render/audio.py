@@ -243,12 +243,18 @@ class Mix:
 
 
 def mix_song(song: Song, soundfont: str | os.PathLike | None = None, *, seed: int | None = None,
-             reverb: float = REVERB_WET) -> Mix:
-    """The band (without the GM vocal part) and the sung lyrics in front of it; stems sum to the mix."""
+             reverb: float = REVERB_WET, band: np.ndarray | None = None, voice=None) -> Mix:
+    """The band (without the GM vocal part) and the sung lyrics in front of it; stems sum to the mix.
+
+    `band` (`synthesize(…, band_only=True, normalise=False)`) and `voice` (`musegen.sing.sing`'s result),
+    when given, are used instead of rendering them again (neither is modified): an edit re-sings only the
+    lines it changed (`musegen.render.incremental`).
+    """
     from musegen.sing import sing
 
-    band = synthesize(song, soundfont, reverb=reverb, band_only=True, normalise=False)
-    voc = sing(song, seed, length=len(band))
+    band = synthesize(song, soundfont, reverb=reverb, band_only=True, normalise=False) if band is None \
+        else band.copy()
+    voc = sing(song, seed, length=len(band)) if voice is None else voice
     dry = compress(voc.audio)
     sung = np.abs(dry) > 1e-4
     level = _rms(dry[sung]) if sung.any() else 0.0
