@@ -15,10 +15,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from musegen.errors import InputError
 from musegen.fsutil import atomic_write_bytes, replace_path, tmp_prefix
 from musegen.types import Song
+
+if TYPE_CHECKING:
+    from musegen.render.incremental import RenderCache
 
 VERSIONS = "versions"
 SONG_JSON = "song.json"
@@ -86,15 +90,19 @@ def locked(folder: str | os.PathLike) -> Iterator[None]:
 
 
 def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None = None, pop: int = 0,
-                  exact: bytes | None = None, audio: bool = True) -> list[Path]:
+                  exact: bytes | None = None, audio: bool = True,
+                  cache: RenderCache | None = None) -> list[Path]:
     """Re-render `folder` from `song` in one swap; returns the written paths.
 
     `push`: bytes to save as the next version (the song.json being replaced); `pop`: drop the newest
     `pop` versions (an undo); `exact`: write these bytes as song.json instead of serialising `song` again.
     `audio` False skips the audio file (an existing one is removed with the rest of the old folder).
-    A folder with vocal stems is rendered with the singing voice again (`write_song_folder(vocals=True)`).
+    A folder with vocal stems is rendered with the singing voice again (`write_song_folder(vocals=True)`);
+    with a `cache` (`musegen.render.incremental`) only the lines it does not hold are sung and the band is
+    reused when unchanged: the same bytes, faster (the studio keeps one).
     """
     from musegen.render import write_song_folder
+    from musegen.render.incremental import write_sung_folder
 
     folder = Path(folder)
     fmt = audio_format(folder) if audio else None
@@ -102,7 +110,10 @@ def render_folder(song: Song, folder: str | os.PathLike, *, push: bytes | None =
     try:
         out = stage / folder.name
         sung = fmt is not None and (folder / f"vocals.{fmt}").exists()  # a voice sang it: sing it again
-        written = write_song_folder(song, out, audio_format=fmt, vocals=sung)
+        if sung and cache is not None:
+            written = write_sung_folder(song, out, cache, audio_format=fmt)
+        else:
+            written = write_song_folder(song, out, audio_format=fmt, vocals=sung)
         if exact is not None:
             atomic_write_bytes(out / SONG_JSON, exact)
         old = versions(folder)

@@ -1,6 +1,8 @@
 """What the studio's API does: check a request, queue the job, and run it with the CLI's own functions.
 
-`generate` runs `musegen.pipeline.compose` + `musegen.render.write_song_folder` (as `musegen generate`);
+`generate` runs `musegen.pipeline.compose` + `musegen.render.write_song_folder` (as `musegen generate`;
+sung songs through `musegen.render.incremental.write_sung_folder`, the same files, keeping their band and
+lines in the studio's `RenderCache` so that an edit re-sings only what it changed);
 `edit`, `extend` and `undo` run `musegen.edit.edit_folder` / `extend_folder` / `undo_folder` (as
 `musegen edit` and `musegen extend`). Requests are checked before they are queued, so a bad one gets
 its 4xx at once; the job checks again when it runs (the song may have changed meanwhile).
@@ -9,6 +11,7 @@ its 4xx at once; the job checks again when it runs (the song may have changed me
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +137,7 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
     def run(job) -> dict[str, Any]:
         from musegen.pipeline import compose
         from musegen.render import write_song_folder
+        from musegen.render.incremental import write_sung_folder
 
         try:
             job.stage = "plan"
@@ -143,8 +147,13 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
                            music_model=studio.models.get(None, "music"), lyrics_source="lyrics",
                            timings=timings, **overrides)
             job.stage = "render"
-            write_song_folder(song, studio.folder / name, audio_format="wav" if studio.audio else None,
-                              vocals=studio.vocals)
+            start = time.perf_counter()
+            if studio.audio and studio.vocals:  # the same files; its band and lines stay for the edits
+                write_sung_folder(song, studio.folder / name, studio.cache)
+            else:
+                write_song_folder(song, studio.folder / name, audio_format="wav" if studio.audio else None,
+                                  vocals=False)
+            timings["render"] = time.perf_counter() - start
         finally:
             with studio.names_lock:
                 studio.reserved.discard(name)
@@ -173,7 +182,7 @@ def edit(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]:
         job.stage = "edit"
         res = edit_folder(folder, what=what, text=req.get("text"), seed=req.get("seed"),
                           only_this=req.get("only_this", False), models=studio.models, audio=studio.audio,
-                          **target)
+                          cache=studio.cache, **target)
         return {"name": folder.name, "seed": res.seed, "messages": res.messages}
 
     return {"job": studio.worker.submit("edit", run).id, "name": folder.name}
@@ -194,7 +203,7 @@ def extend(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]
     def run(job) -> dict[str, Any]:
         job.stage = "extend"
         res = extend_folder(folder, req["add"], seed=req.get("seed"), models=studio.models,
-                            audio=studio.audio)
+                            audio=studio.audio, cache=studio.cache)
         return {"name": folder.name, "seed": res.seed, "messages": res.messages}
 
     return {"job": studio.worker.submit("extend", run).id, "name": folder.name}
@@ -214,7 +223,7 @@ def undo(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]:
 
     def run(job) -> dict[str, Any]:
         job.stage = "undo"
-        res = undo_folder(folder, steps=steps, audio=studio.audio)
+        res = undo_folder(folder, steps=steps, audio=studio.audio, cache=studio.cache)
         return {"name": folder.name, "undone": res.undone}
 
     return {"job": studio.worker.submit("undo", run).id, "name": folder.name}

@@ -21,7 +21,7 @@ class HTTPError(Exception):
 
 
 class Studio:
-    """The studio's state: its folder, its worker, the models it keeps loaded."""
+    """The studio's state: its folder, its worker, the models and render parts it keeps in memory."""
 
     def __init__(self, folder: str | Path, *, models: Any = None, audio: bool = True,
                  vocals: bool = True) -> None:
@@ -30,6 +30,9 @@ class Studio:
         self.folder = Path(folder).resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.models = models or Models()
+        from musegen.render.incremental import RenderCache
+
+        self.cache = RenderCache()  # bands and sung lines of recent renders: an edit re-sings one line
         self.audio = audio
         self.vocals = vocals  # new songs are sung (as `musegen generate --vocals on`)
         self.worker = Worker()
