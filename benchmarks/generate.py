@@ -1,6 +1,7 @@
 """End-to-end benchmark of `musegen generate` on this CPU; prints JSON.
 
     .venv/bin/python benchmarks/generate.py [--n 20] [--cli-runs 3] [--no-audio] [--out bench.json]
+        [--prompts untuned] [--keep DIR]
 
 - songs: N prompts composed and rendered in one process with the models loaded once — seconds per song
   (median/max) and per stage, song length, peak resident memory; alignment metrics from song.json and,
@@ -12,12 +13,17 @@
   run: other real held-out pop melodies (the ceiling) and random in-scale notes with random eighth/quarter
   durations (EVALUATION.md's floor); plus the model's melody before alignment, to show what the aligner
   changes.
+- baseline in the same run: each song's model melody aligned again with the aligner's inversion term off
+  (`INVERSION_COST = 0`; also the other costs of `INVERSION_SWEEP`), its MIDI measured the same way.
+- `--prompts untuned`: 20 prompts written for the issue-13 measure and used nowhere else (no tuning);
+  the default set is the one earlier changes were tuned on.
 - reference: the same alignment measures on music21's English lead sheets (verse 1, MusicXML beats).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import resource
@@ -37,6 +43,17 @@ PROMPTS = [
     "mysterious haunted forest", "tender first love", "cold empty winter morning",
     "funky confident strut", "sea shanty on a rolling ship", "quiet prayer at dusk",
     "neon club night", "bittersweet goodbye at the station",
+]
+INVERSION_SWEEP = (0.0, 0.5, 1.0)  # aligner inversion costs re-measured on each song's model melody
+UNTUNED_PROMPTS = [
+    "desert highway at noon", "grandmother's kitchen", "first snow in the valley",
+    "last dance before closing",
+    "harbor lights in the fog", "jealous lover at midnight", "spring picnic by the river",
+    "soldier coming home", "late train to nowhere", "fireflies in a summer field",
+    "broken promises and cheap wine", "morning coffee with an old friend", "stormy sea at dawn",
+    "carnival lights and cotton candy", "moving to a new city", "quiet library on a sunday",
+    "gold rush dreams", "dancing alone in the kitchen", "autumn leaves on an empty street",
+    "rooftop party under the moon",
 ]
 REFERENCE_SHEETS = {
     "Foster: Jeannie with the Light Brown Hair": "leadSheet/fosterBrownHair.mxl",
@@ -59,7 +76,7 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = None,
-                melodies: dict | None = None) -> dict:
+                melodies: dict | None = None, prompts: list[str] = PROMPTS) -> dict:
     """`melodies` (optional) receives each song's vocal line from song.mid ("song_mid") and the model's
     melody before alignment ("model"), as EVALUATION.md melodies."""
     import importlib
@@ -70,14 +87,17 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
     from musegen.music import load_music_model
     from musegen.pipeline import compose
     from musegen.render import write_song_folder
+    from musegen.render.midi import song_to_midi_bytes
     from musegen.training.catalog import song_notes
 
     conductor = importlib.import_module("musegen.conductor")
+    align_module = importlib.import_module("musegen.conductor.align")
     real_align = conductor.align
     caught: dict = {}
 
     def spy(plan, lyrics, melody):  # keep the model's melody before alignment
         caught["melody"] = (plan, melody)
+        caught["lyrics"] = lyrics
         return real_align(plan, lyrics, melody)
 
     conductor.align = spy
@@ -86,7 +106,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
     music_model = load_music_model()
     load_s = time.perf_counter() - t
     rows = []
-    for i, prompt in enumerate((PROMPTS * (n // len(PROMPTS) + 1))[:n]):
+    for i, prompt in enumerate((prompts * (n // len(prompts) + 1))[:n]):
         timings: dict[str, float] = {}
         start = time.perf_counter()
         song = compose(prompt, seed=i, lyrics_model=lyrics_model, music_model=music_model, timings=timings)
@@ -104,6 +124,20 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
             melodies.setdefault("seconds_per_beat", []).append(60.0 / plan.tempo)
         moved = song.metrics.get("notes_retimed", 0.0)
         aligned = song.metrics.get("model_notes_aligned", 0.0)
+        # baseline: the same model melody aligned without the inversion term (and, for the record, with
+        # the other costs of the tuning sweep)
+        realigned = {}
+        for alt in INVERSION_SWEEP:
+            cost, align_module.INVERSION_COST = align_module.INVERSION_COST, alt
+            try:
+                base = real_align(caught["melody"][0], caught["lyrics"], copy.deepcopy(caught["melody"][1]))
+            finally:
+                align_module.INVERSION_COST = cost
+            base_mid = midi_alignment(song_to_midi_bytes(base))
+            realigned[alt] = {"aligner_moved": [base.metrics.get("notes_retimed", 0.0),
+                                                base.metrics.get("model_notes_aligned", 0.0)],
+                              **{k: base_mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
+                                                          "stress_inversions", "polysyllabic_words")}}
         rows.append({"prompt": prompt, "seed": i, "seconds": round(total, 3),
                      "stages": {k: round(v, 3) for k, v in timings.items()},
                      "song_seconds": round(song.duration_seconds, 1), "style": song.plan.style,
@@ -112,7 +146,8 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
                      "aligner_moved": [moved, aligned],
                      "midi_alignment": {k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
                                                              "stress_inversions", "polysyllabic_words",
-                                                             "words_skipped")}})
+                                                             "words_skipped")},
+                     "realigned_inversion_cost": realigned})
         print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music "
               f"({', '.join(f'{k} {v:.1f}' for k, v in timings.items())})", file=sys.stderr)
         if partial is not None:  # long runs: what is done so far survives an interruption
@@ -139,8 +174,21 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
         "stress_inversions_pooled": round(
             sum(r["midi_alignment"]["stress_inversions"] * r["midi_alignment"]["polysyllabic_words"]
                 for r in rows) / max(1.0, sum(r["midi_alignment"]["polysyllabic_words"] for r in rows)), 4),
+        # the same model melodies re-aligned with INVERSION_COST = 0 (the baseline) and the sweep's others
+        "realigned_inversion_cost": {str(c): _pooled([r["realigned_inversion_cost"][c] for r in rows])
+                                     for c in INVERSION_SWEEP},
         "songs": rows,
     }
+
+
+def _pooled(rows: list[dict]) -> dict:
+    """Aligner-moved share and stress inversions pooled over songs; stress shares as medians."""
+    words = sum(r["polysyllabic_words"] for r in rows)
+    return {"aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
+                                         / max(1.0, sum(r["aligner_moved"][1] for r in rows)), 4),
+            "stress_inversions_pooled": round(sum(r["stress_inversions"] * r["polysyllabic_words"]
+                                                  for r in rows) / max(1.0, words), 4),
+            **{k: summary([r[k] for r in rows]) for k in ("stressed_on_strong", "unstressed_on_strong")}}
 
 
 def bench_folders(root: Path, melodies: dict) -> dict:
@@ -207,7 +255,7 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     return out
 
 
-def bench_cli(runs: int, audio: str | None, work: Path) -> dict:
+def bench_cli(runs: int, audio: str | None, work: Path, prompts: list[str] = PROMPTS) -> dict:
     script = Path(sys.executable).with_name("musegen")
     fallback = [sys.executable, "-c", "from musegen.cli.main import run; run()"]
     exe = [str(script)] if script.exists() else fallback
@@ -216,7 +264,7 @@ def bench_cli(runs: int, audio: str | None, work: Path) -> dict:
     for r in range(runs):
         out = work / f"cli{r}"
         t = time.perf_counter()
-        subprocess.run([*exe, "generate", PROMPTS[r % len(PROMPTS)], "--out", str(out), "--seed", str(r),
+        subprocess.run([*exe, "generate", prompts[r % len(prompts)], "--out", str(out), "--seed", str(r),
                         "--force", *fmt], check=True, capture_output=True)
         gen.append(time.perf_counter() - t)
         t = time.perf_counter()
@@ -349,6 +397,14 @@ def bench_corpus_lyrics(path: Path, n: int, work: Path) -> dict:
             "seconds_per_song_without_lm": summary([r["seconds"] for r in rows])}
 
 
+def _commit() -> str:
+    """The checkout's commit (with "+dirty" when it has uncommitted changes), for the record."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = "+dirty" if git("status", "--porcelain", "--", "src") else ""
+    return git("rev-parse", "--short", "HEAD") + dirty
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=20, help="songs composed in one process")
@@ -361,16 +417,21 @@ def main() -> None:
     ap.add_argument("--only-corpus", action="store_true", help="run only the --corpus-lyrics part")
     ap.add_argument("--songs-dir", type=Path, default=None,
                     help="only measure the song folders under this one (e.g. written by an older version)")
+    ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
+                    help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
+    ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
     ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music",
                     help="music corpus (built from ../shared/data when missing): its POP909 validation "
                          "songs are the real melodies the vocal lines are compared with")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     audio = None if args.no_audio else "wav"
+    prompts = UNTUNED_PROMPTS if args.prompts == "untuned" else PROMPTS
     with tempfile.TemporaryDirectory(prefix="musegen-bench-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
         result: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                    "load_average": os.getloadavg()}}
+                                    "load_average": os.getloadavg()}, "prompts": args.prompts,
+                        "commit": _commit()}
         if args.songs_dir is not None:
             melodies = {}
             result["folders"] = bench_folders(args.songs_dir, melodies)
@@ -383,14 +444,15 @@ def main() -> None:
             melodies: dict = {}
             result["songs"] = bench_songs(args.n, audio, work,
                                           args.out.with_suffix(".partial.json") if args.out else None,
-                                          melodies)
+                                          melodies, prompts)
             result["melody"] = melody_overlap(melodies, args.corpus)
         if args.corpus_lyrics is not None:
             result["corpus_lyrics"] = bench_corpus_lyrics(args.corpus_lyrics, args.n, work)
         result["reference_lead_sheets"] = reference()
         result["reference_realigned_by_musegen"] = realigned_reference()
         if args.cli_runs and not args.only_corpus:
-            result["cli"] = bench_cli(args.cli_runs, audio, work)
+            result["cli"] = bench_cli(args.cli_runs, audio, work, prompts)
+            result["load_average_after"] = os.getloadavg()
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

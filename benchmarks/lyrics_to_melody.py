@@ -11,16 +11,21 @@ same songs' real melodies, in the same run:
 - model_without_lyrics: the same model and plans with every syllable unknown (``Syl_X``) — the baseline;
 - after_aligner: model_with_lyrics after `musegen.conductor.align` put the syllables on it (the share of
   the model's notes whose onset it moved);
-- real: the songs' own melodies.
+- real: the songs' own melodies;
+- *_no_inversion_terms: the same model and seeds with the sampler's inversion penalty and the aligner's
+  inversion cost set to 0 (the baseline for the stress-inversion measure).
 
 Per set: EVALUATION.md's histogram overlap with the real melodies (mean of four and each), legato
 (sounding ÷ inter-onset interval, short-note share, notes per second), scale consistency, and where the
-syllables land (stressed / unstressed syllables on strong beats, from the syllable each note carries).
+syllables land (stressed / unstressed syllables on strong beats, from the syllable each note carries)
+and within-word stress inversions (EVALUATION.md; pooled over the songs' words).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import sys
 import time
@@ -28,13 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
+import musegen.music.sampler as sampler_module
 from musegen.conductor import align
 from musegen.errors import InputError
 from musegen.evaluation.melody import legato, legato_counts, melody_from_notes, overlap, scale_consistency
 from musegen.music import generate_melody, load_music_model
 from musegen.music import vocab as V
 from musegen.music.tokenizer import LeadSheet
-from musegen.theory import strong_beat_ticks
+from musegen.theory import metric_level, strong_beat_ticks
 from musegen.training.catalog import plan_like, song_notes
 from musegen.types import PPQ, LyricLine, Lyrics, LyricSection, Syllable
 
@@ -42,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 from music import corpus_sheets  # noqa: E402
 
+align_module = importlib.import_module("musegen.conductor.align")  # the package exports the function
 STRESS = {V.SYL[2]: 1, V.SYL[3]: 0, V.SYL[4]: 1, V.SYL[5]: 0}  # Syl_S, Syl_U, Syl_SW, Syl_UW
 
 
@@ -80,6 +87,39 @@ def placement(notes_by_section: list[list], syl: list[list[list[int]]], meter, b
     return out
 
 
+def inversions(notes_by_section: list[list], syl: list[list[list[int]]], meter) -> list[int]:
+    """[inverted words, words with a stressed and an unstressed syllable], from each note's Syl token."""
+    out = [0, 0]
+    for notes, phrases in zip(notes_by_section, syl, strict=True):
+        labels = [t for p in phrases for t in p]
+        word: list[tuple[int, int]] = []  # (stress, metric level) of the current word's syllables
+        for n, t in [*zip(notes, labels, strict=False), (None, V.SYL[4])]:
+            if t not in STRESS:
+                continue
+            if t in (V.SYL[4], V.SYL[5]) and word:
+                stressed = [lv for st, lv in word if st == 1]
+                unstressed = [lv for st, lv in word if st == 0]
+                if stressed and unstressed:
+                    out[1] += 1
+                    out[0] += stressed[0] > min(unstressed)
+                word = []
+            if n is not None:
+                word.append((STRESS[t], metric_level(n.onset, meter, PPQ)))
+    return out
+
+
+@contextlib.contextmanager
+def inversion_terms(on: bool):
+    """The sampler's inversion penalty and the aligner's inversion cost as shipped (on) or 0 (off)."""
+    saved = sampler_module.INVERSION_PENALTY, align_module.INVERSION_COST
+    if not on:
+        sampler_module.INVERSION_PENALTY = align_module.INVERSION_COST = 0.0
+    try:
+        yield
+    finally:
+        sampler_module.INVERSION_PENALTY, align_module.INVERSION_COST = saved
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music2")
@@ -94,9 +134,11 @@ def main() -> None:
              if sp == "valid" and s.meta.get("syl") and s.source in ("openewld", "openhymnal")]
     songs = sorted(songs, key=lambda s: s.name)[: a.songs]
     model = load_music_model(a.model)
-    names = ("model_with_lyrics", "model_without_lyrics", "after_aligner", "real")
-    sets = {k: {"mels": [], "legato": [], "scale": [], "place": np.zeros(4)} for k in names}
-    moved = aligned = 0
+    names = ("model_with_lyrics", "model_without_lyrics", "after_aligner", "real",
+             "model_with_lyrics_no_inversion_terms", "after_aligner_no_inversion_terms")
+    sets = {k: {"mels": [], "legato": [], "scale": [], "place": np.zeros(4), "inv": np.zeros(2)}
+            for k in names}
+    moved = aligned = moved0 = aligned0 = 0
     used = []
     for k, sheet in enumerate(songs):
         plan, syl, lyrics = sung_plan(sheet, a.bars)
@@ -105,32 +147,42 @@ def main() -> None:
             with_l = generate_melody(plan, seed=a.seed + k, model=model, syllables=syl)
             without = generate_melody(plan, seed=a.seed + k, model=model)
             song = align(plan, lyrics, with_l)
+            with inversion_terms(False):
+                with_l0 = generate_melody(plan, seed=a.seed + k, model=model, syllables=syl)
+                song0 = align(plan, lyrics, with_l0)
         except InputError as exc:
             print(f"skip {sheet.name}: {exc}", file=sys.stderr)
             continue
         used.append(sheet.name)
         moved += song.metrics["notes_retimed"]
         aligned += song.metrics["model_notes_aligned"]
+        moved0 += song0.metrics["notes_retimed"]
+        aligned0 += song0.metrics["model_notes_aligned"]
         spb = 60.0 / plan.tempo
         real_secs = sheet.sections[: len(plan.sections)]
         for name, secs in (("model_with_lyrics", with_l.sections), ("model_without_lyrics", without.sections),
-                           ("real", real_secs)):
+                           ("real", real_secs), ("model_with_lyrics_no_inversion_terms", with_l0.sections)):
             m = melody_from_notes(song_notes(secs, bar))
             d = sets[name]
             d["mels"].append(m)
             d["legato"].append(legato_counts(m, spb))
             d["scale"].append(scale_consistency(m))
             d["place"] += placement([s.notes for s in secs], syl, sheet.meter, bar)
-        m = melody_from_notes(song.vocal)
-        d = sets["after_aligner"]
-        d["mels"].append(m)
-        d["legato"].append(legato_counts(m, spb))
-        d["scale"].append(scale_consistency(m))
-        d["place"] += [song.metrics["stressed_on_strong"] * 100, 100,
-                       song.metrics["unstressed_on_strong"] * 100, 100]  # song-level shares, averaged
+            d["inv"] += inversions([s.notes for s in secs], syl, sheet.meter)
+        for name, sg in (("after_aligner", song), ("after_aligner_no_inversion_terms", song0)):
+            m = melody_from_notes(sg.vocal)
+            d = sets[name]
+            d["mels"].append(m)
+            d["legato"].append(legato_counts(m, spb))
+            d["scale"].append(scale_consistency(m))
+            d["place"] += [sg.metrics["stressed_on_strong"] * 100, 100,
+                           sg.metrics["unstressed_on_strong"] * 100, 100]  # song-level shares, averaged
+            poly = sg.metrics["polysyllabic_words"]
+            d["inv"] += [round(sg.metrics["stress_inversions"] * poly), poly]
         print(f"[{len(used)}] {sheet.name}", file=sys.stderr)
     res: dict = {"model": str(a.model or "default"), "songs": len(used), "bars_per_song": a.bars,
-                 "aligner_moved_share": round(moved / max(1, aligned), 4)}
+                 "aligner_moved_share": round(moved / max(1, aligned), 4),
+                 "aligner_moved_share_no_inversion_terms": round(moved0 / max(1, aligned0), 4)}
     real = sets["real"]["mels"]
     for name, d in sets.items():
         ov = overlap(d["mels"], real)
@@ -140,7 +192,9 @@ def main() -> None:
                      **legato(d["legato"]),
                      "scale_consistency": round(float(np.mean(d["scale"])), 4),
                      "stressed_on_strong": round(p[0] / max(1, p[1]), 4),
-                     "unstressed_on_strong": round(p[2] / max(1, p[3]), 4)}
+                     "unstressed_on_strong": round(p[2] / max(1, p[3]), 4),
+                     "stress_inversions": round(d["inv"][0] / max(1, d["inv"][1]), 4),
+                     "polysyllabic_words": int(d["inv"][1])}
     res["real"]["note"] = "overlap of the real songs with themselves is 1 by definition"
     res["song_names"] = used
     res["wall_s"] = round(time.perf_counter() - t0, 1)

@@ -202,3 +202,58 @@ def test_crammed_phrase_is_spread_over_its_window():
     assert [n.pitch for n in out] == [n.pitch for n in notes]  # the tune is kept, only its rhythm moves
     assert min(n.duration for n in out) >= PPQ // 4
     assert out[-1].onset + out[-1].duration <= 12 * PPQ - PPQ // 2
+
+
+def _inverted(out, syllables) -> int:
+    """Words of `out` whose primary stress sits on a weaker metric position than an unstressed syllable."""
+    from musegen.theory import metric_level
+
+    level = {n.syllable: metric_level(n.onset, (4, 4), PPQ) for n in out if not n.melisma}
+    bad, word = 0, []
+    for i, s in enumerate(syllables):
+        word = [i] if s.word_start else [*word, i]
+        if s.word_end:
+            st = [level[j] for j in word if syllables[j].stress == 1]
+            un = [level[j] for j in word if syllables[j].stress == 0]
+            bad += bool(st and un and st[0] > min(un))
+    return bad
+
+
+def test_retime_repairs_stress_inversions_inside_words(monkeypatch):
+    """'a-GAIN' with 'a' on a beat and 'gain' an eighth later, 'CI-ty' with 'ty' on the beat after 'ci':
+    the aligner moves them so stress sits at least as strong, and only with the inversion term."""
+    import importlib
+
+    align_module = importlib.import_module("musegen.conductor.align")  # the package exports `align`
+    grid = _Grid(4 * PPQ, (0, 2 * PPQ), (4, 4))
+    line = h.line("again city light")  # a-GAIN CI-ty LIGHT
+    e = PPQ // 2
+    notes = [Note(PPQ, e, 60), Note(PPQ + e, e, 62),  # a on beat 2, gain on the "and"
+             Note(2 * PPQ + 3 * e, e, 64), Note(3 * PPQ + 2 * e, e, 65),  # ci on an eighth, ty on beat 1
+             Note(5 * PPQ + e, 2 * PPQ, 67)]
+    shipped = align_module.INVERSION_COST
+    monkeypatch.setattr(align_module, "INVERSION_COST", 0.0)
+    assert _inverted(align_line(notes, line.syllables, grid, 0, None, 8 * PPQ), line.syllables) >= 1
+    monkeypatch.setattr(align_module, "INVERSION_COST", shipped)
+    out = align_line(notes, line.syllables, grid, 0, None, 8 * PPQ)
+    assert _inverted(out, line.syllables) == 0
+    assert [n.pitch for n in out] == [n.pitch for n in notes]
+
+
+def test_metrics_count_stress_inversions():
+    song = _song()
+    m = alignment_metrics(song)
+    assert m["polysyllabic_words"] > 0
+    syls = song.syllables()
+    first = _first_notes(song)
+    # put every word's unstressed syllable on a downbeat and its stressed one a sixteenth later
+    bar = song.plan.bar_ticks
+    for i, s in enumerate(syls):
+        if s.word_start and not s.word_end and i in first and i + 1 in first:
+            a, b = first[i], first[i + 1]
+            st_first = s.stress == 1
+            base = (a.onset // bar + 1) * bar
+            a.onset, b.onset = (base + PPQ // 4, base) if st_first else (base, base + PPQ // 4)
+    worse = alignment_metrics(song)
+    assert worse["stress_inversions"] > m["stress_inversions"]
+    assert worse["stress_inversions"] >= 0.9

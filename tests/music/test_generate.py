@@ -193,3 +193,36 @@ def test_a_lyric_line_that_cannot_fit_is_named():
         phrase_windows(sec, (4, 4), 1, ["so many words", "ok"])
     with pytest.raises(InputError, match="give it more bars"):
         phrase_windows(sec, (4, 4), 1)
+
+
+def test_inversion_penalty_keeps_word_stress_on_the_stronger_position(monkeypatch):
+    """Two-syllable words (HAP-py, a-GAIN): with the penalty the stressed syllable is never on the weaker
+    position, except where the phrase's window forces it (the phrase ends in sixteenths from the word on)."""
+    from musegen.music import sampler as S
+    from musegen.theory import metric_level
+    from musegen.types import LyricLine, Lyrics, LyricSection, Syllable
+
+    plan = small_plan(
+        sections=[SectionPlan("verse", 8, syllables=[6] * 4, phrase_notes=[6] * 4, phrase_bars=[2] * 4)]
+    )
+    words = [(1, 0), (0, 1), (1, 0)]
+    syls = [Syllable("la", s, k == 0, k == 1) for w in words for k, s in enumerate(w)]
+    lyrics = Lyrics([LyricSection("verse", [LyricLine("x", syls)] * 4)])
+
+    def inverted(mel) -> int:
+        """Inverted words that had room to move (the rest of their phrase is not packed in sixteenths)."""
+        notes = mel.sections[0].notes
+        lv = [metric_level(n.onset, plan.meter, PPQ) for n in notes]
+        packed = [all(notes[j + 1].onset - notes[j].onset == PPQ // 4 for j in range(k, (k // 6 + 1) * 6 - 1))
+                  for k in range(len(notes))]
+        return sum((lv[k] > lv[k + 1] if syls[k % 6].stress == 1 else lv[k + 1] > lv[k]) and not packed[k]
+                   for k in range(0, len(lv), 2))
+
+    m = tiny_model()
+    monkeypatch.setattr(S, "INVERSION_PENALTY", 0.0)
+    without = sum(inverted(generate_melody(plan, seed=s, model=m, lyrics=lyrics)) for s in range(4))
+    monkeypatch.setattr(S, "INVERSION_PENALTY", 30.0)
+    mels = [generate_melody(plan, seed=s, model=m, lyrics=lyrics) for s in range(4)]
+    assert without >= 3
+    assert sum(inverted(mel) for mel in mels) == 0
+    _check(plan, mels[0])

@@ -5,6 +5,9 @@
   syllables whose first note starts exactly on a strong beat (EVALUATION.md's strong beats).
 - rests_inside_words: silences between two notes of one word (including melisma notes).
 - lines_without_closing_rest: lyric lines whose last note runs into the next sung note.
+- stress_inversions: share of the words with a primary-stressed and an unstressed syllable (out of
+  polysyllabic_words) whose primary stress starts on a weaker metric position than one of its unstressed
+  syllables (`musegen.theory.metric_level`; EVALUATION.md's definition, with the lyrics' own stresses).
 
 `align` adds its repair counts: notes_split, notes_merge, notes_retimed (onsets moved), out of
 model_notes_aligned (the music model's notes it placed; repeated sections are copied, not counted).
@@ -12,7 +15,7 @@ model_notes_aligned (the music model's notes it placed; repeated sections are co
 
 from __future__ import annotations
 
-from musegen.theory import strong_beat_ticks
+from musegen.theory import metric_level, strong_beat_ticks
 from musegen.types import Song
 
 
@@ -53,6 +56,8 @@ def alignment_metrics(song: Song) -> dict[str, float]:
     def ratio(a: int, b: int) -> float:
         return round(a / b, 4) if b else 0.0
 
+    inverted, poly = stress_inversions(syls, first, song)
+
     return {
         "syllables": float(len(syls)),
         "syllable_coverage": ratio(len(first), len(syls)) if syls else 1.0,
@@ -61,4 +66,25 @@ def alignment_metrics(song: Song) -> dict[str, float]:
         "rests_inside_words": float(rests_in_words),
         "lines_without_closing_rest": float(no_rest),
         "melisma_notes": float(sum(1 for n in song.vocal if n.melisma)),
+        "stress_inversions": ratio(inverted, poly),
+        "polysyllabic_words": float(poly),
     }
+
+
+def stress_inversions(syls: list, first: dict[int, int], song: Song) -> tuple[int, int]:
+    """(inverted words, words with a primary-stressed and an unstressed sung syllable)."""
+    inverted = poly = 0
+    word: list[int] = []
+    for i, s in enumerate(syls):
+        word = [i] if s.word_start or not word else [*word, i]
+        if not s.word_end:
+            continue
+        meter = song.plan.meter
+        sung = [(syls[j].stress, metric_level(first[j], meter, song.ppq)) for j in word if j in first]
+        stressed = [lv for st, lv in sung if st == 1]
+        unstressed = [lv for st, lv in sung if st == 0]
+        if stressed and unstressed:
+            poly += 1
+            inverted += stressed[0] > min(unstressed)
+        word = []
+    return inverted, poly

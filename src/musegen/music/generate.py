@@ -17,7 +17,15 @@ from musegen.music import vocab as V
 from musegen.music.model import MusicTransformer, load_checkpoint
 from musegen.music.sampler import BREATH, Cursor, SectionSpec, sample_section
 from musegen.music.tokenizer import bar_steps, half_bar, key_shift
-from musegen.theory import STRESS_PLACE_COST, Chord, Key, beat_class, strong_beat_ticks, ticks_per_bar
+from musegen.theory import (
+    STRESS_PLACE_COST,
+    Chord,
+    Key,
+    beat_class,
+    metric_level,
+    strong_beat_ticks,
+    ticks_per_bar,
+)
 from musegen.types import (
     PPQ,
     SECTION_TYPES,
@@ -193,6 +201,11 @@ def stress_costs(meter: tuple[int, int]) -> np.ndarray:
                     dtype=np.float32)
 
 
+def metric_levels(meter: tuple[int, int]) -> np.ndarray:
+    """Metric level of each grid step of a bar (`musegen.theory.metric_level`: 0 downbeat … 5)."""
+    return np.array([metric_level(q * V.STEP, meter, PPQ) for q in range(bar_steps(meter))], dtype=np.int8)
+
+
 def section_stresses(sec: SectionPlan, lyrics: Lyrics | None, index: int) -> list[list[int]] | None:
     """Per phrase, the CMU stress of the syllable each note will carry (-1: none), for the stress prior.
 
@@ -342,6 +355,7 @@ def generate_melody(
     steps, half = bar_steps(meter), half_bar(meter)
     pitch_ok = _pitch_mask(plan.vocal_range, shift)
     place_cost = stress_costs(meter) if lyrics is not None or syllables is not None else None
+    levels = metric_levels(meter)
     style = "folk" if plan.style == "folk" else "pop"  # the model's corpus styles; pop unless asked
     header = [
         V.BOS,
@@ -391,6 +405,7 @@ def generate_melody(
                 stress,
                 place_cost if stress is not None else None,
                 syl=syl,
+                levels=levels if syl is not None else None,
             )
             ctx.append(spec.section_token)
             c = None

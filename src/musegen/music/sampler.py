@@ -29,6 +29,13 @@ from musegen.music.model import KVCache, MusicTransformer
 BREATH = 2  # grid steps (an 8th note) of rest between sung phrases, and before a section ends
 SPILL = 12  # grid steps a phrase's last note may ring into the next phrase's window
 PACE = 0.5  # logit penalty per grid step by which a move would force the phrase's notes under 8th spacing
+# Logit penalty for starting a word's syllable where it inverts the word's stress: its primary-stressed
+# syllable on a weaker metric position than one of its unstressed syllables (EVALUATION.md; real 5.8 % of
+# words). On 14 songs-pd validation songs with their real syllables (79 words) the model's melodies had
+# 38 % inverted words without it and 24 % at 4.0, and the aligner then moved 8.9 % vs 7.4 % of the notes.
+INVERSION_PENALTY = 4.0
+_SYL_STRESS = {V.SYL[2]: 1, V.SYL[3]: 0, V.SYL[4]: 1, V.SYL[5]: 0}  # Syl_S, Syl_U, Syl_SW, Syl_UW
+_WORD_START = (V.SYL[4], V.SYL[5])
 
 
 @dataclass
@@ -48,6 +55,7 @@ class SectionSpec:
     stress: list[list[int]] | None = None
     place_cost: np.ndarray | None = None
     syl: list[list[int]] | None = None  # per phrase, each note's Syl token (None: all Syl_X)
+    levels: np.ndarray | None = None  # metric level per bar step (0 downbeat … 5), for the inversion penalty
     limits: list[tuple[int, int]] = field(init=False)  # per phrase: (onsets before, last note ends by)
 
     def __post_init__(self) -> None:
@@ -205,7 +213,33 @@ class Cursor:
             return 0.0
         line = s.stress[self.phrase]
         st = line[self.placed] if self.placed < len(line) else -1
-        return float(s.place_cost[st, t % s.steps]) if st >= 0 else 0.0
+        return (float(s.place_cost[st, t % s.steps]) if st >= 0 else 0.0) + self._inversion(t)
+
+    def _inversion(self, t: int) -> float:
+        """`INVERSION_PENALTY` when the next note, starting at step t, would invert its word's stress.
+
+        The word is the run of Syl tokens back to its word-start token in this phrase; a stressed
+        syllable may not sit on a weaker level than an earlier unstressed one, nor an unstressed one on a
+        stronger level than an earlier stressed one.
+        """
+        s = self.spec
+        if s.syl is None or s.levels is None or self.phrase >= len(s.syl):
+            return 0.0
+        line, k = s.syl[self.phrase], self.placed
+        if k >= len(line) or line[k] not in _SYL_STRESS or line[k] in _WORD_START:
+            return 0.0
+        me, level = _SYL_STRESS[line[k]], s.levels[t % s.steps]
+        phrase_notes = self.notes[len(self.notes) - k :]
+        for j in range(k - 1, -1, -1):
+            tok = line[j]
+            if tok not in _SYL_STRESS:  # a melisma note inside the word: not a syllable start
+                continue
+            other = s.levels[phrase_notes[j][0] % s.steps]
+            if _SYL_STRESS[tok] != me and (level > other if me == 1 else level < other):
+                return INVERSION_PENALTY
+            if tok in _WORD_START:
+                break
+        return 0.0
 
     def _pace(self, tok: int, t: int) -> None:
         """Penalise waiting so long that the phrase's remaining notes would come faster than 8ths."""
