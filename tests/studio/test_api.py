@@ -54,6 +54,7 @@ def test_song_view_edit_versions_and_undo(with_song):
     assert status == 202
     job = c.wait(got["job"])
     assert job["state"] == "done", job
+    assert job["result"]["changed"] == ["verse 2:1"]  # the page marks it and plays from it
     _, view2 = c.call("GET", "/api/songs/morning")
     assert view2["sections"][3]["lines"][0]["text"] != line["text"] and view2["versions"] == 1
     assert view2["history"][0]["target"] == "line verse 2:1"
@@ -174,7 +175,7 @@ def test_generate_from_a_prompt(studio):
     assert status == 202 and got["name"] == "rainy-night-lost-love"
     job = c.wait(got["job"])
     assert job["state"] == "done", job
-    assert set(job["result"]["timings"]) >= {"plan", "lyrics", "music", "align", "arrange"}
+    assert set(job["result"]["timings"]) >= {"plan", "lyrics", "music", "align", "arrange", "render"}
     _, songs = c.call("GET", "/api/songs")
     assert [s["name"] for s in songs["songs"]] == ["rainy-night-lost-love"]
     _, view = c.call("GET", "/api/songs/rainy-night-lost-love")

@@ -42,7 +42,11 @@ def _check(body: dict[str, Any], fields: dict[str, Any], what: str) -> dict[str,
 
 
 def warm(studio: Studio) -> str:
-    """Queue loading the models (lyrics, music, the planner's mood embedder) so the first song is quick."""
+    """Queue loading what every song needs once, so that the first song is quick.
+
+    That is the lyrics and music models, the planner's mood embedder, the edit word tables, the singing
+    voice and music21 (the MusicXML writer).
+    """
 
     def run(job) -> dict[str, Any]:
         from musegen.edit.words import word_tables
@@ -53,6 +57,12 @@ def warm(studio: Studio) -> str:
         studio.models.get(None, "music")
         make_plan("warm up", seed=0)
         word_tables()
+        import music21  # noqa: F401 - the MusicXML writer imports it on first use (about 1 s)
+
+        if studio.audio and studio.vocals:
+            from musegen.sing.model import load_voice
+
+            load_voice(1)
         return {}
 
     return studio.worker.submit("warm", run).id
@@ -165,7 +175,7 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
 
 def edit(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]:
     """Queue an edit of one line, section or bars (the same arguments as `musegen edit`)."""
-    from musegen.edit import edit_folder, resolve
+    from musegen.edit import edit_folder, resolve, section_names
     from musegen.edit.folder import load_folder
 
     req = _check(body, EDIT_FIELDS, "edit")
@@ -183,7 +193,9 @@ def edit(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]:
         res = edit_folder(folder, what=what, text=req.get("text"), seed=req.get("seed"),
                           only_this=req.get("only_this", False), models=studio.models, audio=studio.audio,
                           cache=studio.cache, **target)
-        return {"name": folder.name, "seed": res.seed, "messages": res.messages}
+        names = section_names(res.song)
+        changed = [f"{names[k]}:{i + 1}" for k, idx in sorted(res.target.lines.items()) for i in idx]
+        return {"name": folder.name, "seed": res.seed, "messages": res.messages, "changed": changed}
 
     return {"job": studio.worker.submit("edit", run).id, "name": folder.name}
 

@@ -35,7 +35,7 @@ async function waitJob(id, label) {
   }
 }
 
-async function run(label, start) {
+async function run(label, start, after) {
   if (state.busy) return;
   setBusy(true);
   try {
@@ -44,6 +44,7 @@ async function run(label, start) {
     const msgs = (done.result.messages || []).join("; ");
     await refreshList();
     await loadSong(name);  // "done" only once the page shows the new version
+    if (after) after(done.result);
     status(`${label}: done in ${done.seconds.toFixed(1)} s${msgs ? " — " + msgs : ""}`);
   } catch (e) {
     status(e.message, true);
@@ -146,12 +147,33 @@ function renderVersions() {
   $("undo").hidden = state.song.versions === 0;
 }
 
+// play the new audio from `t` seconds as soon as the player has it
+function playFrom(t) {
+  const p = $("player");
+  if (!p.getAttribute("src")) return;
+  const go = () => { p.currentTime = Math.max(0, t); p.play().catch(() => {}); };
+  if (p.readyState >= 1) go(); else p.addEventListener("loadedmetadata", go, { once: true });
+}
+
+// after an edit: mark the lines that changed and play from just before the first of them
+function showChanged(targets) {
+  let first = null;
+  for (const t of targets || []) {
+    const el = document.querySelector(`#lyrics .line[data-target="${t}"]`);
+    if (!el) continue;
+    el.classList.add("changed");
+    const start = parseFloat(el.dataset.start);
+    if (!isNaN(start) && (first === null || start < first)) first = start;
+  }
+  if (first !== null) playFrom(first - 1.0);
+}
+
 function edit(body) {
   const t = state.target;
   if (!t) return;
   const req = { ...body, only_this: $("only-this").checked };
   if (t.line) req.line = t.line; else req.section = t.section;
-  run("edit", () => api("POST", `/api/songs/${state.name}/edit`, req));
+  run("edit", () => api("POST", `/api/songs/${state.name}/edit`, req), (r) => showChanged(r.changed));
 }
 
 // ---- piano roll: melody notes by pitch over time, chords along the top, a playhead
@@ -197,12 +219,14 @@ $("generate").onclick = () => {
   if ($("key").value.trim()) body.key = $("key").value.trim();
   if ($("bars").value.trim()) body.bars = $("bars").value.trim();
   if ($("seed").value.trim()) body.seed = parseInt($("seed").value, 10);
-  run("generate", () => api("POST", "/api/generate", body));
+  run("generate", () => api("POST", "/api/generate", body), () => playFrom(0));
 };
 $("regen-both").onclick = () => edit({ what: "both" });
 $("regen-words").onclick = () => edit({ what: "words" });
 $("regen-notes").onclick = () => edit({ what: "notes" });
 $("sing-own").onclick = () => edit({ text: $("own-text").value });
+$("own-text").addEventListener("keydown", (e) => { if (e.key === "Enter") $("sing-own").click(); });
+$("prompt").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("generate").click(); });
 $("extend").onclick = () => run("add", () => api("POST", `/api/songs/${state.name}/extend`, { add: $("add").value }));
 $("undo").onclick = () => run("undo", () => api("POST", `/api/songs/${state.name}/undo`, {}));
 refreshList().then(() => { if ($("songs").options.length > 1 && !state.name) loadSong($("songs").options[1].value); });
