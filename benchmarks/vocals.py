@@ -178,6 +178,10 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
     speaker = Hibari()
     rows = []
     for i in range(len(song_files) if song_files is not None else n):
+        done = keep / f"song{i:02d}" / "row.json" if keep is not None else None
+        if done is not None and done.is_file():  # resume: this song was measured by an earlier run
+            rows.append(json.loads(done.read_text()))
+            continue
         if song_files is not None:
             song = load_song(song_files[i])
             prompt = str(song.meta.get("prompt", song_files[i]))
@@ -222,6 +226,9 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
                         f"wer_spoken{key}": round(spoken_edits / max(ref_words, 1), 4), f"heard{key}": heard})
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
+        if done is not None:
+            done.parent.mkdir(parents=True, exist_ok=True)
+            done.write_text(json.dumps(row) + "\n")
     return rows
 
 
@@ -258,7 +265,8 @@ def main() -> None:
     ap.add_argument("--cli-runs", type=int, default=3)
     ap.add_argument("--ears", nargs="*", default=["tiny", "base"], choices=["tiny", "base"],
                     help="the Whisper models that score intelligibility (none: skip it)")
-    ap.add_argument("--keep", type=Path, default=None, help="write each song's song.wav/vocals.wav here")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="write each song's song.wav, vocals.wav and measures here (a rerun resumes)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--song-json", type=Path, nargs="+", default=None,
                     help="sing these song.json files instead of composing --songs new ones")
@@ -270,7 +278,9 @@ def main() -> None:
     load_before = os.getloadavg()
     ears = [Whisper(size) for size in args.ears]
     rows = bench_songs(args.songs, args.seed, args.keep, ears, args.song_json)
-    result: dict = {"songs": len(rows), "seed": args.seed,
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    result: dict = {"songs": len(rows), "seed": args.seed, "commit": commit,
                     "load_average_before": [round(x, 2) for x in load_before]}
 
     def col(k: str) -> list[float]:
