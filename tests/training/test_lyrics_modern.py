@@ -1,5 +1,5 @@
 from musegen.lyrics.base import load_tokenizer
-from musegen.training.lyrics_modern import clean_song_line, songs_pd_stanzas
+from musegen.training.lyrics_modern import clean_song_line, openewld_stanzas, songs_pd_stanzas, sung_lines
 from musegen.training.lyrics_train import encode
 
 LY = r"""
@@ -29,6 +29,46 @@ def test_songs_pd_lilypond_lyrics_become_stanzas(tmp_path):
     assert st.lines[0] == "The rain is falling on the town"
     assert st.lines[3] == "And nobody is here with me."
     assert st.source == "songs-pd" and st.book == "Town Song" and st.syllables[0] == 8
+
+
+def _lead_sheet(path, words: list[tuple[str, str]]) -> None:
+    """A one-part MusicXML sheet: one quarter note per (syllable, syllabic); '' is a quarter rest."""
+    import music21
+
+    part = music21.stream.Part()
+    for text, syllabic in words:
+        if not text:
+            part.append(music21.note.Rest(quarterLength=1))
+            continue
+        n = music21.note.Note("C4", quarterLength=1)
+        n.lyrics = [music21.note.Lyric(text=text, syllabic=syllabic, number=1)]
+        part.append(n)
+    music21.stream.Score([part]).write("musicxml", fp=str(path))
+
+
+SHEET = [("The", "single"), ("rain", "single"), ("is", "single"), ("fall", "begin"), ("ing", "end"),
+         ("on", "single"), ("the", "single"), ("town,", "single"),
+         ("I", "single"), ("walk", "single"), ("a", "begin"), ("lone", "end"), ("be", "begin"),
+         ("side", "end"), ("the", "single"), ("sea", "single"), ("", ""),
+         ("The", "single"), ("lights", "single"), ("are", "single"), ("low", "single"),
+         ("When", "single"), ("the", "single"), ("sun", "single"), ("is", "single"), ("down.", "single"),
+         ("And", "single"), ("no", "begin"), ("bo", "middle"), ("dy", "end"), ("is", "single"),
+         ("here", "single"), ("with", "single"), ("me.", "single")]
+
+
+def test_lead_sheet_words_are_cut_into_sung_lines(tmp_path):
+    _lead_sheet(tmp_path / "a.musicxml", SHEET)
+    assert sung_lines(tmp_path / "a.musicxml") == [
+        "The rain is falling on the town,", "I walk alone beside the sea", "The lights are low",
+        "When the sun is down.", "And nobody is here with me."]
+
+
+def test_openewld_sheets_become_stanzas(tmp_path):
+    (tmp_path / "openewld").mkdir()
+    _lead_sheet(tmp_path / "openewld" / "0001_Town.mxl", SHEET[:8] + SHEET[8:17] + SHEET[26:] + SHEET[17:26])
+    (st,) = list(openewld_stanzas(tmp_path))
+    assert st.source == "openewld" and st.book == "0001_Town"
+    assert st.lines[0] == "The rain is falling on the town" and len(st.lines) == 4
 
 
 def test_format_2_examples_name_each_lines_end_word():

@@ -27,7 +27,8 @@ from musegen.lyrics.vocab import (
 )
 
 TOP_K = 48  # tokens checked per candidate per step
-WIDE_K = 1024  # checked when none of the top-k fits
+MID_K = 192  # checked when none of the top-k fits (most line ends are found here, 5x fewer checks)
+WIDE_K = 1024  # checked when none of the top MID_K fits
 WIDER_K = 8192  # last resort before the candidate is dropped
 TOP_P = 0.95
 START_WORDS = 3  # lines of a section may not share their first this-many words
@@ -197,7 +198,7 @@ def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: Line
         logp = logp.masked_fill(~mask, float("-inf"))
         n_ok = int(mask.sum())
     sub_ids = lm.sub_ids
-    for k in (TOP_K, WIDE_K, WIDER_K):
+    for k in (TOP_K, MID_K, WIDE_K, WIDER_K):
         vals, idx = torch.topk(logp, min(k, n_ok))
         ok_vals, ok_ids, ok_states = [], [], []
         for v, i in zip(vals.tolist(), idx.tolist(), strict=True):

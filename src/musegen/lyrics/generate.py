@@ -57,9 +57,10 @@ def _theme_bias(lm, theme: list[str], weight: float = 1.0) -> torch.Tensor:
 
 
 def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
-    """The printed line: decoded tokens, first letter capitalised, 'i' as 'I'."""
+    """The printed line: decoded tokens, first letter and sentence starts capitalised, 'i' as 'I'."""
     text = tokenizer.decode(ids).strip()
     text = re.sub(r"\bi\b", "I", text)
+    text = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
     return text[:1].upper() + text[1:]
 
 

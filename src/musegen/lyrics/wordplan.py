@@ -31,6 +31,9 @@ NEAR_SHARE = 0.2  # at most this share of a song's rhyme pairs may be near rhyme
 NEAR_GAIN = 0.15  # a near rhyme must beat the best exact group by this much to be used
 MIN_RHYMED_SYLLABLES = 3  # a rhymed line needs room for words before its end word
 KEYWORDS = 12
+# end words and keywords are everyday words: below Zipf 3.6 the pool's exact rhymes were words a listener
+# trips on (dusk -> musk, tusk; swing -> sling, fling; deems, mace)
+MIN_ZIPF = 3.6
 OPTIONS = 24  # end words a line may take instead of its planned one (the model picks what fits)
 
 
@@ -148,9 +151,10 @@ class _Planner:
         rng = random.Random(0 if seed is None else int(seed))
         noise = np.array([rng.random() for _ in pool.words], dtype=np.float32) * NOISE
         self.score = pool.emb @ q + ZIPF_WEIGHT * pool.zipf + SONG_WEIGHT * pool.song + noise
+        ok = pool.zipf >= MIN_ZIPF
         if allowed is not None:
-            ok = np.array([w in allowed for w in pool.words])
-            self.score = np.where(ok, self.score, -np.inf)
+            ok &= np.array([w in allowed for w in pool.words])
+        self.score = np.where(ok, self.score, -np.inf)
         self.order = [int(i) for i in np.argsort(-self.score) if np.isfinite(self.score[i])]
         self.used: set[str] = set()
         self.used_stems: set[str] = set()

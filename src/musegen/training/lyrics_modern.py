@@ -1,6 +1,8 @@
 """Song-register corpus sources for the format-2 adapter (per-line syllables and end word).
 
 - `songs-pd`: the LilyPond songbook's lyrics (public domain), one sung line per text line;
+- `openewld`: the OpenEWLD lead sheets' lyrics (Tin Pan Alley and standards, 1855-1930, public domain),
+  read from the words under the notes and cut into sung lines at punctuation, rests and capitals;
 - the least archaic Gutenberg verse: windows whose every word is common today (wordfreq Zipf >= 3).
 Every line must be clean song register: every word in CMU, 4-12 syllables, no archaic or task words, no
 dangling end or orphan sentence break (`musegen.lyrics.register`).
@@ -75,6 +77,66 @@ def songs_pd_stanzas(root: str | Path) -> Iterator[Stanza]:
             yield from stanzas_from_lines(_ly_lines(block), "songs-pd", f.stem, "verse")
 
 
+def _common(token: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(re.sub(r"[^a-z']", "", token.lower()), "en") >= 4.5
+
+
+def sung_lines(path: str | Path, max_syllables: int = 12) -> list[str]:
+    """Verse 1's words under the first part's notes, cut into sung lines.
+
+    A line ends after punctuation, at a rest of an eighth or more, or before a capitalised common word
+    (lead sheets capitalise line starts) once it has 4 syllables; it is cut at `max_syllables`.
+    """
+    import music21
+
+    score = music21.converter.parse(str(path))
+    part = (list(score.parts) or [score])[0]
+    lines: list[str] = []
+    cur: list[str] = []
+    word, nsyl = "", 0
+
+    def flush() -> None:
+        nonlocal cur, nsyl
+        if cur:
+            lines.append(" ".join(cur))
+        cur, nsyl = [], 0
+
+    for el in part.flatten().notesAndRests:
+        if el.isRest:
+            if el.quarterLength >= 0.5 and nsyl >= 4 and not word:
+                flush()
+            continue
+        lyr = next((ly for ly in el.lyrics if ly.number == 1), None)
+        if lyr is None or not lyr.text or not lyr.text.strip(" _-*"):
+            continue
+        t = lyr.text.strip()
+        if not word and nsyl >= 4 and t[:1].isupper() and not re.match(r"I\b|I'", t) and _common(t):
+            flush()
+        word += t.replace("-", "")
+        nsyl += 1
+        if lyr.syllabic in (None, "single", "end"):
+            cur.append(word)
+            word = ""
+            if (re.search(r"[,.;!?:]$", cur[-1]) and nsyl >= 4) or nsyl >= max_syllables:
+                flush()
+    if word:
+        cur.append(word)
+    flush()
+    return lines
+
+
+def openewld_stanzas(root: str | Path) -> Iterator[Stanza]:
+    """Stanzas of the OpenEWLD lead sheets' lyrics in `songs-pd/openewld`, each sheet a book."""
+    for f in sorted((Path(root) / "openewld").glob("*.mxl")):
+        try:
+            lines = sung_lines(f)
+        except Exception:  # a sheet music21 cannot read is skipped, as in the catalog reader
+            continue
+        yield from stanzas_from_lines([clean_song_line(x) for x in lines], "openewld", f.stem, "verse")
+
+
 def modern_enough(line: str, min_zipf: float = 3.0) -> bool:
     """Whether every word of a line is common in today's English (wordfreq Zipf ≥ `min_zipf`)."""
     from wordfreq import zipf_frequency
@@ -123,5 +185,6 @@ def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit:
         raise InputError(f"--songs-pd {songs_pd}: no lilypond-songs/ly folder; "
                          "pass the songs-pd dataset folder")
     sources = {"songs-pd": lambda: songs_pd_stanzas(songs_pd),
+               "openewld": lambda: openewld_stanzas(songs_pd),
                "gutenberg-modern": lambda: gutenberg_modern(gutenberg_limit, max_gutenberg, progress)}
     return build_corpus(out, progress=progress, force=force, sources=sources)
