@@ -65,3 +65,17 @@ def test_identical_rhymes():
     assert identical_rhyme("daytime", "summertime")
     assert identical_rhyme("light", "twilight")
     assert not identical_rhyme("night", "bright")
+
+
+def test_end_words_are_everyday_words_and_never_names():
+    from wordfreq import zipf_frequency
+
+    from musegen.lyrics.wordplan import MIN_ZIPF, names
+
+    assert {"beth", "earl", "steve", "june"} <= names() and "night" not in names()
+    for prompt in ("a small town girl named after her grandmother", "dusk on the river in june"):
+        plan = plan_for_lyrics(prompt, ["verse", "chorus"], [8, 8, 8, 8], "AABB")
+        wp = plan_words(plan, seed=3)
+        ends = [w for s in wp.sections if s for w in s.ends]
+        assert ends and not set(ends) & names()
+        assert all(zipf_frequency(w, "en") >= MIN_ZIPF for w in ends)

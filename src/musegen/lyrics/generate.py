@@ -23,7 +23,7 @@ from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
 from musegen.lyrics.vocab import FINAL_MIN, WEAK_FINALS, WordTable, default_words
-from musegen.lyrics.wordplan import SectionWords, WordPlan, check_rhymable, plan_words
+from musegen.lyrics.wordplan import SectionWords, WordPlan, check_rhymable, names, plan_words
 from musegen.types import SECTION_TYPES, LyricLine, Lyrics, LyricSection, SectionPlan, SongPlan
 
 BATCH = 8  # candidates sampled together per line
@@ -37,7 +37,11 @@ REPEAT_PENALTY = 1.5  # log-prob cost of a content word's first token once a lin
 # words about the task itself, which a small model copies from the prompt: never sung
 PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "extracts",
                           "stanza", "stanzas", "verse", "verses", "chorus", "extracting", "extracted",
-                          "extraction", "syllabus", "syllabic", "versed", "song's", "poem's"})
+                          "extraction", "syllabus", "syllabic", "versed", "song's", "poem's",
+                          # talk about a text, which the model drifts into ("The title for the text is …")
+                          "title", "titles", "text", "texts", "author", "authors", "writer", "writers",
+                          "writings", "songwriting", "songwriter", "sentence", "sentences", "paragraph",
+                          "essay", "poet", "poets", "lyricist", "prompt", "topic", "blank"})
 MAX_SYLLABLES = 16
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
 # machine two OpenMP threads measured 9× slower (8 min 40 s vs 58 s for `musegen lyrics` at load ~5)
@@ -65,11 +69,12 @@ def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
 
 
 def _forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
-    """Words that may not end the next line: rhymes of other letters' finals, and the finals themselves."""
+    """Words that may not end the next line: rhymes of other letters' finals, the finals themselves, names."""
     parts = {p for o in others for p in rhyming_parts(o)}
     bare = {f.replace("'", "") for f in finals}
-    return frozenset(w for w in words.syl
-                     if w.replace("'", "") in bare or (parts and not parts.isdisjoint(rhyming_parts(w))))
+    return names() | frozenset(w for w in words.syl
+                               if w.replace("'", "") in bare
+                               or (parts and not parts.isdisjoint(rhyming_parts(w))))
 
 
 def check_plan(plan: SongPlan) -> None:

@@ -109,6 +109,13 @@ def end_word_pool() -> EndWordPool:
     return EndWordPool(words, emb, zipf, song)
 
 
+@lru_cache(maxsize=1)
+def names() -> frozenset[str]:
+    """Pool words that are names (`data/names.txt`): never planned, since the decoder writes lower case."""
+    text = resources.files("musegen.lyrics").joinpath("data", "names.txt").read_text("utf-8")
+    return frozenset(x for x in text.split("\n") if x and not x.startswith("#"))
+
+
 def _stem(w: str) -> str:
     for suf in ("ing", "ed", "es", "s", "er", "y"):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
@@ -151,7 +158,7 @@ class _Planner:
         rng = random.Random(0 if seed is None else int(seed))
         noise = np.array([rng.random() for _ in pool.words], dtype=np.float32) * NOISE
         self.score = pool.emb @ q + ZIPF_WEIGHT * pool.zipf + SONG_WEIGHT * pool.song + noise
-        ok = pool.zipf >= MIN_ZIPF
+        ok = (pool.zipf >= MIN_ZIPF) & ~np.isin(np.array(pool.words), list(names()))
         if allowed is not None:
             ok &= np.array([w in allowed for w in pool.words])
         self.score = np.where(ok, self.score, -np.inf)
