@@ -88,7 +88,7 @@ def test_write_play_and_rewrite_a_line_in_the_browser(browser, server):
     browser.save_screenshot(str(shots / "studio-playing.png"))
     browser.execute_script("arguments[0].pause()", player)
     # regenerate that line's words
-    old = first.text
+    old, target = first.text, first.get_attribute("data-target")
     first.click()
     wait.until(EC.visibility_of_element_located((By.ID, "editor")))
     browser.find_element(By.ID, "regen-words").click()
@@ -99,4 +99,36 @@ def test_write_play_and_rewrite_a_line_in_the_browser(browser, server):
     sung = [x for s in song["sections"] for x in s["lines"]]
     assert sung[0]["text"] == new and song["history"][0]["what"] == "words"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#versions li")) == 2
+    changed = browser.find_elements(By.CSS_SELECTOR, "#lyrics .line.changed")
+    assert [x.get_attribute("data-target") for x in changed] == [target]  # marked for the eye
     browser.save_screenshot(str(shots / "studio-edited.png"))
+    # type your own words for it (as many syllables as the line has: sung on its own notes), Enter sings
+    count = sum(len(x["syllables"]) for x in sung[:1])
+    own = " ".join(["la"] * count)
+    line = browser.find_elements(By.CSS_SELECTOR, "#lyrics .line")[0]
+    line.click()
+    box = browser.find_element(By.ID, "own-text")
+    said = browser.find_element(By.ID, "status").text
+    box.send_keys(own + "\n")
+    wait.until(lambda d: d.find_element(By.ID, "status").text != said and
+               "edit: done" in d.find_element(By.ID, "status").text)
+    assert browser.find_elements(By.CSS_SELECTOR, "#lyrics .line")[0].text == own
+    song = json.loads((folder / "song.json").read_text())
+    sung = [x for s in song["sections"] for x in s["lines"]]
+    assert sung[0]["text"] == own and song["history"][-1]["what"] == "text"
+    # go back one version: the regenerated words are back, byte for byte
+    before = (folder / "versions" / "0002.json").read_bytes()
+    browser.find_element(By.ID, "undo").click()
+    wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "undo: done"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#lyrics .line")[0].text == new
+    assert (folder / "song.json").read_bytes() == before
+    # every download link answers with its file
+    links = browser.find_elements(By.CSS_SELECTOR, "#downloads a")
+    names = [a.text for a in links]
+    assert {"song.mid", "song.musicxml", "song.wav", "song.lrc", "song.json"} <= set(names)
+    sizes = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all([...document.querySelectorAll('#downloads a')].map("
+        "  (a) => fetch(a.href).then((r) => r.ok ? r.blob().then((b) => b.size) : -r.status))).then(done);")
+    assert all(n > 0 for n in sizes), dict(zip(names, sizes, strict=True))
+    browser.save_screenshot(str(shots / "studio-undone.png"))
