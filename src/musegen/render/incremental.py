@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +162,26 @@ def cached_vocals(song: Song, seed: int | None, length: int, cache: RenderCache,
     return Vocals(out, VOICE_NAME, shift, len(lines), problems)
 
 
+def prime(song: Song, cache: RenderCache, soundfont: str | os.PathLike | None = None) -> RenderStats:
+    """Put `song`'s band and sung lines into `cache` (nothing is mixed or written).
+
+    The studio does this for a sung song it did not render itself, so that its first edit re-sings one line.
+    """
+    from musegen.render.audio import REVERB_WET, resolve_soundfont
+
+    stats = RenderStats()
+    band, stats.band_reused = cached_band(song, resolve_soundfont(soundfont), REVERB_WET, cache)
+    cached_vocals(song, None, len(band), cache, stats)
+    return stats
+
+
+def is_primed(song: Song, cache: RenderCache, soundfont: str | os.PathLike | None = None) -> bool:
+    """Whether `cache` holds `song`'s band (then its lines were sung with it, unless evicted since)."""
+    from musegen.render.audio import REVERB_WET, resolve_soundfont
+
+    return cache.get_band(band_key(song, resolve_soundfont(soundfont), REVERB_WET)) is not None
+
+
 def mix_cached(song: Song, cache: RenderCache, soundfont: str | os.PathLike | None = None, *,
                seed: int | None = None):
     """`musegen.render.audio.mix_song(song, soundfont, seed=seed)`, reusing the band and lines in `cache`.
@@ -203,10 +224,14 @@ def write_sung_folder(song: Song, out_dir: str | os.PathLike, cache: RenderCache
                          f"use one of {', '.join(AUDIO_FORMATS)}")
     sf_path = check_soundfont(soundfont)
     out = check_output_dir(out_dir, force=force)  # refused before the work, and again when it is moved
-    mix = mix_cached(song, cache, sf_path)
-    t = time.perf_counter()
-    with atomic_dir(out, force=force) as tmp:
-        written = write_song_folder(song, tmp, audio_format=None, force=True)  # json, MIDI, MusicXML, text
+    song.meta.pop("vocals", None)
+    with atomic_dir(out, force=force) as tmp, ThreadPoolExecutor(1) as pool:
+        # song.json (for now), MIDI, MusicXML and the lyrics need nothing from the audio: they are written
+        # while the mix runs (numpy and the voice release the GIL, so a second core is used where free)
+        files = pool.submit(write_song_folder, song, tmp, audio_format=None, force=True)
+        mix = mix_cached(song, cache, sf_path)
+        t = time.perf_counter()
+        written = files.result()
         song.meta["vocals"] = mix.info  # where write_song_folder(vocals=True) puts it: last in meta
         save_song(song, tmp / "song.json")
         audio = [write_audio(tmp / f"{name}.{audio_format}", data)
