@@ -56,6 +56,23 @@ def test_phrase_f0_follows_the_notes(phrase):
     assert np.sqrt(np.mean(vox.audio[int(first * OUT_RATE):int(end * OUT_RATE)] ** 2)) > 0.01
 
 
+def test_words_stay_apart_in_legato(monkeypatch):
+    """The phrase's notes are back to back; each word still ends GAP_MIN before the next word starts."""
+    from musegen.sing import voice
+    from musegen.sing.model import load_voice
+    from musegen.sing.score import sung_lines
+
+    line = sung_lines(phrase_song())[0][0]
+
+    def gaps(lt: voice.LineTiming) -> list[int]:
+        return [int(lt.dur[k]) for k, t in enumerate(lt.tokens) if t.role == "gap"]
+
+    sung = gaps(voice.line_timing(load_voice(), line))
+    assert len(sung) == 5 and min(sung) >= round(voice.GAP_MIN / voice.UNIT) >= 1, sung
+    monkeypatch.setattr(voice, "GAP_MIN", 0.0)  # without it, legato runs the words together
+    assert min(gaps(voice.line_timing(load_voice(), line))) == 0
+
+
 def test_same_seed_same_samples_other_seed_differs():
     a, b, c = (sing(phrase_song(seed=s)).audio for s in (3, 3, 4))
     assert np.array_equal(a, b)

@@ -5,7 +5,8 @@
 2. **Layout**: onset consonants keep their spoken length but end on the note's onset (taking at most
    `ONSET_SHARE` of the previous note); coda consonants end the syllable's last note (each at most
    `CODA_MAX` s); the loudest nucleus token (often the stress mark, Kokoro-style) holds the note;
-   rests are silent.
+   a word ends at least `GAP_MIN` before the next word starts, so that legato (no rest between the
+   notes) does not run the words together; rests are silent.
 3. **Time warp**: energy and voicing are read from the speech pass through a per-token time map; a
    stretched vowel keeps its first and last `EDGE` at speech pace and stretches its middle.
 4. **F0**: the notes, with a `GLIDE` s slide between them and a light vibrato on notes longer than
@@ -38,6 +39,8 @@ VIBRATO_HZ, VIBRATO_CENTS, VIBRATO_RAMP = 5.5, 15.0, 0.25
 VOICED_HZ = 40.0  # hibari's voicing threshold
 RAMP = 0.01  # fade at the edges of each sung stretch (s)
 VOWEL_ENERGY_PCT = 75  # sung vowels get at least this percentile of the line's spoken vowel energy
+GAP_MIN = 0.05  # a word gap in legato gets at least this long (s), taken from the previous syllable's vowel
+LOCK_VOWELS = 0.0  # 1: the free-phase branch follows the pulse train on every sung vowel frame, not only held
 
 
 @dataclass
@@ -77,7 +80,7 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
     for k, t in enumerate(toks):
         if t.syl >= 0:
             by_syl.setdefault(t.syl, {"onset": [], "nucleus": [], "coda": []})[t.role].append(k)
-    onset_start = []
+    onset_start: list[float] = []
     for i, s in enumerate(syls):
         idx = by_syl.get(i, {"onset": [], "nucleus": [], "coda": []})
         note0 = s.notes[0].start - t0
@@ -99,6 +102,8 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
         end = s.notes[-1].end - t0
         if i + 1 < len(syls):
             end = min(end, onset_start[i + 1])
+            if s.word_end and onset_start[i + 1] - end < GAP_MIN:
+                end = max(min(end, onset_start[i + 1] - GAP_MIN), min(end, v0 + 2 * MIN_VOWEL))
         coda = np.minimum(spoken[idx["coda"]], CODA_MAX)
         room = max(end - v0 - MIN_VOWEL, 0.0)
         if coda.sum() > room / 2:
@@ -236,8 +241,23 @@ class LineAudio:
     audio: np.ndarray
 
 
-def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> LineAudio:
-    """Sing one line: speech pass, layout, warp, F0, synthesis, silence outside the sung stretches."""
+@dataclass
+class LineTiming:
+    """A line's tokens, as spoken (speech pass) and as sung (layout), before synthesis."""
+
+    tokens: list[_Token]
+    ids: np.ndarray  # [1, tokens] voice ids
+    speech_dur: np.ndarray  # spoken duration per token (units of UNIT s)
+    energy: np.ndarray  # spoken energy per frame
+    f0: np.ndarray  # spoken F0 per frame (Hz)
+    start: float  # song time of the first frame (s)
+    dur: np.ndarray  # sung duration per token (units)
+    held: list[int]  # per syllable: the token that holds its note (-1: none)
+    spans: list[tuple[float, float]]  # sung stretches (s from `start`); silence elsewhere
+
+
+def line_timing(voice: VoiceModel, line: SungLine) -> LineTiming:
+    """Speech pass and layout of one line: how long each token is spoken and sung."""
     toks = _tokens(line, voice.vocab)
     ids = np.asarray([[voice.vocab.get(t.sym, 0) if t.role != "pad" else 0 for t in toks]], np.int64)
     d_pred, energy, f0_pred = voice.speech.run(None, {"ids": ids, "speed": np.ones(1, np.float32)})
@@ -249,12 +269,19 @@ def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> 
     units = np.rint(edges / UNIT).astype(np.int64)
     dur = np.diff(units)
     dur[0] = max(dur[0], 1)
+    return LineTiming(toks, ids, speech_dur, energy, f0_pred, t0, dur, held, spans)
+
+
+def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> LineAudio:
+    """Sing one line: speech pass, layout, warp, F0, synthesis, silence outside the sung stretches."""
+    lt = line_timing(voice, line)
+    toks, speech_dur, energy, dur = lt.tokens, lt.speech_dur, lt.energy, lt.dur
     sung_frames = np.concatenate([[0], np.cumsum(dur * FRAMES_PER_UNIT)])
     speech_frames = np.concatenate([[0], np.cumsum(speech_dur * FRAMES_PER_UNIT)])
-    pos, hold = _warp(speech_frames, sung_frames, set(held))
+    pos, hold = _warp(speech_frames, sung_frames, set(lt.held))
     idx = np.arange(len(energy))
     en = np.interp(pos, idx, energy).astype(np.float32)
-    voiced = np.interp(pos, idx, (f0_pred > VOICED_HZ).astype(float)) > 0.5
+    voiced = np.interp(pos, idx, (lt.f0 > VOICED_HZ).astype(float)) > 0.5
     # a sung vowel is voiced and carries the line's full vowel energy, wherever speech would have let it
     # fade (unstressed words, the creaky end of a sentence)
     token = np.repeat(np.arange(len(toks)), dur * FRAMES_PER_UNIT)[: len(pos)]
@@ -263,11 +290,11 @@ def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> 
     floor = float(np.percentile(energy[spoken_vowel], VOWEL_ENERGY_PCT)) if spoken_vowel.any() else -np.inf
     en[vowel] = np.maximum(en[vowel], floor)
     voiced |= vowel | (hold > 0)
-    f0 = _f0(line, t0, len(pos)) * voiced
-    out = voice.sing.run(None, {"ids": ids, "dur_in": dur, "f0_in": f0[None, :].astype(np.float32),
+    f0 = _f0(line, lt.start, len(pos)) * voiced
+    out = voice.sing.run(None, {"ids": lt.ids, "dur_in": dur, "f0_in": f0[None, :].astype(np.float32),
                                 "en_in": en[None, :]})
-    wav = _synth(out, f0.astype(np.float32), hold, rng)
+    wav = _synth(out, f0.astype(np.float32), np.maximum(hold, LOCK_VOWELS * vowel), rng)
     from musegen.sing.model import SAMPLE_RATE
 
-    wav *= _gate(spans, len(wav), SAMPLE_RATE)
-    return LineAudio(t0, wav)
+    wav *= _gate(lt.spans, len(wav), SAMPLE_RATE)
+    return LineAudio(lt.start, wav)
