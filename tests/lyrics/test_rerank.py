@@ -37,3 +37,15 @@ def test_rerank_prefers_the_relevant_line_and_rejects_hard_problems():
         texts[i] = " ".join(c.words)
     assert r(cands) == 1  # the dangling one loses despite its far better log-prob
     assert r.stats["rejected"] == 1
+
+
+def test_assistant_talk_loses_to_a_sung_line():
+    texts = {}
+    r = Reranker(decode=lambda ids: texts[ids[0]], prompt="rain at night", embed=fake_embed)
+    r.set_plan("rain night window")
+    cands = [cand("how to see the rain at night", -5.0), cand("the following is rain at night", -5.0),
+             cand("rain falls on my window", -18.0)]
+    for i, c in enumerate(cands):
+        c.ids = [i]
+        texts[i] = " ".join(c.words)
+    assert r(cands) == 2 and r.stats["rejected"] == 2

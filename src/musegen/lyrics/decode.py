@@ -198,7 +198,10 @@ def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: Line
         logp = logp.masked_fill(~mask, float("-inf"))
         n_ok = int(mask.sum())
     sub_ids = lm.sub_ids
-    for k in (TOP_K, MID_K, WIDE_K, WIDER_K):
+    # a line that must end on a rhyme set does not search the tail: a candidate with no rhyme in its top
+    # WIDE_K tokens is dropped (measured: the WIDER_K scans of such rows were 3/4 of all token checks)
+    tiers = (TOP_K, MID_K, WIDE_K) if spec.finals is not None else (TOP_K, MID_K, WIDE_K, WIDER_K)
+    for k in tiers:
         vals, idx = torch.topk(logp, min(k, n_ok))
         ok_vals, ok_ids, ok_states = [], [], []
         for v, i in zip(vals.tolist(), idx.tolist(), strict=True):

@@ -11,6 +11,7 @@ clean one.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,6 +25,13 @@ PLAN_WEIGHT = 4.0
 PREV_WEIGHT = 2.0
 PROBLEM_COST = 100.0
 MIN_FREQ = 1e-8  # unigram probability of a word wordfreq does not know
+# the base model's assistant register leaking into a line ("How to create a sweet summer", "The following
+# is a play's love", "The first question is about quit"): costs like a hard rejection
+ASSISTANT_TALK = re.compile(
+    r"^(how to|here is|here's (a|an|the)|the following|in this (song|poem|text|story|article)|"
+    r"this is an? (song|poem|story|play|sentence|example|list)|what is the (origin|meaning|difference)|"
+    r"the (first|second|third|last|next) (question|answer|step|sentence|one is)|an? (great|good) example|"
+    r"for example)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -77,7 +85,7 @@ class Reranker:
                 s += PLAN_WEIGHT * float(v @ self.plan_vec)
             if self.prev_vec is not None:
                 s += PREV_WEIGHT * float(v @ self.prev_vec)
-            s -= PROBLEM_COST * len(line_problems(t, self.prompt))
+            s -= PROBLEM_COST * (len(line_problems(t, self.prompt)) + bool(ASSISTANT_TALK.match(t)))
             scores.append(s)
         best = int(np.argmax(scores))
         self.prev_vec = vecs[best]
