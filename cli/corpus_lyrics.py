@@ -18,8 +18,9 @@ import click
 @click.option("--force", is_flag=True, help="Rebuild every source shard even if it exists.")
 @click.option("--songs-pd", "songs_pd", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="Build the song-register corpus instead (format 2): the songs-pd dataset "
-                                 "folder's LilyPond lyrics plus the least archaic Gutenberg verse.")
-@click.option("--max-gutenberg", type=click.IntRange(0), default=40000, show_default=True,
+                                 "folder's LilyPond and OpenEWLD lyrics plus the least archaic "
+                                 "Gutenberg verse.")
+@click.option("--max-gutenberg", type=click.IntRange(0), default=2500, show_default=True,
               help="With --songs-pd: at most this many Gutenberg stanzas.")
 def lyrics(out: Path | None, shakespeare_path: Path | None, limit: int | None, force: bool,
            songs_pd: Path | None, max_gutenberg: int) -> None:

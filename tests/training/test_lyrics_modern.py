@@ -94,3 +94,14 @@ def test_a_format_2_adapter_is_read_back_with_its_prompt_format(tmp_path):
     lm = load_lyrics_model(adapter=tmp_path / "run" / "adapter", base=base, quantize=False)
     assert lm.prompt_format == 2
     assert "q_proj" in (tmp_path / "run" / "adapter" / "README.md").read_text()
+
+
+def test_contemporary_stanzas_have_no_period_diction():
+    from musegen.training.lyrics_corpus import Stanza
+    from musegen.training.lyrics_modern import contemporary
+
+    plain = Stanza("x", "b", "verse", ["The rain is falling on the town", "I walk alone beside the sea",
+                                       "The lights are low", "When the sun is down"])
+    assert contemporary(plain) and contemporary(plain, 3.5)
+    assert not contemporary(Stanza("x", "b", "verse", [*plain.lines[:3], "Oh the sun is down"]))
+    assert not contemporary(Stanza("x", "b", "verse", [*plain.lines[:3], "When the moon is gibbous"]), 3.5)

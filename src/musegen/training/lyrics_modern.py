@@ -171,11 +171,37 @@ def gutenberg_modern(limit: int | None = None, max_stanzas: int = 30000,
                 return
 
 
+# period diction the register filter lets through but a contemporary lyric avoids ("oh", "ah", "o'er")
+OLD_STYLE = re.compile(
+    r"\b(o|oh|ah|lo|'tis|'twas|e'er|ne'er|o'er|thou|thee|thy|ye|hath|doth|nay|aye|ere|whilst)\b",
+    re.IGNORECASE)
+SONG_REPEAT = 4  # song stanzas (songs-pd, OpenEWLD) are repeated so they weigh as much as the verse
+STRICT_ZIPF = 3.5  # a Gutenberg stanza is kept only when every word is this common today
+
+
+def contemporary(st: Stanza, min_zipf: float | None = None) -> bool:
+    """No period diction in any line (and, with `min_zipf`, every word that common today)."""
+    if any(OLD_STYLE.search(x) for x in st.lines):
+        return False
+    return min_zipf is None or all(modern_enough(x, min_zipf) for x in st.lines)
+
+
+def _sampled(stanzas: Iterator[Stanza], n: int, seed: int = 0) -> list[Stanza]:
+    """`n` stanzas drawn at random (seeded) from the strictly contemporary ones."""
+    import random
+
+    keep = [st for st in stanzas if contemporary(st, STRICT_ZIPF)]
+    random.Random(seed).shuffle(keep)
+    return keep[:n]
+
+
 def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit: int | None = None,
-                      max_gutenberg: int = 40000, progress: bool = False, force: bool = False) -> dict:
+                      max_gutenberg: int = 2500, progress: bool = False, force: bool = False) -> dict:
     """The song-register corpus (format-2 training data); see `build_corpus` for the files.
 
-    Sources: songs-pd stanzas and at most `max_gutenberg` stanzas of the least archaic Gutenberg verse.
+    Sources: songs-pd and OpenEWLD stanzas without period diction, each repeated `SONG_REPEAT` times, and
+    `max_gutenberg` stanzas drawn from the first 40,000 windows of the least archaic Gutenberg verse whose
+    words are all common today (Zipf >= `STRICT_ZIPF`) and free of period diction.
     """
     from musegen.training.lyrics_corpus import build_corpus
 
@@ -184,7 +210,12 @@ def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit:
 
         raise InputError(f"--songs-pd {songs_pd}: no lilypond-songs/ly folder; "
                          "pass the songs-pd dataset folder")
-    sources = {"songs-pd": lambda: songs_pd_stanzas(songs_pd),
-               "openewld": lambda: openewld_stanzas(songs_pd),
-               "gutenberg-modern": lambda: gutenberg_modern(gutenberg_limit, max_gutenberg, progress)}
+
+    def songs(make) -> list[Stanza]:
+        return [st for st in make() if contemporary(st)] * SONG_REPEAT
+
+    sources = {"songs-pd": lambda: songs(lambda: songs_pd_stanzas(songs_pd)),
+               "openewld": lambda: songs(lambda: openewld_stanzas(songs_pd)),
+               "gutenberg-modern": lambda: _sampled(gutenberg_modern(gutenberg_limit, 40000, progress),
+                                                    max_gutenberg)}
     return build_corpus(out, progress=progress, force=force, sources=sources)
