@@ -180,3 +180,39 @@ def test_generate_from_a_prompt(studio):
     assert [s["name"] for s in songs["songs"]] == ["rainy-night-lost-love"]
     _, view = c.call("GET", "/api/songs/rainy-night-lost-love")
     assert any(s["lines"] for s in view["sections"])
+
+
+def test_viewing_a_sung_song_prepares_its_audio_for_edits_once(tmp_path, tiny_models, monkeypatch):
+    import time
+
+    import numpy as np
+
+    from musegen.render import incremental
+    from musegen.render.audio import REVERB_WET, resolve_soundfont
+    from musegen.studio import make_server
+    from studio.conftest import Client
+
+    primed = []
+
+    def fake_prime(song, cache, soundfont=None):  # what prime() leaves behind, without the voice
+        primed.append(song.plan.title)
+        cache.put_band(incremental.band_key(song, resolve_soundfont(soundfont), REVERB_WET), np.zeros(2))
+        return incremental.RenderStats()
+
+    monkeypatch.setattr(incremental, "prime", fake_prime)
+    server = make_server(tmp_path / "songs", port=0, models=tiny_models)  # audio and vocals on
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        folder = server.studio.folder / "sung"
+        write_song_folder(make_song(), folder, audio_format=None)
+        (folder / "vocals.wav").write_bytes(b"")  # as if the CLI had sung it
+        c = Client(server)
+        for _ in range(2):
+            assert c.call("GET", "/api/songs/sung")[0] == 200
+            while server.studio.worker.pending():
+                time.sleep(0.05)
+        assert primed == ["Morning Light"]  # once: the second view finds it prepared
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.studio.worker.stop()

@@ -57,6 +57,9 @@ def warm(studio: Studio) -> str:
         studio.models.get(None, "music")
         make_plan("warm up", seed=0)
         word_tables()
+        from musegen.lyrics.syllables import syllabify_line
+
+        syllabify_line("remembering everything")  # loads pyphen's dictionary (about 0.4 s)
         import music21  # noqa: F401 - the MusicXML writer imports it on first use (about 1 s)
 
         if studio.audio and studio.vocals:
@@ -85,12 +88,33 @@ def list_songs(studio: Studio) -> dict[str, Any]:
 
 
 def view(studio: Studio, folder: Path) -> dict[str, Any]:
-    """The song view (see `musegen.studio.view`)."""
+    """The song view (see `musegen.studio.view`).
+
+    A sung song whose band and lines the studio does not hold yet (rendered by the CLI or an earlier
+    studio) gets them prepared by a queued job while the worker is idle, so that its first edit is quick.
+    """
     from musegen.edit.folder import load_folder
+    from musegen.render.incremental import is_primed
     from musegen.studio.view import song_view
 
     song, _ = load_folder(folder, "song")
+    if studio.audio and (folder / "vocals.wav").is_file() and not studio.worker.pending() \
+            and not is_primed(song, studio.cache):
+        _prepare(studio, folder)
     return song_view(song, folder)
+
+
+def _prepare(studio: Studio, folder: Path) -> str:
+    def run(job) -> dict[str, Any]:
+        from musegen.edit.folder import load_folder
+        from musegen.render.incremental import prime
+
+        job.stage = "preparing the audio for edits"
+        song, _ = load_folder(folder, "song")  # as it is now: it may have changed since the view
+        st = prime(song, studio.cache)
+        return {"name": folder.name, "lines_sung": st.lines_sung, "band_reused": st.band_reused}
+
+    return studio.worker.submit("prepare", run).id
 
 
 def _slug(prompt: str) -> str:

@@ -124,15 +124,25 @@ function selectTarget(t) {
   document.querySelectorAll(".line-only").forEach((e) => { e.hidden = !t.line; });
 }
 
+// a history entry as a songwriter reads it: "new words: verse 2, line 3"
+const WHAT = { both: "new words + melody", words: "new words", notes: "new melody", text: "your own words" };
+function describeEdit(h) {
+  if (h.what === "extend") return `new section: ${h.target.replace(/^add /, "")}`;
+  const m = /^line (.+):(\d+)$/.exec(h.target);
+  const where = m ? `${m[1]}, line ${m[2]}` : h.target;
+  return `${WHAT[h.what] || h.what}: ${where}`;
+}
+
 function renderVersions() {
   const ol = $("versions");
   ol.innerHTML = "";
   const entries = [{ text: "first draft" }, ...state.song.history.map(
-    (h) => ({ text: `${h.what} ${h.target} (seed ${h.seed})` }))];
+    (h) => ({ text: describeEdit(h), title: `seed ${h.seed}, ${h.time}` }))];
   const saved = state.song.versions;  // earlier versions on disk, newest last
   entries.forEach((e, i) => {
     const li = document.createElement("li");
     li.textContent = e.text;
+    if (e.title) li.title = e.title;
     const back = entries.length - 1 - i;  // steps back to this version
     if (back > 0 && back <= saved) {
       const b = document.createElement("button");
@@ -168,12 +178,15 @@ function showChanged(targets) {
   if (first !== null) playFrom(first - 1.0);
 }
 
-function edit(body) {
+function edit(body, then) {
   const t = state.target;
   if (!t) return;
   const req = { ...body, only_this: $("only-this").checked };
   if (t.line) req.line = t.line; else req.section = t.section;
-  run("edit", () => api("POST", `/api/songs/${state.name}/edit`, req), (r) => showChanged(r.changed));
+  run("edit", () => api("POST", `/api/songs/${state.name}/edit`, req), (r) => {
+    showChanged(r.changed);
+    if (then) then(r);
+  });
 }
 
 // ---- piano roll: melody notes by pitch over time, chords along the top, a playhead
@@ -224,7 +237,11 @@ $("generate").onclick = () => {
 $("regen-both").onclick = () => edit({ what: "both" });
 $("regen-words").onclick = () => edit({ what: "words" });
 $("regen-notes").onclick = () => edit({ what: "notes" });
-$("sing-own").onclick = () => edit({ text: $("own-text").value });
+$("sing-own").onclick = () => {
+  const text = $("own-text").value.trim();
+  if (!text) { status("type the words for this line first", true); return; }
+  edit({ text }, () => { $("own-text").value = ""; });
+};
 $("own-text").addEventListener("keydown", (e) => { if (e.key === "Enter") $("sing-own").click(); });
 $("prompt").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("generate").click(); });
 $("extend").onclick = () => run("add", () => api("POST", `/api/songs/${state.name}/extend`, { add: $("add").value }));
