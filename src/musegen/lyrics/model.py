@@ -128,6 +128,12 @@ def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path
 _LOADED: dict[tuple, LyricsModel] = {}
 
 
+def adapter_prompt_format(path: str | Path) -> int:
+    """The prompt format an adapter folder was trained on (its `musegen.json`; none: format 1)."""
+    marker = Path(path) / PROMPT_FILE  # adapters trained before format 2 have none
+    return int(json.loads(marker.read_text()).get("prompt_format", 1)) if marker.is_file() else 1
+
+
 def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: bool) -> LyricsModel:
     if adapter is None:
         adapter = default_adapter_dir()
@@ -152,6 +158,5 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
         name = f"lora:{path.name}"
         if (path / "tokenizer.json").is_file():
             tokenizer = load_tokenizer(path)
-        marker = path / PROMPT_FILE  # adapters trained before format 2 have none
-        prompt_format = int(json.loads(marker.read_text()).get("prompt_format", 1)) if marker.is_file() else 1
+        prompt_format = adapter_prompt_format(path)
     return wrap(model, tokenizer, quantize=quantize, name=name, prompt_format=prompt_format)

