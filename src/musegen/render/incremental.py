@@ -20,7 +20,6 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,19 +223,17 @@ def write_sung_folder(song: Song, out_dir: str | os.PathLike, cache: RenderCache
                          f"use one of {', '.join(AUDIO_FORMATS)}")
     sf_path = check_soundfont(soundfont)
     out = check_output_dir(out_dir, force=force)  # refused before the work, and again when it is moved
-    song.meta.pop("vocals", None)
-    with atomic_dir(out, force=force) as tmp, ThreadPoolExecutor(1) as pool:
-        # song.json (for now), MIDI, MusicXML and the lyrics need nothing from the audio: they are written
-        # while the mix runs (numpy and the voice release the GIL, so a second core is used where free)
-        files = pool.submit(write_song_folder, song, tmp, audio_format=None, force=True)
-        mix = mix_cached(song, cache, sf_path)
-        t = time.perf_counter()
-        written = files.result()
+    cpu = time.thread_time()
+    mix = mix_cached(song, cache, sf_path)
+    t = time.perf_counter()
+    with atomic_dir(out, force=force) as tmp:
+        written = write_song_folder(song, tmp, audio_format=None, force=True)  # json, MIDI, MusicXML, text
         song.meta["vocals"] = mix.info  # where write_song_folder(vocals=True) puts it: last in meta
         save_song(song, tmp / "song.json")
         audio = [write_audio(tmp / f"{name}.{audio_format}", data)
                  for name, data in (("song", mix.song), ("vocals", mix.vocals), ("band", mix.band))]
     cache.last.seconds["write"] = round(time.perf_counter() - t, 3)
+    cache.last.seconds["cpu"] = round(time.thread_time() - cpu, 3)  # of the whole render, this thread
     names = [p.name for p in written]
     names[3:3] = [p.name for p in audio]
     return [out / n for n in names]

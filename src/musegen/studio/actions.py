@@ -161,9 +161,13 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
         def __init__(self, job) -> None:
             super().__init__()
             self.job = job
+            self.cpu: dict[str, float] = {}
+            self.clock = time.thread_time()
 
         def __setitem__(self, key: str, value: float) -> None:
             super().__setitem__(key, value)
+            now = time.thread_time()  # this worker thread's CPU seconds: what load does not inflate
+            self.cpu[key], self.clock = round(now - self.clock, 3), now
             done = len(self)
             self.job.progress = done / len(steps)
             self.job.stage = steps[min(done, len(steps) - 1)]
@@ -191,7 +195,7 @@ def generate(studio: Studio, body: dict[str, Any]) -> dict[str, Any]:
         finally:
             with studio.names_lock:
                 studio.reserved.discard(name)
-        return {"name": name, "seed": song.meta.get("seed"), "timings": dict(timings)}
+        return {"name": name, "seed": song.meta.get("seed"), "timings": dict(timings), "cpu": timings.cpu}
 
     job = studio.worker.submit("generate", run)
     return {"job": job.id, "name": name}
@@ -214,12 +218,14 @@ def edit(studio: Studio, folder: Path, body: dict[str, Any]) -> dict[str, Any]:
 
     def run(job) -> dict[str, Any]:
         job.stage = "edit"
+        cpu = time.thread_time()
         res = edit_folder(folder, what=what, text=req.get("text"), seed=req.get("seed"),
                           only_this=req.get("only_this", False), models=studio.models, audio=studio.audio,
                           cache=studio.cache, **target)
         names = section_names(res.song)
         changed = [f"{names[k]}:{i + 1}" for k, idx in sorted(res.target.lines.items()) for i in idx]
-        return {"name": folder.name, "seed": res.seed, "messages": res.messages, "changed": changed}
+        return {"name": folder.name, "seed": res.seed, "messages": res.messages, "changed": changed,
+                "cpu_s": round(time.thread_time() - cpu, 3)}
 
     return {"job": studio.worker.submit("edit", run).id, "name": folder.name}
 
