@@ -229,6 +229,7 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
     prompt_words = set(re.findall(r"[a-z]+", plan.mood.lower()))
     bl = default_blocklist() if blocklist is None else blocklist
     bl = bl | PROMPT_WORDS | (TASK_WORDS - prompt_words)
+    bl = bl | {f"{w}'s" for w in bl}  # "writer's", "song's": a banned word's possessive is banned too
     words = default_words(bl)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
     if stats is not None:
