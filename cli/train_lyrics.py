@@ -28,18 +28,32 @@ import click
 @click.option("--attention-only", is_flag=True, help="LoRA on q/k/v/o only (half the adapter compute).")
 @click.option("--top-layers", type=click.IntRange(1), default=None,
               help="Train only the top N layers' LoRA (skips most of the backward pass on a CPU).")
+@click.option("--warmup", type=click.IntRange(0), default=50, show_default=True, help="Warm-up steps.")
+@click.option("--max-len", type=click.IntRange(16), default=160, show_default=True,
+              help="Tokens per example (prompt and stanza).")
+@click.option("--max-valid", type=click.IntRange(1), default=1000, show_default=True,
+              help="Validation stanzas scored for perplexity.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Shuffle and initialisation seed.")
+@click.option("--init-adapter", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Continue this adapter folder instead of a new LoRA (its rank and modules are kept).")
 def lyrics(base: Path | None, corpus: Path, out: Path, steps: int, batch_size: int, lr: float, rank: int,
            max_train: int | None, device: str, no_resume: bool, prompt_format: int, attention_only: bool,
-           top_layers: int | None) -> None:
+           top_layers: int | None, warmup: int, max_len: int, max_valid: int, seed: int,
+           init_adapter: Path | None) -> None:
     """Fine-tune a LoRA adapter on the lyrics corpus (bf16 on a GPU, fp32 on the CPU; resumable)."""
     from musegen.errors import MusegenError
     from musegen.training.lyrics_train import LoraTrainConfig, train_lora
 
     cfg = LoraTrainConfig(rank=rank, alpha=2 * rank, lr=lr, batch_size=batch_size, steps=steps,
                           max_train=max_train, prompt_format=prompt_format, attention_only=attention_only,
-                          top_layers=top_layers)
+                          top_layers=top_layers, warmup=warmup, max_len=max_len, max_valid=max_valid,
+                          seed=seed)
+    if init_adapter is not None and not (init_adapter / "adapter_config.json").is_file():
+        raise click.BadParameter(f"{init_adapter}: not a peft adapter folder (no adapter_config.json)",
+                                 param_hint="--init-adapter")
     try:
-        metrics = train_lora(base, corpus, out, cfg, device=device, resume=not no_resume)
+        metrics = train_lora(base, corpus, out, cfg, device=device, resume=not no_resume,
+                             init_adapter=init_adapter)
     except MusegenError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(json.dumps(metrics, indent=2))

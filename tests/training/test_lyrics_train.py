@@ -49,3 +49,15 @@ def test_missing_corpus_is_an_input_error(tmp_path, run):
     base = run[0]
     with pytest.raises(InputError, match="--corpus"):
         train_lora(base, tmp_path, tmp_path / "out", LoraTrainConfig(steps=1), device="cpu", progress=False)
+
+
+def test_cli_refuses_an_init_adapter_that_is_not_one(tmp_path):
+    from click.testing import CliRunner
+    from musegen.cli.main import main
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "not-an-adapter").mkdir()
+    r = CliRunner().invoke(main, ["train", "lyrics", "--corpus", str(tmp_path / "corpus"), "--out",
+                                  str(tmp_path / "run"), "--init-adapter", str(tmp_path / "not-an-adapter")])
+    assert r.exit_code == 2 and "--init-adapter" in r.output and "no adapter_config.json" in r.output
+    assert not (tmp_path / "run").exists()
