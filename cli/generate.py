@@ -90,7 +90,7 @@ def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path |
     try:
         song = compose(prompt, seed=seed, lyrics_text=lyrics_text, style=style, progress=True,
                        lyrics_source=str(lyrics_file), timings=timings, max_seconds=max_minutes * 60,
-                       **overrides)
+                       prefetch_voice=vocals == "on" and not no_audio, **overrides)
         t = time.perf_counter()
         written = write_song_folder(song, out_dir, audio_format=None if no_audio else audio_format,
                                     soundfont=soundfont, force=force, vocals=vocals == "on")

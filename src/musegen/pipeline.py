@@ -7,7 +7,9 @@ The renderer (`musegen.render.write_song_folder`) turns the Song into files.
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,14 +23,15 @@ STAGES = ("plan", "lyrics", "music", "align", "arrange")
 def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = None,
             style: str | None = None, progress: bool = False, lyrics_model: Any = None,
             music_model: Any = None, lyrics_source: str = "<lyrics>", timings: dict[str, float] | None = None,
-            max_seconds: float | None = None, **overrides: Any) -> Song:
+            max_seconds: float | None = None, prefetch_voice: bool = False, **overrides: Any) -> Song:
     """Write a song for a mood prompt (or sing `lyrics_text`, sections marked `[Verse]`, `[Chorus]` …).
 
     `overrides` are `make_plan`'s: key, mode, tempo, meter, form, bars, groove, drums, instruments,
     phrase_bars. `seed=None` draws one (stored in `song.meta["seed"]`); the same seed gives the same song.
     `lyrics_model`/`music_model` are loaded models to reuse; None loads the defaults (or the fine-tuned
     `style`'s). `timings`, when given, receives the seconds spent in each stage. A plan longer than
-    `max_seconds` raises InputError before any model loads.
+    `max_seconds` raises InputError before any model loads. While the lyrics are written (one thread), the
+    music model, the MusicXML writer and, with `prefetch_voice`, the singing voice load on the other core.
     """
     from musegen.conductor import align, arrange
     from musegen.plan import make_plan, plan_from_lyrics
@@ -47,6 +50,7 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     if max_seconds is not None:
         _check_length(plan, max_seconds, stage)
     lyrics_model, music_model, model_names, guard = _models(plan, style, lyrics_model, music_model)
+    warm = _prefetch(music_model is None, prefetch_voice) if lyrics_text is None else None
     checks: dict[str, dict] = {}
     with stage("lyrics"):
         if lyrics_text is None:
@@ -61,6 +65,8 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
                 lyrics, checks["lyrics"] = guard.pick(write, guard.word_run, guard.max_words, seed)
         else:
             lyrics = _with_instrumental_sections(user, plan)
+    if warm is not None:
+        warm.join()  # the music model's cache is filled before the stage reads it
     with stage("music"):
         from musegen.music import generate_melody
 
@@ -85,6 +91,31 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     if plan.warnings:  # substitutes, contradictions, lyrics language: one list every stage may add to
         song.meta.setdefault("warnings", []).extend(plan.warnings)
     return song
+
+
+def _prefetch(music: bool, voice: bool) -> threading.Thread:
+    """Load what later stages need into their caches, on the core the lyrics decoder leaves idle.
+
+    Nothing here draws random numbers or writes outputs; a failure is left for the stage that needs the
+    thing, which raises it with its own message.
+    """
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            if music:
+                from musegen.music import load_music_model
+
+                load_music_model()
+            import music21  # noqa: F401 - the MusicXML writer imports it on first use (~1 s)
+        if voice:
+            with contextlib.suppress(Exception):
+                from musegen.sing.model import load_voice
+
+                load_voice(1)
+
+    t = threading.Thread(target=run, name="musegen-prefetch", daemon=True)
+    t.start()
+    return t
 
 
 def _check_length(plan: SongPlan, max_seconds: float, stage: _StageBar) -> None:
