@@ -12,7 +12,7 @@ import torch
 from musegen.errors import InputError, ModelError
 from musegen.types import LyricLine, SectionPlan, Song
 
-MAX_TRIES = 5  # sampling rounds before giving up (the rhyme is dropped after the second)
+MAX_TRIES = 5  # sampling rounds before giving up (the rhyme, steered harder each time, dropped in the last)
 
 
 def word_tables():
@@ -81,23 +81,50 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
             ids = lm.tokenizer.encode(lines[j].text + "\n", add_special_tokens=False)
             cache, logp = lm.prefill(ids, cache)
         sampler = LineSampler(words, lm.tokens)
-        got = None
+        text = None
         for r in range(MAX_TRIES):
-            if r == 2:
+            if r == MAX_TRIES - 1 and spec.finals is not None:
+                # the rhyme word first, the line sampled up to it (the sampler found no rhyme in its tiers)
+                text = _lead_in(lm, cache, logp, spec, sampler, gen, target)
+                if text is not None:
+                    break
                 spec.finals, spec.min_partners = None, 0  # keep the syllable count, give up the rhyme
             got = sample_line(lm, cache, logp, spec, sampler, batch=BATCH * (1 + r % 2), gen=gen,
                               temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
             if got is not None:
+                text = lm.tokenizer.decode(got[0]).strip()
                 break
     finally:
         torch.set_num_threads(old_threads)
-    if got is None:
+    if text is None:
         raise ModelError(f"the lyrics model could not write a new {target}-syllable line in {MAX_TRIES} "
                          "tries; try another --seed")
-    ids, _, _ = got
-    text = lm.tokenizer.decode(ids).strip()
     text = text[:1].upper() + text[1:]
     return LyricLine(text, syllabify_line(text))
+
+
+def _lead_in(lm, cache, logp, spec, sampler, gen: torch.Generator, target: int) -> str | None:
+    """A line of `target` syllables ending on one of `spec.finals`, or None if none fits.
+
+    The rhyme word is drawn first (up to eight, by the seed) and the model writes the words before it.
+    """
+    from dataclasses import replace
+
+    from musegen.lyrics.decode import sample_line
+    from musegen.lyrics.generate import BATCH
+    from musegen.lyrics.syllables import count_line
+
+    fits = sorted(w for w in spec.finals if 0 < sampler.words.syl.get(w, 0) < target)
+    order = torch.randperm(len(fits), generator=gen).tolist()[:8]
+    for w in (fits[j] for j in order):
+        head = replace(spec, syllables=target - sampler.words.syl[w], finals=None, min_partners=0)
+        got = sample_line(lm, cache, logp, head, sampler, batch=BATCH, gen=gen)
+        if got is None:
+            continue
+        text = f"{lm.tokenizer.decode(got[0]).strip().rstrip(',.;:!?')} {w}"
+        if count_line(text) == target:
+            return text
+    return None
 
 
 def write_section_words(lm, song: Song, k: int, *, seed: int) -> list[LyricLine]:
