@@ -57,6 +57,7 @@ class LineSpec:
     used_starts: frozenset[tuple[str, ...]] = frozenset()  # first words of this section's earlier lines
     banned: frozenset[str] = frozenset()
     max_punct: int = 1  # punctuation marks allowed inside the line (the end is free)
+    search_tail: bool = True  # with `finals`: look past the top WIDE_K tokens before dropping a candidate
 
 
 @dataclass
@@ -198,9 +199,10 @@ def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: Line
         logp = logp.masked_fill(~mask, float("-inf"))
         n_ok = int(mask.sum())
     sub_ids = lm.sub_ids
-    # a line that must end on a rhyme set does not search the tail: a candidate with no rhyme in its top
+    # a line bound to planned end words need not search the tail: a candidate with none of them in its top
     # WIDE_K tokens is dropped (measured: the WIDER_K scans of such rows were 3/4 of all token checks)
-    tiers = (TOP_K, MID_K, WIDE_K) if spec.finals is not None else (TOP_K, MID_K, WIDE_K, WIDER_K)
+    short = spec.finals is not None and not spec.search_tail
+    tiers = (TOP_K, MID_K, WIDE_K) if short else (TOP_K, MID_K, WIDE_K, WIDER_K)
     for k in tiers:
         vals, idx = torch.topk(logp, min(k, n_ok))
         ok_vals, ok_ids, ok_states = [], [], []
