@@ -62,7 +62,9 @@ class SungLine:
 def octave_shift(song: Song) -> int:
     """Semitones (a multiple of 12) that move the sung line into the voice's range.
 
-    It leaves the fewest notes outside VOICE_LOW..VOICE_HIGH, then the median nearest VOICE_CENTER.
+    It leaves the fewest notes outside VOICE_LOW..VOICE_HIGH, then the median nearest VOICE_CENTER. A song
+    sung before (`meta["vocals"]["transpose"]`, e.g. one being edited) keeps its shift while that leaves no
+    more notes outside the range: a one-line edit must not move every other line by an octave.
     """
     pitches = [n.pitch for n in song.vocal]
     if not pitches:
@@ -72,7 +74,12 @@ def octave_shift(song: Song) -> int:
     def cost(s: int) -> tuple[int, float]:
         return sum(not VOICE_LOW <= p + s <= VOICE_HIGH for p in pitches), abs(med + s - VOICE_CENTER)
 
-    return min((-24, -12, 0, 12, 24), key=cost)
+    best = min((-24, -12, 0, 12, 24), key=cost)
+    sung = (song.meta or {}).get("vocals") or {}
+    kept = sung.get("transpose") if isinstance(sung, dict) else None
+    if isinstance(kept, int) and kept in (-24, -12, 0, 12, 24) and cost(kept)[0] <= cost(best)[0]:
+        return kept
+    return best
 
 
 def _words(syls: list[Syllable]) -> list[tuple[str, list[int]]]:
