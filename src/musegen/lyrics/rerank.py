@@ -31,7 +31,8 @@ ASSISTANT_TALK = re.compile(
     r"^(how to|here is|here's (a|an|the)|the following|in this (song|poem|text|story|article)|"
     r"this is an? (song|poem|story|play|sentence|example|list)|what is the (origin|meaning|difference)|"
     r"the (first|second|third|last|next) (question|answer|step|sentence|one is)|an? (great|good) example|"
-    r"for example|provide (a|an|the|me|us)|can you (provide|give|list|name|write|explain)|what (is|are|was) (an?|the) (example|list|"
+    r"for example|provide (a|an|the|me|us)|can you (provide|give|list|name|write|explain)|"
+    r"what (is|are|was) (an?|the) (example|list|"
     r"name|word|answer|question|meaning|definition)|what would (be )?the|the answer to|"
     r"the (full )?name of)\b", re.IGNORECASE)
 
