@@ -125,40 +125,21 @@ def cached_band(song: Song, soundfont: Path, reverb: float, cache: RenderCache) 
 
 
 def cached_vocals(song: Song, seed: int | None, length: int, cache: RenderCache, stats: RenderStats):
-    """`musegen.sing.sing(song, seed, length=length)`, singing only the lines not in `cache`.
+    """`musegen.sing.sing(song, seed, length=length)`, singing only the lines not in `cache`."""
+    from musegen.sing import line_audio, sing
 
-    Each line is rendered with the same public pieces and the same noise seed as `sing` uses, and the
-    lines are added in the same order, so the track is the same samples.
-    """
-    from scipy.signal import resample_poly
-
-    from musegen.sing import OUT_RATE, VOICE_NAME, Vocals
-    from musegen.sing.model import SAMPLE_RATE, load_voice
-    from musegen.sing.score import octave_shift, report, sung_lines
-    from musegen.sing.voice import render_line
-
-    if seed is None:
-        seed = int(song.meta.get("seed", 0) or 0)
-    shift = octave_shift(song)
-    lines, problems = sung_lines(song, shift)
-    report(problems)
-    out = np.zeros(length, np.float32)
-    for i, line in enumerate(lines):
-        key = _digest(("line", seed, i, line))
+    def sing_line(s: int, i: int, line) -> tuple[int, np.ndarray]:
+        key = _digest(("line", s, i, line))
         hit = cache.get_line(key)
-        if hit is None:
-            part = render_line(load_voice(1), line, np.random.default_rng([seed, i]))
-            wav = resample_poly(part.audio, OUT_RATE // 300, SAMPLE_RATE // 300).astype(np.float32)
-            at = round(part.start * OUT_RATE)
-            cache.put_line(key, at, wav)
-            stats.lines_sung += 1
-        else:
-            at, wav = hit
+        if hit is not None:
             stats.lines_reused += 1
-        lo, hi = max(at, 0), min(at + len(wav), length)
-        if hi > lo:
-            out[lo:hi] += wav[lo - at:hi - at]
-    return Vocals(out, VOICE_NAME, shift, len(lines), problems)
+            return hit
+        at, wav = line_audio(line, s, i)
+        cache.put_line(key, at, wav)
+        stats.lines_sung += 1
+        return at, wav
+
+    return sing(song, seed, length=length, sing_line=sing_line)
 
 
 def prime(song: Song, cache: RenderCache, soundfont: str | os.PathLike | None = None) -> RenderStats:
