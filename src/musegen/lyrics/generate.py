@@ -33,8 +33,6 @@ RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see 
 MIN_PARTNERS = 8  # a rhyme word that opens a letter needs this many common partners in the word list
 THEME_BIAS = 1.0  # log-prob bonus for word-start tokens of theme words
 PLAN_THEME_WEIGHT = 0.5  # with a plan the keywords are in the prompt and the end words: a lighter nudge
-# a line first tries the exact end word its prompt names (format 2 writes toward it), then its options
-EXACT_FIRST = True
 REPEAT_PENALTY = 1.5  # log-prob cost of a content word's first token once a line of the section used it
 # words about the task itself, which a small model copies from the prompt: never sung
 PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "extract", "extracts",
@@ -134,17 +132,18 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         tries: list[frozenset[str] | None] = []
         if planned is not None and wplan is not None:
             known = frozenset(words.syl) - forbidden
-            told = planned.ends[i] if planned.ends[i] in known else None  # the end word the prompt names
+            # a line first tries the exact end word its prompt names (format 2 writes toward it)
+            told = planned.ends[i] if planned.ends[i] in known else None
             if first is None:
                 if sec.type == "chorus" and i == 0 and wplan.hook in known:
                     tries += [frozenset({wplan.hook})] * PLAN_ROUNDS  # the chorus opens on its hook
-                elif told and EXACT_FIRST:
+                elif told:
                     tries.append(frozenset({told}))
                 opts = planned.options[i] & known if planned.options else frozenset()
                 tries += [opts] * ROUNDS if opts else []
             else:
                 good = wplan.rhymes_for(finals[first], max(1, syl - 1)) & known
-                if told and EXACT_FIRST and finals[first] == planned.ends[first] and told in good:
+                if told and finals[first] == planned.ends[first] and told in good:
                     tries.append(frozenset({told}))  # the partner ended as planned: so does this line
                 if planned.near[i] and finals[first] == planned.ends[first] and planned.ends[i] in known:
                     good |= {planned.ends[i]}  # a planned near rhyme (capped share, see wordplan)
