@@ -35,14 +35,13 @@ class LyricsModel:
     tokenizer: object
     tokens: TokenTable
     sub_ids: torch.Tensor  # full-vocabulary ids of the scored sub-vocabulary
-    head: torch.Tensor  # output projection rows for sub_ids
+    head: torch.Tensor | torch.nn.Module  # output projection rows for sub_ids: a weight, or int8 (quantised)
     name: str = ""
     prompt_format: int = 2  # 1: the old adapter's prompt (syllables, rhyme, theme); 2: per-line end words
-    head_q: torch.nn.Module | None = None  # the same projection in int8 (quantised models)
 
     def project(self, h: torch.Tensor) -> torch.Tensor:
         """Sub-vocabulary log-probs of hidden states h (B, D) -> (B, V_sub)."""
-        logits = self.head_q(h) if self.head_q is not None else F.linear(h, self.head)
+        logits = self.head(h) if isinstance(self.head, torch.nn.Module) else F.linear(h, self.head)
         return F.log_softmax(logits.float(), dim=-1)
 
     @property
@@ -107,15 +106,14 @@ def wrap(model: torch.nn.Module, tokenizer, *, quantize: bool = False, name: str
     sub = torch.tensor(tokens.allowed_ids)
     head = model.get_output_embeddings().weight.detach()[sub].clone()
     model.eval()
-    head_q = None
     if quantize:
         model.model = _quantize(model.model)
         # the 45k-row output projection read in fp32 each step cost as much as the rest of the step; in int8
-        # (per-row scales) it is ~15x cheaper
+        # (per-row scales) it is ~15x cheaper, and the fp32 copy is not kept
         lin = torch.nn.Linear(head.shape[1], head.shape[0], bias=False)
         lin.weight.data = head
-        head_q = _quantize(torch.nn.Sequential(lin), per_channel=True)[0]
-    return LyricsModel(model, tokenizer, tokens, sub, head, name, prompt_format, head_q)
+        head = _quantize(torch.nn.Sequential(lin), per_channel=True)[0]
+    return LyricsModel(model, tokenizer, tokens, sub, head, name, prompt_format)
 
 
 def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path | None = None, *,
