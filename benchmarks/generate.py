@@ -82,7 +82,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
     import importlib
 
     from musegen.evaluation.alignment import midi_alignment
-    from musegen.evaluation.melody import melody_from_midi, melody_from_notes
+    from musegen.evaluation.melody import melody_from_midi, melody_from_notes, midi_seconds_per_beat
     from musegen.lyrics import load_lyrics_model
     from musegen.music import load_music_model
     from musegen.pipeline import compose
@@ -122,6 +122,8 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
             melodies.setdefault("model", []).append(melody_from_notes(song_notes(mel.sections,
                                                                                  plan.bar_ticks)))
             melodies.setdefault("seconds_per_beat", []).append(60.0 / plan.tempo)
+            melodies.setdefault("song_mid_seconds_per_beat", []).append(
+                midi_seconds_per_beat(out / "song.mid"))
         moved = song.metrics.get("notes_retimed", 0.0)
         aligned = song.metrics.get("model_notes_aligned", 0.0)
         # baseline: the same model melody aligned without the inversion term (and, for the record, with
@@ -194,7 +196,7 @@ def _pooled(rows: list[dict]) -> dict:
 def bench_folders(root: Path, melodies: dict) -> dict:
     """The same song.mid measures on song folders already written (e.g. by the previous version)."""
     from musegen.evaluation.alignment import midi_alignment
-    from musegen.evaluation.melody import melody_from_midi
+    from musegen.evaluation.melody import melody_from_midi, midi_seconds_per_beat
 
     rows = []
     for d in sorted(p.parent for p in root.glob("*/song.json")):
@@ -202,6 +204,7 @@ def bench_folders(root: Path, melodies: dict) -> dict:
         plan, metrics = meta["plan"], meta.get("metrics", {})
         melodies.setdefault("song_mid", []).append(melody_from_midi(d / "song.mid"))
         melodies.setdefault("seconds_per_beat", []).append(60.0 / plan["tempo"])
+        melodies.setdefault("song_mid_seconds_per_beat", []).append(midi_seconds_per_beat(d / "song.mid"))
         mid = midi_alignment((d / "song.mid").read_bytes())
         rows.append({"song": d.name, "aligner_moved": [metrics.get("notes_retimed", 0.0),
                                                        metrics.get("model_notes_aligned", 0.0)],
@@ -230,7 +233,9 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
 
     ref_songs, other_songs = held_out_pop(corpus_sheets(corpus))
     ref, other = ([melody_from_notes(melody_notes(s)) for s in songs] for songs in (ref_songs, other_songs))
-    spb = {"song_mid": melodies["seconds_per_beat"], "model_before_alignment": melodies["seconds_per_beat"],
+    # song.mid melodies are in the MIDI file's beats (dotted quarters in 6/8), the model's in quarter notes
+    spb = {"song_mid": melodies["song_mid_seconds_per_beat"],
+           "model_before_alignment": melodies["seconds_per_beat"],
            "real_held_out_pop": [60.0 / s.tempo for s in other_songs]}
     rng = np.random.default_rng(seed)
     scale = np.array(SCALE_STEPS["major"])

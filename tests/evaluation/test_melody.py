@@ -68,3 +68,19 @@ def test_legato_follows_evaluation_md():
     assert out["notes_per_second"] == pytest.approx(5 / (1 + 1 + 1.5 + 1 + 1), abs=1e-4)
     # twice the tempo: the 3-beat gap is 1.5 s and counts
     assert legato([legato_counts(mel, 0.5)])["notes_per_second"] == pytest.approx(5 / 3.75, abs=1e-4)
+
+
+def test_midi_seconds_per_beat_follows_pretty_midi_beats_in_6_8(tmp_path):
+    """In 6/8 pretty_midi's beats are dotted quarters: notes per second must use them, not quarters."""
+    from musegen.evaluation.melody import legato, legato_counts, midi_seconds_per_beat
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)  # a quarter is 0.5 s, a dotted quarter 0.75 s
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(6, 8, 0.0))
+    voc = pretty_midi.Instrument(0, name="Vocal")
+    voc.notes += [pretty_midi.Note(90, 60, i * 0.75, i * 0.75 + 0.75) for i in range(8)]  # 8 notes in 6 s
+    pm.instruments.append(voc)
+    pm.write(str(tmp_path / "x.mid"))
+    spb = midi_seconds_per_beat(tmp_path / "x.mid")
+    assert spb == pytest.approx(0.75, abs=1e-3)
+    mel = melody_from_midi(tmp_path / "x.mid")
+    assert legato([legato_counts(mel, spb)])["notes_per_second"] == pytest.approx(8 / 6.0, abs=1e-3)

@@ -53,6 +53,18 @@ def melody_from_midi(path: str | Path) -> Melody:
     return sorted((beat_of(n.start), beat_of(n.end) - beat_of(n.start), n.pitch) for n in inst.notes)
 
 
+def midi_seconds_per_beat(path: str | Path) -> float:
+    """Seconds per beat of `melody_from_midi`'s beats (pretty_midi's: a dotted quarter in 6/8), median.
+
+    Notes per second must convert those beats, not quarter notes: in 6/8 a quarter-note tempo would
+    overstate the rate 1.5x.
+    """
+    import pretty_midi
+
+    beats = pretty_midi.PrettyMIDI(str(path)).get_beats()
+    return float(np.median(np.diff(beats))) if len(beats) > 1 else 0.5
+
+
 def _bin_beats(x: float) -> int:
     return int(np.argmin([abs(x - b) for b in BEAT_BINS]))
 
