@@ -40,12 +40,57 @@ def test_adapter_is_merged_and_gives_the_peft_logits(base, adapter):
 
 def test_step_with_cache_matches_a_full_forward(base):
     lm = load_lyrics_model(adapter=False, base=base, quantize=False)
+    hf, _ = load_base(base)
     cache, _ = lm.prefill([5, 6, 7])
-    cache.batch_repeat_interleave(2)
-    step = lm.step(torch.tensor([[8], [9]]), cache, 3)
+    cache = cache.expanded(2)
+    step = lm.step(torch.tensor([[8], [9]]), cache)
     for row, last in enumerate((8, 9)):
-        full = lm.model(input_ids=torch.tensor([[5, 6, 7, last]])).logits[0, -1]
+        full = hf(input_ids=torch.tensor([[5, 6, 7, last]])).logits[0, -1]
         assert torch.allclose(step[row], torch.log_softmax(full[lm.sub_ids], -1), atol=1e-4)
+
+
+@pytest.mark.parametrize("quantize", [False, True])
+def test_lean_decoder_is_bit_identical_to_transformers(base, quantize):
+    """Prompt, continuation after a cached prefix, and batched steps: the same floats as LlamaModel's."""
+    from transformers import DynamicCache
+
+    from musegen.lyrics.lean import KVCache, LeanLlama
+    from musegen.lyrics.model import _quantize, quantize_lean
+
+    hf, _ = load_base(base)
+    lean = LeanLlama.from_hf(hf, torch.arange(hf.config.vocab_size))
+    body = hf.model
+    if quantize:
+        quantize_lean(lean)
+        body.layers = _quantize(body.layers)
+    mine, theirs = KVCache(lean.c.layers), DynamicCache()
+    for ids in ([1, 2, 3, 4, 5], [6, 7, 8]):
+        pos = theirs.get_seq_length()
+        want = body(input_ids=torch.tensor([ids]), past_key_values=theirs, use_cache=True,
+                    position_ids=torch.arange(pos, pos + len(ids))[None]).last_hidden_state
+        assert torch.equal(lean(torch.tensor([ids]), mine), want)
+    mine = mine.expanded(3)
+    theirs.batch_repeat_interleave(3)
+    for t in range(3):
+        ids = torch.tensor([[9 + t], [10], [11 + 2 * t]])
+        pos = theirs.get_seq_length()
+        want = body(input_ids=ids, past_key_values=theirs, use_cache=True,
+                    position_ids=torch.full((3, 1), pos)).last_hidden_state
+        assert torch.equal(lean(ids, mine), want)
+
+
+def test_merged_model_is_cached_and_read_back(base, adapter, tmp_path, monkeypatch):
+    from musegen.lyrics import model as lyrics_model
+
+    monkeypatch.setenv("MUSEGEN_CACHE", str(tmp_path))
+    path, _ = adapter
+    first = lyrics_model._load(path, base, True)
+    files = list((tmp_path / "models" / "lean").glob("*.pt"))
+    assert len(files) == 1
+    again = lyrics_model._load(path, base, True)  # from the cache: no merge
+    assert torch.equal(again.prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
+    files[0].write_bytes(b"not a model")  # a damaged entry is rebuilt, never fatal
+    assert torch.equal(lyrics_model._load(path, base, True).prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
 
 
 def test_quantized_model_still_scores(base):

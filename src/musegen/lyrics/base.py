@@ -103,6 +103,13 @@ def resolve_base(base: str | Path | None = None) -> Path:
     return path
 
 
+def base_tokenizer_dir(path: Path) -> Path | None:
+    """The tokenizer folder of a resolved base: its own, else None (the shipped SmolLM2 tokenizer)."""
+    if path.is_dir() and ((path / "tokenizer.json").is_file() or (path / "tokenizer.model").is_file()):
+        return path
+    return None
+
+
 def load_base(base: str | Path | None = None, *, dtype=None):
     """Load (model, tokenizer) of a base causal LM, in eval mode on the CPU (no per-tensor progress bar)."""
     from transformers.utils import logging as hf_logging
@@ -130,7 +137,6 @@ def _load_base(base: str | Path | None, dtype):
         model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype or torch.float32)
     except (OSError, ValueError) as exc:
         raise ModelError(f"--base {path}: cannot load a causal LM ({exc}); pass another folder") from exc
-    tok_src = path if (path / "tokenizer.json").is_file() or (path / "tokenizer.model").is_file() else None
-    tokenizer = load_tokenizer(tok_src)
+    tokenizer = load_tokenizer(base_tokenizer_dir(path))
     model.eval()
     return model, tokenizer

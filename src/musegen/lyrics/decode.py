@@ -9,7 +9,6 @@ Among the finished candidates a `pick` function (the reranker) or the best mean 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -257,11 +256,9 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
     (None: the best mean log-probability). Returns None when no candidate met the constraints.
     """
     max_tokens = max_tokens or 4 * spec.syllables + 6
-    cache = copy.deepcopy(prefix_cache)
-    cache.batch_repeat_interleave(batch)
+    cache = prefix_cache.expanded(batch)
     logp = last_logits.expand(batch, -1)
     states = [_State() for _ in range(batch)]
-    pos = lm.cache_len(prefix_cache)
     steer = rhyme_bias(lm, spec, sampler.words, rhyme_strength)
     for _ in range(max_tokens):
         next_ids = []
@@ -289,10 +286,9 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
         n_done = sum(s.done and not s.dead for s in states)
         if all(s.done or s.dead for s in states) or n_done >= max(2, batch // 2):
             break  # enough finished candidates to choose from: do not wait for the longest
-        logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache, pos)
+        logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache)
         if word_bias is not None:
             logp = logp + word_bias
-        pos += 1
     best = [s for s in states if s.done and not s.dead]
     if not best:
         return None
