@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -103,29 +104,46 @@ def _repeat_kv(x: torch.Tensor, n: int) -> torch.Tensor:
     return x[:, :, None].expand(b, h, n, t, d).reshape(b, h * n, t, d)
 
 
+def _qlinear(n_in: int, n_out: int) -> nn.Module:
+    """An int8 dynamic Linear awaiting its weights (made 1x1: a full-size one packs a zero matrix first)."""
+    from torch.ao.nn.quantized.dynamic import Linear as QLinear
+
+    q = QLinear(1, 1, bias_=False, dtype=torch.qint8)
+    q.in_features, q.out_features = n_in, n_out
+    return q
+
+
+def _linear(n_in: int, n_out: int) -> nn.Module:
+    """A float Linear with uninitialised weights (random init of 100M weights costs seconds; all are set)."""
+    lin = nn.Linear(1, 1, bias=False)
+    lin.weight = nn.Parameter(torch.empty(n_out, n_in), requires_grad=False)
+    lin.in_features, lin.out_features = n_in, n_out
+    return lin
+
+
 class _Layer(nn.Module):
-    def __init__(self, c: LeanConfig) -> None:
+    def __init__(self, c: LeanConfig, linear: Callable[[int, int], nn.Module]) -> None:
         super().__init__()
         d, kv = c.hidden, c.kv_heads * c.head_dim
-        self.norm1 = nn.Parameter(torch.ones(d), requires_grad=False)
-        self.norm2 = nn.Parameter(torch.ones(d), requires_grad=False)
-        self.q_proj, self.k_proj = nn.Linear(d, d, bias=False), nn.Linear(d, kv, bias=False)
-        self.v_proj, self.o_proj = nn.Linear(d, kv, bias=False), nn.Linear(d, d, bias=False)
-        self.gate_proj = nn.Linear(d, c.intermediate, bias=False)
-        self.up_proj = nn.Linear(d, c.intermediate, bias=False)
-        self.down_proj = nn.Linear(c.intermediate, d, bias=False)
+        self.norm1 = nn.Parameter(torch.empty(d), requires_grad=False)
+        self.norm2 = nn.Parameter(torch.empty(d), requires_grad=False)
+        self.q_proj, self.k_proj = linear(d, d), linear(d, kv)
+        self.v_proj, self.o_proj = linear(d, kv), linear(d, d)
+        self.gate_proj, self.up_proj = linear(d, c.intermediate), linear(d, c.intermediate)
+        self.down_proj = linear(c.intermediate, d)
 
 
 class LeanLlama(nn.Module):
-    """Llama decoder body plus the sub-vocabulary output projection `head`."""
+    """Llama decoder body plus the sub-vocabulary output projection `head` (weights set by the makers)."""
 
-    def __init__(self, c: LeanConfig) -> None:
+    def __init__(self, c: LeanConfig, *, quantized: bool = False) -> None:
         super().__init__()
         self.c = c
-        self.embed = nn.Embedding(c.vocab, c.hidden)
-        self.layers = nn.ModuleList(_Layer(c) for _ in range(c.layers))
-        self.norm = nn.Parameter(torch.ones(c.hidden), requires_grad=False)
-        self.head = nn.Linear(c.hidden, c.sub_vocab, bias=False)
+        linear = _qlinear if quantized else _linear
+        self.embed = nn.Embedding(c.vocab, c.hidden, _weight=torch.empty(c.vocab, c.hidden))
+        self.layers = nn.ModuleList(_Layer(c, linear) for _ in range(c.layers))
+        self.norm = nn.Parameter(torch.empty(c.hidden), requires_grad=False)
+        self.head = linear(c.hidden, c.sub_vocab)
         steps = torch.arange(0, c.head_dim, 2, dtype=torch.float, device="cpu")
         self.register_buffer("inv_freq", 1.0 / (c.rope_theta ** (steps / c.head_dim)), persistent=False)
         self.requires_grad_(False)
@@ -133,23 +151,12 @@ class LeanLlama(nn.Module):
 
     @classmethod
     def empty(cls, c: LeanConfig, *, quantized: bool) -> LeanLlama:
-        """A model with no weights yet (instant), to `load_state_dict(..., assign=True)` into.
+        """A model to `load_state_dict(..., assign=True)` into.
 
         `quantized`: its Linear layers are int8 dynamic ones (per-tensor in the body, per-row in `head`), the
-        layout `quantize` makes, so a saved quantised state dict loads without quantising again.
+        layout `model.quantize_lean` makes, so a saved quantised state dict loads without quantising again.
         """
-        with torch.device("meta"):  # inv_freq is made on the CPU all the same
-            lean = cls(c)
-        if quantized:
-            from torch.ao.nn.quantized.dynamic import Linear as QLinear
-
-            for layer in lean.layers:
-                for name in PROJ:
-                    lin = getattr(layer, name)
-                    q = QLinear(lin.in_features, lin.out_features, bias_=False, dtype=torch.qint8)
-                    setattr(layer, name, q)
-            lean.head = QLinear(c.hidden, c.sub_vocab, bias_=False, dtype=torch.qint8)
-        return lean
+        return cls(c, quantized=quantized)
 
     @classmethod
     def from_hf(cls, model: nn.Module, sub_ids: torch.Tensor) -> LeanLlama:
