@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from musegen.errors import ModelError
 from musegen.lyrics.base import base_tokenizer_dir, load_base, load_tokenizer, resolve_base, tokenizer_dir
 from musegen.lyrics.lean import KVCache, LeanLlama, read_lean, write_lean
+from musegen.lyrics.plaintok import PlainTokenizer, plain_ok
 from musegen.lyrics.vocab import TokenTable, build_token_table
 
 LEAN_FORMAT = 1  # bump when LeanLlama's state layout changes: cached models are rebuilt
@@ -160,7 +161,8 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
         lm = _merge(base, path, quantize, name, prompt_format)
         write_lean(key, lm.model, quantized=quantize)
         return lm
-    tokenizer = load_tokenizer(tok_dir)
+    folder = tok_dir or tokenizer_dir()
+    tokenizer = PlainTokenizer(folder) if plain_ok(folder) else load_tokenizer(tok_dir)
     tokens = build_token_table(tokenizer)
     return LyricsModel(lean, tokenizer, tokens, torch.tensor(tokens.allowed_ids), name, prompt_format)
 
