@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from musegen.errors import InputError
@@ -63,8 +64,6 @@ def write_song_folder(
     missing soundfont raises InputError before anything is written.
     """
     from musegen.render.lyrics_text import write_lrc, write_lyrics_txt
-    from musegen.render.midi import write_midi
-    from musegen.render.musicxml import write_musicxml
     from musegen.songfile import save_song
 
     if audio_format is not None and audio_format not in AUDIO_FORMATS:
@@ -80,10 +79,17 @@ def write_song_folder(
         if audio_format is not None and vocals:
             from musegen.render.audio import render_mix
 
-            song.meta["vocals"] = render_mix(song, tmp / f"song.{audio_format}", soundfont=sf_path)[1]
+            # the scores are written on the other core while the audio renders (neither changes the song)
+            with ThreadPoolExecutor(1, thread_name_prefix="musegen-scores") as pool:
+                scores = pool.submit(_write_scores, song, tmp)
+                try:
+                    info = render_mix(song, tmp / f"song.{audio_format}", soundfont=sf_path)[1]
+                finally:
+                    scores.result()
+            song.meta["vocals"] = info
+        else:
+            _write_scores(song, tmp)
         save_song(song, tmp / "song.json")
-        write_midi(song, tmp / "song.mid")
-        write_musicxml(song, tmp / "song.musicxml")
         if audio_format is not None and not vocals:
             from musegen.render.audio import render_audio
 
@@ -92,6 +98,15 @@ def write_song_folder(
         write_lrc(song, tmp / "song.lrc")
         _share(tmp)
     return [out / n for n in names]
+
+
+def _write_scores(song: Song, folder: Path) -> None:
+    """song.mid and song.musicxml into `folder`."""
+    from musegen.render.midi import write_midi
+    from musegen.render.musicxml import write_musicxml
+
+    write_midi(song, folder / "song.mid")
+    write_musicxml(song, folder / "song.musicxml")
 
 
 def _share(folder: Path) -> None:

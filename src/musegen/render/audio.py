@@ -13,6 +13,7 @@ installed with `pip install --no-deps`, see pyproject's `nodeps` extra).
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 from musegen.errors import InputError
 from musegen.fsutil import atomic_write_bytes
 from musegen.render.common import seconds
-from musegen.render.loudness import vocal_over_band_dba
+from musegen.render.loudness import BLOCK, a_weighted, vocal_over_band_dba
 from musegen.render.midi import (
     DEFAULT_VOCAL_PROGRAM,
     DRUM_CHANNEL,
@@ -91,6 +92,16 @@ def _events(song: Song) -> list[tuple[int, int, int, int, int]]:
             ev.append((n.onset + n.duration, 0, ch, n.pitch, 0))
     ev.sort()
     return ev
+
+
+def _frames(song: Song, events: list[tuple[int, int, int, int, int]]) -> int:
+    end_tick = max([song.length_ticks] + [e[0] for e in events])
+    return round(seconds(song, end_tick) * SAMPLE_RATE + TAIL_SECONDS * SAMPLE_RATE)
+
+
+def band_frames(song: Song) -> int:
+    """Frames `synthesize(song, band_only=True)` returns (known before rendering it)."""
+    return _frames(song, [e for e in _events(song) if e[2] != VOCAL_CHANNEL])
 
 
 def room_impulse(seconds: float = REVERB_SECONDS, rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -166,8 +177,7 @@ def synthesize(song: Song, soundfont: str | os.PathLike | None = None, *, reverb
         synth.control_change(ch, 10, pan)
 
     events = [e for e in _events(song) if not (band_only and e[2] == VOCAL_CHANNEL)]
-    end_tick = max([song.length_ticks] + [e[0] for e in events])
-    total = round(seconds(song, end_tick) * SAMPLE_RATE + TAIL_SECONDS * SAMPLE_RATE)
+    total = _frames(song, events)
     buf = bytearray(total * 2 * 4)
     view = memoryview(buf)
     pos = 0  # frames rendered
@@ -252,9 +262,16 @@ def mix_song(song: Song, soundfont: str | os.PathLike | None = None, *, seed: in
     """
     from musegen.sing import sing
 
-    band = synthesize(song, soundfont, reverb=reverb, band_only=True, normalise=False) if band is None \
-        else band.copy()
-    voc = sing(song, seed, length=len(band)) if voice is None else voice
+    if band is None:  # the band renders on the other core while the voice sings (same samples either way)
+        with ThreadPoolExecutor(1, thread_name_prefix="musegen-band") as pool:
+            job = pool.submit(_weighted_band, song, soundfont, reverb)
+            try:
+                voc = sing(song, seed, length=band_frames(song)) if voice is None else voice
+            finally:
+                band, band_a = job.result()
+    else:
+        band, band_a = band.copy(), None
+        voc = sing(song, seed, length=len(band)) if voice is None else voice
     dry = compress(voc.audio)
     sung = np.abs(dry) > 1e-4
     level = _rms(dry[sung]) if sung.any() else 0.0
@@ -262,13 +279,20 @@ def mix_song(song: Song, soundfont: str | os.PathLike | None = None, *, seed: in
         dry *= max(_rms(band), 1e-3) * 10 ** (VOCAL_LEVEL_DB / 20) / level
         # and as heard: at least VOCAL_LEVEL_DB over the band, A-weighted, while it sings (a piano-only band
         # is quiet on the whole but loud in the voice's range)
-        over = vocal_over_band_dba(dry, band)
+        over = vocal_over_band_dba(dry, band, band_a=band_a)
         if over < VOCAL_LEVEL_DB + VOCAL_MARGIN_DB:
             dry *= 10 ** ((VOCAL_LEVEL_DB + VOCAL_MARGIN_DB - over) / 20)
     vocals = add_reverb(np.repeat(dry[:, None], 2, axis=1), VOCAL_REVERB_WET)
     mix = band + vocals
     _normalise(mix, vocals, band)
     return Mix(mix, vocals, band, voc.info())
+
+
+def _weighted_band(song: Song, soundfont: str | os.PathLike | None, reverb: float) -> tuple[np.ndarray,
+                                                                                             np.ndarray]:
+    """The band as `mix_song` uses it, and its A-weighted signal (see `loudness.vocal_over_band_dba`)."""
+    band = synthesize(song, soundfont, reverb=reverb, band_only=True, normalise=False)
+    return band, a_weighted(band[: len(band) // BLOCK * BLOCK])
 
 
 def _format(path: Path) -> str:

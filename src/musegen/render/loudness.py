@@ -27,11 +27,13 @@ def a_weighted_db(x: np.ndarray, rate: int = 44100) -> float:
     return float(10 * np.log10(np.mean(w**2) + 1e-20))
 
 
-def vocal_over_band_dba(vocal: np.ndarray, band: np.ndarray, rate: int = 44100, block: int = BLOCK) -> float:
+def vocal_over_band_dba(vocal: np.ndarray, band: np.ndarray, rate: int = 44100, block: int = BLOCK, *,
+                        band_a: np.ndarray | None = None) -> float:
     """A-weighted level of the vocal over the band's, in dB, over the blocks where the voice sings.
 
     Intros, outros and the breaths between lines are left out: the question is whether the voice sits on
-    top while it sings. 0.0 when nothing is sung.
+    top while it sings. 0.0 when nothing is sung. `band_a`: `a_weighted(band[:k * block])` if already
+    computed (used when it covers the compared length).
     """
     n = min(len(vocal), len(band)) // block * block
     if n == 0:
@@ -42,5 +44,6 @@ def vocal_over_band_dba(vocal: np.ndarray, band: np.ndarray, rate: int = 44100, 
         return 0.0
     sung = level > level.max() * 10 ** (-SUNG_WITHIN_DB / 20)
     pv = np.mean(a_weighted(vocal[:n], rate).reshape(-1, block)[sung] ** 2)
-    pb = np.mean(a_weighted(band[:n], rate).reshape(-1, block)[sung] ** 2)
+    weighted = band_a[:n] if band_a is not None and len(band_a) == n else a_weighted(band[:n], rate)
+    pb = np.mean(weighted.reshape(-1, block)[sung] ** 2)
     return float(10 * np.log10((pv + 1e-20) / (pb + 1e-20)))
