@@ -193,7 +193,9 @@ def test_crammed_phrase_is_spread_over_its_window():
     notes = [Note(PPQ * 3 // 2 + i * PPQ // 4, PPQ // 4, 60 + i) for i in range(9)]
     naive = sum(1 for s, n in zip(line.syllables, notes, strict=True)
                 if s.stress == 1 and n.onset % (4 * PPQ) in (0, 2 * PPQ))
-    out = align_line(notes, line.syllables, grid, lower=0, upper=12 * PPQ - PPQ // 2)
+    stats: dict[str, int] = {}
+    out = align_line(notes, line.syllables, grid, lower=0, stats=stats, upper=12 * PPQ - PPQ // 2)
+    assert stats["stretched"] == stats["retimed"] >= 8  # the moves are counted as the stretch's
     hits = sum(1 for n in out if not n.melisma and line.syllables[n.syllable].stress == 1
                and n.onset % (4 * PPQ) in (0, 2 * PPQ))
     assert hits >= naive + 1

@@ -142,7 +142,8 @@ def align(plan: SongPlan, lyrics: Lyrics, melody: Melody) -> Song:
     song.vocal = finish_vocal(song)
     song.metrics = alignment_metrics(song)
     model_notes = sum(stats.get(k, 0) for k in ("start", "split", "melisma", "merge"))
-    song.metrics.update({f"notes_{k}": float(stats.get(k, 0)) for k in ("split", "merge", "retimed")})
+    song.metrics.update({f"notes_{k}": float(stats.get(k, 0))
+                         for k in ("split", "merge", "retimed", "stretched")})
     song.metrics["model_notes_aligned"] = float(model_notes)
     return song
 
@@ -227,10 +228,12 @@ def align_line(notes: list[Note], syllables: list[Syllable], grid: _Grid, lower:
         else:  # merge: the previous note is held through this one
             out[-1].duration = n.onset + n.duration - out[-1].onset
     before = [n.onset for n in out]
-    _retime(out, syllables, grid, lower, upper)
+    stretched = _retime(out, syllables, grid, lower, upper)
     if stats is not None:
         moved = sum(a != n.onset for a, n in zip(before, out, strict=True))
         stats["retimed"] = stats.get("retimed", 0) + moved
+        if stretched:  # of which in a crammed phrase sung slower
+            stats["stretched"] = stats.get("stretched", 0) + moved
     return out
 
 
@@ -291,7 +294,7 @@ def _best_actions(notes: list[Note], syl: list[Syllable], grid: _Grid) -> list[s
     return actions[::-1]
 
 
-def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, upper: int | None) -> None:
+def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, upper: int | None) -> bool:
     """Re-fit the line's rhythm on a sixteenth grid so stresses fall on strong beats (pitches kept in order).
 
     A second dynamic programme: note k gets an onset p_k on the sixteenth grid between `lower` (after the
@@ -300,11 +303,11 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
     inside a word); the last keeps its length within `upper`. Cost: stress placement of every
     syllable-start note, `MOVE_COST` per sixteenth away from the model's onset (its rhythm is kept
     unless stress gains more), and `SHORT_NOTE_COST` for notes shorter than an eighth. Skipped when
-    the line cannot fit the grid.
+    the line cannot fit the grid. Returns whether the phrase was stretched (it was crammed).
     """
     m = len(out)
     if m == 0:
-        return
+        return False
     line_end = out[-1].onset + out[-1].duration
     upper = max(line_end, upper if upper is not None else line_end)
     # The model's rhythm is the reference; a phrase crammed into part of its window is first stretched
@@ -323,7 +326,7 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
     def last_end(p: int) -> int:
         return min(upper, max(line_end, p + last_len))
     if len(grid_pos) < m or o0 % SIXTEENTH:
-        return
+        return False
 
     def own(k: int, p: int) -> float:
         n = out[k]
@@ -372,12 +375,12 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
                 row[p] = best + own(k, p)
                 brow[p] = arg
         if not row:
-            return
+            return False
         cost.append(row)
         back.append(brow)
     final = {p: c + held(m - 1, last_end(p) - p) for p, c in cost[-1].items() if last_end(p) - p >= MIN_NOTE}
     if not final:
-        return
+        return False
     p = min(final, key=lambda x: (final[x], abs(x - onsets[-1])))
     new_on = [0] * m
     for k in range(m - 1, -1, -1):
@@ -388,6 +391,7 @@ def _retime(out: list[VocalNote], syl: list[Syllable], grid: _Grid, lower: int, 
         room = end - new_on[k]
         own_len = max(MIN_NOTE, round(n.duration * stretch / SIXTEENTH) * SIXTEENTH)
         n.onset, n.duration = new_on[k], min(room, own_len) if k + 1 < m else room
+    return stretch != 1.0
 
 
 def finish_vocal(song: Song) -> list[VocalNote]:

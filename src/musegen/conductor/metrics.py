@@ -9,8 +9,9 @@
   polysyllabic_words) whose primary stress starts on a weaker metric position than one of its unstressed
   syllables (`musegen.theory.metric_level`; EVALUATION.md's definition, with the lyrics' own stresses).
 
-`align` adds its repair counts: notes_split, notes_merge, notes_retimed (onsets moved), out of
-model_notes_aligned (the music model's notes it placed; repeated sections are copied, not counted).
+`align` adds its repair counts: notes_split, notes_merge, notes_retimed (onsets moved; notes_stretched of
+them in crammed phrases sung slower), out of model_notes_aligned (the music model's notes it placed;
+repeated sections are copied, not counted).
 """
 
 from __future__ import annotations
