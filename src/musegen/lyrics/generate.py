@@ -70,11 +70,12 @@ def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
 
 def _forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
     """Words that may not end the next line: rhymes of other letters' finals, the finals themselves, names."""
-    parts = {p for o in others for p in rhyming_parts(o)}
-    bare = {f.replace("'", "") for f in finals}
-    return names() | frozenset(w for w in words.syl
-                               if w.replace("'", "") in bare
-                               or (parts and not parts.isdisjoint(rhyming_parts(w))))
+    out = set(names())
+    for p in {p for o in others for p in rhyming_parts(o)}:
+        out.update(words.by_part.get(p, ()))
+    for b in {f.replace("'", "") for f in finals}:
+        out.update(words.by_bare.get(b, ()))
+    return frozenset(out)
 
 
 def check_plan(plan: SongPlan) -> None:

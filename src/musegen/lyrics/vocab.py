@@ -42,12 +42,16 @@ class WordTable:
     prefix_mask: dict[str, int] = field(default_factory=dict)
     final_mask: dict[str, int] = field(default_factory=dict)  # the same over words a line may end on
     by_key: dict[str, list[str]] = field(default_factory=dict)
+    by_part: dict[str, list[str]] = field(default_factory=dict)  # any pronunciation's rhyming part → words
+    by_bare: dict[str, list[str]] = field(default_factory=dict)  # spelling without apostrophes → words
     _rhyme_masks: dict[frozenset, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         masks: dict[str, int] = defaultdict(int)
         finals: dict[str, int] = defaultdict(int)
         keys: dict[str, list[str]] = defaultdict(list)
+        parts: dict[str, list[str]] = defaultdict(list)
+        bare: dict[str, list[str]] = defaultdict(list)
         for w, s in self.syl.items():
             bit = 1 << s
             strong = w not in WEAK_FINALS and "'" not in w and self.freq.get(w, FINAL_MIN) >= FINAL_MIN
@@ -58,9 +62,13 @@ class WordTable:
             k = rhyme_key(w)
             if k:
                 keys[k].append(w)
+            for part in rhyming_parts(w):
+                parts[part].append(w)
+            bare[w.replace("'", "")].append(w)
         self.prefix_mask = dict(masks)
         self.final_mask = dict(finals)
         self.by_key = dict(keys)
+        self.by_part, self.by_bare = dict(parts), dict(bare)
 
     def rhyme_words(self, word: str) -> frozenset[str]:
         """Allowed words whose first-pronunciation rhyming part equals `word`'s (never `word` itself)."""

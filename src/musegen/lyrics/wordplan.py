@@ -98,15 +98,24 @@ def near_key(key: str) -> str:
 def end_word_pool() -> EndWordPool:
     """The shipped end-word pool (loaded once)."""
     from safetensors.numpy import load_file
-    from wordfreq import zipf_frequency
+
+    from musegen.diskcache import cached, source_key
 
     data = resources.files("musegen.lyrics").joinpath("data")
-    rows = [r.split("\t") for r in data.joinpath("endwords.tsv").read_text("utf-8").splitlines() if r]
+    text = data.joinpath("endwords.tsv").read_text("utf-8")
+    rows = [r.split("\t") for r in text.splitlines() if r]
     words = [r[0] for r in rows]
     song = np.log1p(np.array([int(r[1]) for r in rows], dtype=np.float32))
     emb = load_file(str(data.joinpath("endwords.safetensors")))["embeddings"].astype(np.float32)
-    zipf = np.array([zipf_frequency(w, "en") for w in words], dtype=np.float32)
+    zipf = np.array(cached("endword-zipf", source_key(text, packages=["wordfreq"]), lambda: _zipf(words),
+                           fast=True), dtype=np.float32)
     return EndWordPool(words, emb, zipf, song)
+
+
+def _zipf(words: list[str]) -> list[float]:
+    from wordfreq import zipf_frequency
+
+    return [zipf_frequency(w, "en") for w in words]
 
 
 @lru_cache(maxsize=1)
