@@ -1,5 +1,7 @@
 """Loading: base folders, adapters (merged), errors; the fast step matches the full model."""
 
+import os
+
 import pytest
 import torch
 from lyrics_tiny import tiny_base_dir
@@ -90,7 +92,14 @@ def test_merged_model_is_cached_and_read_back(base, adapter, tmp_path, monkeypat
     again = lyrics_model._load(path, base, True)  # from the cache: no merge
     assert torch.equal(again.prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
     files[0].write_bytes(b"not a model")  # a damaged entry is rebuilt, never fatal
-    assert torch.equal(lyrics_model._load(path, base, True).prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
+    rebuilt = lyrics_model._load(path, base, True)
+    assert torch.equal(rebuilt.prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
+    for k in range(6):  # older entries are pruned
+        (tmp_path / "models" / "lean" / f"old{k}.pt").write_bytes(b"x")
+        os.utime(tmp_path / "models" / "lean" / f"old{k}.pt", (k, k))
+    lyrics_model._load(path, base, False)
+    left = {f.name for f in (tmp_path / "models" / "lean").glob("*.pt")}
+    assert len(left) == 4 and files[0].name in left and "old5.pt" in left and "old0.pt" not in left
 
 
 def test_quantized_model_still_scores(base):

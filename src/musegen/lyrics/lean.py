@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -23,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+KEEP_CACHED = 4  # merged models kept in the user cache
 PROJ = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -229,7 +231,11 @@ def write_lean(key: str, lean: LeanLlama, *, quantized: bool) -> None:
     buf = io.BytesIO()
     torch.save({"config": lean.c.to_dict(), "quantized": quantized, "state": lean.state_dict()}, buf)
     with contextlib.suppress(OSError):
-        atomic_write_bytes(_cache_file(key), buf.getvalue())
+        path = atomic_write_bytes(_cache_file(key), buf.getvalue())
+        # a model is ~250 MB: keep the few most recently used (the default, a style or two)
+        kept = sorted(path.parent.glob("*.pt"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[KEEP_CACHED:]:
+            old.unlink(missing_ok=True)
 
 
 def read_lean(key: str) -> LeanLlama | None:
@@ -237,6 +243,8 @@ def read_lean(key: str) -> LeanLlama | None:
     path = _cache_file(key)
     if not path.is_file():
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept when others are pruned
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's note on quantised storages in weights-only loads
