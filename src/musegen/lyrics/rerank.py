@@ -26,7 +26,8 @@ PREV_WEIGHT = 2.0
 PROBLEM_COST = 100.0
 MIN_FREQ = 1e-8  # unigram probability of a word wordfreq does not know
 # the base model's assistant register leaking into a line ("How to create a sweet summer", "The following
-# is a play's love", "The first question is about quit"): costs like a hard rejection
+# is a play's love", "The first question is about quit", "The user provided their love"): costs like a hard
+# rejection
 ASSISTANT_TALK = re.compile(
     r"^(how to|here is|here's (a|an|the)|the following|in this (song|poem|text|story|article)|"
     r"this is an? (song|poem|story|play|sentence|example|list)|what is the (origin|meaning|difference)|"
@@ -34,7 +35,9 @@ ASSISTANT_TALK = re.compile(
     r"for example|provide (a|an|the|me|us)|can you (provide|give|list|name|write|explain)|"
     r"what (is|are|was) (an?|the) (example|list|"
     r"name|word|answer|question|meaning|definition)|what would (be )?the|the answer to|"
-    r"the (full )?name of)\b", re.IGNORECASE)
+    r"the (full )?name of|the user|how (would|do|can) you (suggest|recommend)|"
+    r"if you (want|need|wish) to (create|write|build|use)|i hope (this|that) (helps|answers))\b",
+    re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
