@@ -75,7 +75,7 @@ def _new_plan(song: Song, kind: str, rng: random.Random) -> tuple[SectionPlan, i
                                                                                             song.plan.tempo)
     a = song.plan.attributes
     return sung_section(kind, bars - bars % pb or pb, pb, song.plan.meter, float(a.get("energy", 0.5)),
-                        float(a.get("melisma_rate", 0.3)), rng), None
+                        float(a.get("melisma_rate", 0.3)), rng, tempo=song.plan.tempo), None
 
 
 def _hook_theme(song: Song) -> list[str]:

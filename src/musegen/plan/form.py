@@ -36,6 +36,15 @@ RHYMES = {"verse": ("ABAB", "AABB", "ABCB"), "chorus": ("AABB", "ABAB"), "pre-ch
           "bridge": ("AABB", "ABAB")}
 SECTION_DENSITY = {"verse": 1.0, "pre-chorus": 0.95, "chorus": 0.85, "bridge": 0.9}
 MIN_SYLLABLES, MAX_SYLLABLES = 4, 12
+# The most sung syllables per second of line time (a verse at energy 0.5 and REF_TEMPO). A slow line sings
+# about one syllable per quarter note; a fast one is capped in seconds, because real melodies sing at nearly
+# the same rate whatever the tempo: POP909's melodies (773 songs, EVALUATION.md's notes per second over
+# the sung span) 1.89 below 80 bpm, 1.91 at 80-100, 2.10 at 100-120 and 2.08 from 120 bpm, about +10 % for
+# 1.8x the tempo (TEMPO_EXPONENT). Syllables per quarter alone put 12 syllables in a 4-bar line at 127 bpm:
+# the untuned prompts' fast songs sang 2.6-3.6 notes/s (all 20: 1.91; real pop 1.66).
+SYLLABLES_PER_SECOND = 1.4
+REF_TEMPO = 90.0
+TEMPO_EXPONENT = 0.15
 MAX_INSTRUMENTAL_SECONDS = 20.0  # intro + outro longer than this counts against a layout
 
 
@@ -144,14 +153,20 @@ def rhyme_scheme(pattern: str, n_lines: int) -> str:
     return "".join(out)
 
 
+def syllables_per_second(kind: str, energy: float, tempo: float) -> float:
+    """Planned sung syllables per second of a line: `SYLLABLES_PER_SECOND` by energy, section and tempo."""
+    return (SYLLABLES_PER_SECOND * (0.7 + 0.6 * energy) * SECTION_DENSITY.get(kind, 1.0)
+            * (tempo / REF_TEMPO) ** TEMPO_EXPONENT)
+
+
 def sung_section(kind: str, bars: int, pb: int, meter: tuple[int, int], energy: float,
-                 melisma_rate: float, rng: random.Random) -> SectionPlan:
-    """Lines, syllables, rhyme and notes per phrase of one sung section."""
+                 melisma_rate: float, rng: random.Random, *, tempo: float) -> SectionPlan:
+    """Lines, syllables (from each line's seconds), rhyme and notes per phrase of one sung section."""
     n_lines = max(1, bars // pb)
     rhyme = rhyme_scheme(rng.choice(RHYMES.get(kind, ("AABB",))), n_lines)
     quarters = pb * meter[0] * 4 / meter[1]
-    density = (0.8 + 0.35 * energy) * SECTION_DENSITY.get(kind, 1.0)  # syllables per quarter note
-    base = round(quarters * density)
+    per_quarter = (0.8 + 0.35 * energy) * SECTION_DENSITY.get(kind, 1.0)  # a slow line: ~1 per quarter
+    base = round(quarters * min(per_quarter, 60.0 / tempo * syllables_per_second(kind, energy, tempo)))
     deltas = {c: rng.choice((-1, 0, 0, 1)) for c in sorted(set(rhyme))}
     cap = min(MAX_SYLLABLES, int(quarters * 2) - 2)  # leave at least a quarter's breath at the line end
     syllables = [max(MIN_SYLLABLES, min(cap, base + deltas[c])) for c in rhyme]

@@ -119,7 +119,8 @@ def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, t
             sections.append(SectionPlan(type=t, bars=b))
         else:
             p = min(section_phrase_bars(t, b, pb, meter_, tempo_, phrase_bars is not None), b)
-            sections.append(sung_section(t, b - b % p, p, meter_, attrs["energy"], melisma_rate, rng))
+            sections.append(sung_section(t, b - b % p, p, meter_, attrs["energy"], melisma_rate, rng,
+                                             tempo=tempo_))
     return SongPlan(
         title=title_from_prompt(prompt), mood=prompt.strip(), key=tonic, mode=mode_, tempo=tempo_,
         meter=meter_, sections=link_repeats(sections), style=style_name, groove=groove_,
