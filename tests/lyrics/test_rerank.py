@@ -44,7 +44,7 @@ def test_assistant_talk_loses_to_a_sung_line():
     r = Reranker(decode=lambda ids: texts[ids[0]], prompt="rain at night", embed=fake_embed)
     r.set_plan("rain night window")
     cands = [cand("how to see the rain at night", -5.0), cand("the following is rain at night", -5.0),
-             cand("what is an example of rain", -5.0), cand("the user provided their love", -5.0),
+             cand("what is an example of rain", -5.0), cand("a user wants to know how", -5.0),
              cand("how would you suggest I should rest", -5.0), cand("if you want to create a dog", -5.0),
              cand("rain falls on my window", -18.0)]
     for i, c in enumerate(cands):

@@ -35,7 +35,7 @@ ASSISTANT_TALK = re.compile(
     r"for example|provide (a|an|the|me|us)|can you (provide|give|list|name|write|explain)|"
     r"what (is|are|was) (an?|the) (example|list|"
     r"name|word|answer|question|meaning|definition)|what would (be )?the|the answer to|"
-    r"the (full )?name of|the user|how (would|do|can) you (suggest|recommend)|"
+    r"the (full )?name of|(the|a|an|our) users?|how (would|do|can) you (suggest|recommend)|"
     r"if you (want|need|wish) to (create|write|build|use)|i hope (this|that) (helps|answers))\b",
     re.IGNORECASE)
 
