@@ -226,3 +226,21 @@ def test_inversion_penalty_keeps_word_stress_on_the_stronger_position(monkeypatc
     assert without >= 3
     assert sum(inverted(mel) for mel in mels) == 0
     _check(plan, mels[0])
+
+
+def test_stress_pull_marks_the_steps_next_to_strong_beats(monkeypatch):
+    """The aligner pulls a primary stress sitting 1-2 sixteenths off a strong beat onto it (cheaper than
+    leaving it there); the sampler's prior charges STRESS_PULL more there than elsewhere off the beat."""
+    from musegen.music import generate as G
+
+    monkeypatch.setattr(G, "STRESS_PULL", 2.0)
+    c = G.stress_costs((4, 4))
+    assert c[1, 0] == c[1, 8] == 0.0  # strong beats
+    for q in (1, 2, 6, 7, 9, 10, 14, 15):
+        assert c[1, q] == pytest.approx(c[1, 4] + 2.0)  # vs beat 2, too far to be pulled
+    assert c[1, 3] == c[1, 4] == c[1, 12]
+    assert c[0, 1] == c[0, 15] == 0.0  # unstressed syllables are not pulled
+    six = G.stress_costs((6, 8))  # strong: the two dotted-quarter pulses, steps 0 and 6
+    assert six[1, 0] == six[1, 6] == 0.0 and six[1, 3] < six[1, 4] == six[1, 1]
+    monkeypatch.setattr(G, "STRESS_PULL", 0.0)
+    assert G.stress_costs((4, 4))[1, 15] == G.stress_costs((4, 4))[1, 4]
