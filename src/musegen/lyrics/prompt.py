@@ -8,6 +8,12 @@ import re
 USER = "<|im_start|>user\n"
 ASSISTANT = "<|im_start|>assistant\n"
 END = "<|im_end|>"
+# format 2's system turn: without one, SmolLM2's chat template implies its "helpful AI assistant", and
+# lines drift into that register ("Click here to see …", "Synonyms for the word …"). Measured on 10
+# prompts x 4 sections (not the held-out set): assistant-register lines 5.8 % -> 2.5 %, base-model NLL
+# per token 5.16 -> 4.89.
+SYSTEM = ("<|im_start|>system\nYou are a songwriter. You reply with the lyric lines only: plain, modern, "
+          "heartfelt words.<|im_end|>\n")
 
 STOPWORDS = frozenset({
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as",
@@ -54,7 +60,7 @@ def format_example(section: str, lines: list[str], syllables: list[int], rhyme: 
 
 
 def format_plan_prompt(section: str, about: list[str], syllables: list[int], ends: list[str]) -> str:
-    """Format 2: the user turn names the topic words and, per line, its syllables and its end word.
+    """Format 2: a songwriter system turn, then the topic words and each line's syllables and end word.
 
     The model writes each line toward its planned end word (Pasini et al. 2024; Hafez) instead of having
     a rhyme forced onto its last token.
@@ -62,7 +68,7 @@ def format_plan_prompt(section: str, about: list[str], syllables: list[int], end
     rows = "\n".join(f"Line {i + 1}: {n} syllables · ends with: {e}"
                       for i, (n, e) in enumerate(zip(syllables, ends, strict=True)))
     head = f"Write a song {section} about {', '.join(about) if about else 'life'}.\n{rows}"
-    return f"{USER}{head}{END}\n{ASSISTANT}"
+    return f"{SYSTEM}{USER}{head}{END}\n{ASSISTANT}"
 
 
 def format_plan_example(section: str, lines: list[str], syllables: list[int], ends: list[str],
