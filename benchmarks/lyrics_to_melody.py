@@ -13,7 +13,9 @@ same songs' real melodies, in the same run:
   the model's notes whose onset it moved);
 - real: the songs' own melodies;
 - *_no_inversion_terms: the same model and seeds with the sampler's inversion penalty and the aligner's
-  inversion cost set to 0 (the baseline for the stress-inversion measure).
+  inversion cost set to 0 (the baseline for the stress-inversion measure);
+- *_previous_prior: the same model and seeds with the sampler's stress prior as before session 3 (no
+  STRESS_PULL, stressed and unstressed scales 1): the baseline for the aligner's moves.
 
 Per set: EVALUATION.md's histogram overlap with the real melodies (mean of four and each), legato
 (sounding ÷ inter-onset interval, short-note share, notes per second), scale consistency, and where the
@@ -49,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from music import corpus_sheets  # noqa: E402
 
 align_module = importlib.import_module("musegen.conductor.align")  # the package exports the function
+generate_module = importlib.import_module("musegen.music.generate")
 STRESS = {V.SYL[2]: 1, V.SYL[3]: 0, V.SYL[4]: 1, V.SYL[5]: 0}  # Syl_S, Syl_U, Syl_SW, Syl_UW
 
 
@@ -120,6 +123,20 @@ def inversion_terms(on: bool):
         sampler_module.INVERSION_PENALTY, align_module.INVERSION_COST = saved
 
 
+@contextlib.contextmanager
+def previous_prior():
+    """The sampler's stress prior without session 3's pull and scales."""
+    names = ("STRESS_PULL", "STRESSED_SCALE", "UNSTRESSED_SCALE")
+    saved = [getattr(generate_module, n) for n in names]
+    for n, v in zip(names, (0.0, 1.0, 1.0), strict=True):
+        setattr(generate_module, n, v)
+    try:
+        yield
+    finally:
+        for n, v in zip(names, saved, strict=True):
+            setattr(generate_module, n, v)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music2")
@@ -135,10 +152,11 @@ def main() -> None:
     songs = sorted(songs, key=lambda s: s.name)[: a.songs]
     model = load_music_model(a.model)
     names = ("model_with_lyrics", "model_without_lyrics", "after_aligner", "real",
-             "model_with_lyrics_no_inversion_terms", "after_aligner_no_inversion_terms")
+             "model_with_lyrics_no_inversion_terms", "after_aligner_no_inversion_terms",
+             "model_with_lyrics_previous_prior", "after_aligner_previous_prior")
     sets = {k: {"mels": [], "legato": [], "scale": [], "place": np.zeros(4), "inv": np.zeros(2)}
             for k in names}
-    moved = aligned = moved0 = aligned0 = 0
+    moved = aligned = moved0 = aligned0 = moved1 = aligned1 = 0
     used = []
     for k, sheet in enumerate(songs):
         plan, syl, lyrics = sung_plan(sheet, a.bars)
@@ -150,6 +168,9 @@ def main() -> None:
             with inversion_terms(False):
                 with_l0 = generate_melody(plan, seed=a.seed + k, model=model, syllables=syl)
                 song0 = align(plan, lyrics, with_l0)
+            with previous_prior():
+                with_l1 = generate_melody(plan, seed=a.seed + k, model=model, syllables=syl)
+                song1 = align(plan, lyrics, with_l1)
         except InputError as exc:
             print(f"skip {sheet.name}: {exc}", file=sys.stderr)
             continue
@@ -158,10 +179,13 @@ def main() -> None:
         aligned += song.metrics["model_notes_aligned"]
         moved0 += song0.metrics["notes_retimed"]
         aligned0 += song0.metrics["model_notes_aligned"]
+        moved1 += song1.metrics["notes_retimed"]
+        aligned1 += song1.metrics["model_notes_aligned"]
         spb = 60.0 / plan.tempo
         real_secs = sheet.sections[: len(plan.sections)]
         for name, secs in (("model_with_lyrics", with_l.sections), ("model_without_lyrics", without.sections),
-                           ("real", real_secs), ("model_with_lyrics_no_inversion_terms", with_l0.sections)):
+                           ("real", real_secs), ("model_with_lyrics_no_inversion_terms", with_l0.sections),
+                           ("model_with_lyrics_previous_prior", with_l1.sections)):
             m = melody_from_notes(song_notes(secs, bar))
             d = sets[name]
             d["mels"].append(m)
@@ -169,7 +193,8 @@ def main() -> None:
             d["scale"].append(scale_consistency(m))
             d["place"] += placement([s.notes for s in secs], syl, sheet.meter, bar)
             d["inv"] += inversions([s.notes for s in secs], syl, sheet.meter)
-        for name, sg in (("after_aligner", song), ("after_aligner_no_inversion_terms", song0)):
+        for name, sg in (("after_aligner", song), ("after_aligner_no_inversion_terms", song0),
+                         ("after_aligner_previous_prior", song1)):
             m = melody_from_notes(sg.vocal)
             d = sets[name]
             d["mels"].append(m)
@@ -182,7 +207,8 @@ def main() -> None:
         print(f"[{len(used)}] {sheet.name}", file=sys.stderr)
     res: dict = {"model": str(a.model or "default"), "songs": len(used), "bars_per_song": a.bars,
                  "aligner_moved_share": round(moved / max(1, aligned), 4),
-                 "aligner_moved_share_no_inversion_terms": round(moved0 / max(1, aligned0), 4)}
+                 "aligner_moved_share_no_inversion_terms": round(moved0 / max(1, aligned0), 4),
+                 "aligner_moved_share_previous_prior": round(moved1 / max(1, aligned1), 4)}
     real = sets["real"]["mels"]
     for name, d in sets.items():
         ov = overlap(d["mels"], real)
