@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -84,15 +85,47 @@ def copied_run(texts: list[str], max_n: int = 14) -> tuple[int, str]:
     return best, phrase
 
 
+# the instruct model's assistant register in a line: a broader net than the reranker's ASSISTANT_TALK (which
+# only looks at how a line starts), so that this measure is not the reranker grading itself
+ASSISTANT_REGISTER = re.compile(
+    r"\b(click|synonyms?|list|example|option|question|answer|paragraphs?|following|users?|appropriate|"
+    r"topic|subject|interesting|possible|definition|meaning of|how does|how many|what is the|"
+    r"you will be asked|please|article|text|information|recommend|suggest|advise)\b", re.IGNORECASE)
+NLL_HEADER = "Here are the lyrics of a popular song:\n\n"
+
+
+def base_nll(sections: list[list[str]]) -> float:
+    """Fluency proxy: mean NLL per token of each section under the base SmolLM2 (no adapter), after a
+    neutral header; lower reads more like ordinary English (it also rewards bland text: read with
+    distinct-2)."""
+    import torch.nn.functional as F
+
+    from musegen.lyrics.lean import KVCache
+
+    lm = load_lyrics_model(adapter=False)
+    head = lm.tokenizer.encode(NLL_HEADER)
+    out = []
+    for lines in sections:
+        ids = head + lm.tokenizer.encode("\n".join(lines) + "\n")
+        with torch.inference_mode():
+            hidden = lm.model(torch.tensor([ids]), KVCache(lm.model.c.layers))[0]
+            lp = F.log_softmax(lm.model.head(hidden).float(), -1)
+        pos = lm.sub_pos
+        got = [float(lp[i - 1, pos[t]]) for i, t in enumerate(ids) if i >= len(head) and t in pos]
+        out.append(-sum(got) / max(1, len(got)))
+    return float(np.mean(out)) if out else float("nan")
+
+
 def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bool = True) -> dict:
     """EVALUATION.md measures over (prompt, text) songs of one form."""
     from musegen.evaluation.lyrics import final_word, line_syllables, plain_rhyme, rhyme_pairs
     from musegen.plan.embed import embed
 
     t = {"lines": 0, "exact": 0, "req": 0, "exact_rhyme": 0, "any_rhyme": 0, "dangling": 0, "orphan": 0,
-         "words": 0, "task": 0, "archaic": 0}
+         "words": 0, "task": 0, "archaic": 0, "assistant": 0}
     distinct: list[str] = []
     docs = []
+    sections: list[list[str]] = []
     for prompt, text in songs:
         seen: set[tuple[str, ...]] = set()
         mine: list[str] = []
@@ -100,6 +133,8 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
             if tuple(lines) in seen:
                 continue
             seen.add(tuple(lines))
+            sections.append(lines)
+            t["assistant"] += sum(bool(ASSISTANT_REGISTER.search(x)) for x in lines)
             sc = parse_scheme(scheme, len(lines))
             ends = [final_word(x) for x in lines]
             req, _ = rhyme_pairs(sc)
@@ -133,6 +168,8 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
         "orphan_break_rate": t["orphan"] / max(1, t["lines"]),
         "task_words_per_100": t["task"] * w100, "archaic_words_per_100": t["archaic"] * w100,
         "prompt_retrieval": retrieval, "distinct_2": distinct_n(distinct, 2),
+        "assistant_register_line_rate": t["assistant"] / max(1, t["lines"]),
+        "base_model_nll_per_token": base_nll(sections),
         "longest_copied_run_from_gutenberg": run, "longest_copied_phrase": phrase,
     }
 

@@ -9,11 +9,12 @@ USER = "<|im_start|>user\n"
 ASSISTANT = "<|im_start|>assistant\n"
 END = "<|im_end|>"
 # format 2's system turn: without one, SmolLM2's chat template implies its "helpful AI assistant", and
-# lines drift into that register ("Click here to see …", "Synonyms for the word …"). Measured on 10
-# prompts x 4 sections (not the held-out set): assistant-register lines 5.8 % -> 2.5 %, base-model NLL
-# per token 5.16 -> 4.89.
-SYSTEM = ("<|im_start|>system\nYou are a songwriter. You reply with the lyric lines only: plain, modern, "
-          "heartfelt words.<|im_end|>\n")
+# lines drift into that register ("Click here to see …", "Synonyms for the word …"). On 20 prompts of our
+# own (not the held-out set; benchmarks/lyrics.py measures): assistant-register lines 3.3 % -> 1.3 %,
+# base-model NLL per token 4.94 -> 4.91, prompt retrieval 0.85 -> 0.90 (a shorter wording without "about
+# exactly what the user asks for": 2.5 %, 5.00, 0.90).
+SYSTEM = ("<|im_start|>system\nYou are a songwriter. You write song lyrics about exactly what the user asks "
+          "for, in plain, modern, heartfelt words, and reply with the lyric lines only.<|im_end|>\n")
 
 STOPWORDS = frozenset({
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as",
