@@ -192,7 +192,9 @@ def _cache_key(base: Path, adapter: Path | None, tok_dir: Path | None, quantize:
     for f in weights:
         st = f.stat()
         h.update(f"|{f.name} {st.st_size} {st.st_mtime_ns}".encode())
-    for f in ([] if adapter is None else sorted(adapter.glob("adapter_*"))) + [
-            (tok_dir or tokenizer_dir()) / "tokenizer.json"]:
-        h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
+    tok = tok_dir or tokenizer_dir()
+    for f in ([] if adapter is None else sorted(adapter.glob("adapter_*"))) + [tok / "tokenizer.json",
+                                                                              tok / "tokenizer.model"]:
+        if f.is_file():
+            h.update(f.name.encode() + hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()[:24]
