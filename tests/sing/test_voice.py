@@ -73,6 +73,30 @@ def test_words_stay_apart_in_legato(monkeypatch):
     assert min(gaps(voice.line_timing(load_voice(), line))) == 0
 
 
+def test_a_short_last_note_keeps_its_end_consonants():
+    """A word on a short note before a rest is released into the rest: its vowel lasts RELEASE_VOWEL and
+    its end consonants follow inside the sung span, instead of being squeezed out of the note."""
+    from musegen.sing import voice
+    from musegen.sing.model import load_voice
+    from musegen.sing.score import sung_lines
+    from musegen.types import PPQ
+
+    song = phrase_song(melisma_to=None)
+    song.vocal[-1].duration = PPQ // 8  # "maps" on a 75 ms note at 100 BPM, then silence
+    line = sung_lines(song)[0][0]
+    lt = voice.line_timing(load_voice(), line)
+    last = len(line.syllables) - 1
+    coda = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "coda"]
+    vowel = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "nucleus"]
+    assert [lt.tokens[k].sym for k in coda] == ["p", "s"]
+    assert min(lt.dur[coda]) >= 1 and lt.dur[coda].sum() >= 3, lt.dur[coda]
+    assert lt.dur[vowel].sum() * voice.UNIT >= voice.RELEASE_VOWEL - voice.UNIT / 2
+    edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT
+    assert lt.spans[-1][1] >= edges[coda[-1] + 1] - voice.UNIT / 2  # the gate lets the consonants through
+    note_end = line.syllables[-1].notes[-1].end - lt.start
+    assert edges[coda[-1] + 1] > note_end + 0.05  # sung after the written note, in the rest
+
+
 def test_same_seed_same_samples_other_seed_differs():
     a, b, c = (sing(phrase_song(seed=s)).audio for s in (3, 3, 4))
     assert np.array_equal(a, b)

@@ -1,16 +1,19 @@
 """Render one sung line with the patched hibari voice (see `musegen.sing.model`).
 
-1. **Speech pass**: the line's phonemes spoken at the voice's own pace give per-token durations, the
-   energy contour and the voicing (where the predicted F0 is voiced).
+1. **Speech pass**: the line's phonemes spoken a little slower than the voice's own pace
+   (`SPEECH_SPEED`) give per-token durations, the energy contour and the voicing (where the predicted F0
+   is voiced); over the same 6 songs, 0.85 gave Whisper tiny.en WER 0.198 mean vs 0.214 at 1.0.
 2. **Layout**: onset consonants keep their spoken length but end on the note's onset (taking at most
    `ONSET_SHARE` of the previous note); coda consonants end the syllable's last note (each at most
    `CODA_MAX` s); the loudest nucleus token (often the stress mark, Kokoro-style) holds the note;
    a word ends at least `GAP_MIN` before the next word starts, so that legato (no rest between the
-   notes) does not run the words together; rests are silent.
+   notes) does not run the words together; a word on a short note before a rest (or at the line's end)
+   is released into the rest: its vowel lasts `RELEASE_VOWEL` and its end consonants follow, instead
+   of being squeezed out of the note; rests are otherwise silent.
 3. **Time warp**: energy and voicing are read from the speech pass through a per-token time map; a
    stretched vowel keeps its first and last `EDGE` at speech pace and stretches its middle.
-4. **F0**: the notes, with a `GLIDE` s slide between them and a light vibrato on notes longer than
-   `VIBRATO_AFTER`.
+4. **F0**: the notes, with a slide between them (`GLIDE` s, at most `GLIDE_SHARE` of either note, so
+   that a short note reaches its pitch) and a light vibrato on notes longer than `VIBRATO_AFTER`.
 5. **Synthesis**: hibari's DSP (pulse train, STFT, overlap-add at 24 kHz), except that on held vowel
    frames the free-phase branch follows the pulse train's phase: held vowels repeat identical frames,
    and a constant free phase there buzzes at the 80 Hz frame rate. (Locking every sung vowel frame
@@ -27,6 +30,7 @@ from musegen.sing.model import FRAME_SECONDS, FRAMES_PER_UNIT, VoiceModel
 from musegen.sing.score import SungLine
 
 UNIT = FRAME_SECONDS * FRAMES_PER_UNIT  # seconds per duration unit (25 ms)
+SPEECH_SPEED = 0.85  # pace of the speech pass (1: the voice's own)
 LEAD = 0.15  # silence rendered before the line's first consonant (s)
 TAIL = 0.25  # after its last
 ONSET_SHARE = 0.45  # onset consonants may take this share of the previous note
@@ -35,12 +39,14 @@ CODA_MAX = 0.10  # longest coda consonant (s)
 MIN_VOWEL = 0.05  # shortest sung vowel (s)
 EDGE = 0.35  # share of a stretched vowel's spoken length kept at speech pace at each end
 GLIDE = 0.05  # pitch slide between notes (s), centred on the new note's onset
+GLIDE_SHARE = 0.2  # ... and at most this share of the shorter of the two notes
 VIBRATO_AFTER = 0.35  # notes longer than this get vibrato, starting this long after their onset
 VIBRATO_HZ, VIBRATO_CENTS, VIBRATO_RAMP = 5.5, 15.0, 0.25
 VOICED_HZ = 40.0  # hibari's voicing threshold
 RAMP = 0.01  # fade at the edges of each sung stretch (s)
 VOWEL_ENERGY_PCT = 75  # sung vowels get at least this percentile of the line's spoken vowel energy
 GAP_MIN = 0.05  # a word gap in legato gets at least this long (s), taken from the previous syllable's vowel
+RELEASE_VOWEL = 0.15  # before a rest, a word's vowel lasts at least this long (s), into the rest if need be
 
 
 @dataclass
@@ -96,15 +102,21 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
         for k in idx["onset"]:
             start[k], dur[k] = t, spoken[k] * scale
             t += dur[k]
+    syl_end: list[float] = []
     for i, s in enumerate(syls):
         idx = by_syl.get(i, {"onset": [], "nucleus": [], "coda": []})
         v0 = s.notes[0].start - t0
         end = s.notes[-1].end - t0
+        coda = np.minimum(spoken[idx["coda"]], CODA_MAX)
+        # before a rest (or at the line's end) a short note's word runs on into the silence, as far as its
+        # vowel (RELEASE_VOWEL) and end consonants need: they are not squeezed into the note
+        free = onset_start[i + 1] - GAP_MIN if i + 1 < len(syls) else end + RELEASE_VOWEL + CODA_MAX
+        if s.word_end and free > end:
+            end = min(free, max(end, v0 + RELEASE_VOWEL + float(coda.sum())))
         if i + 1 < len(syls):
             end = min(end, onset_start[i + 1])
             if s.word_end and onset_start[i + 1] - end < GAP_MIN:
                 end = max(min(end, onset_start[i + 1] - GAP_MIN), min(end, v0 + 2 * MIN_VOWEL))
-        coda = np.minimum(spoken[idx["coda"]], CODA_MAX)
         room = max(end - v0 - MIN_VOWEL, 0.0)
         if coda.sum() > room / 2:
             coda *= (room / 2) / coda.sum()
@@ -127,6 +139,7 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
         for k, c in zip(idx["coda"], coda, strict=True):
             start[k], dur[k] = t, float(c)
             t += dur[k]
+        syl_end.append(max(t, s.notes[-1].end - t0))
     # boundaries: a sung token starts at its place; a word gap starts where the previous token ends; any
     # rest inside a word is absorbed by the token before it (the gate silences rests anyway)
     line_end = syls[-1].notes[-1].end - t0
@@ -135,7 +148,7 @@ def _layout(line: SungLine, toks: list[_Token], speech_dur: np.ndarray, energy: 
         edges[k] = start[k] if toks[k].role not in ("gap", "pad") else start[k - 1] + dur[k - 1]
     edges[n] = max(edges[n - 1], line_end) + TAIL
     edges = np.maximum.accumulate(edges)
-    sung = [(onset_start[i], syls[i].notes[-1].end - t0) for i in range(len(syls))]
+    sung = [(onset_start[i], syl_end[i]) for i in range(len(syls))]
     return edges, held, _merge(sung)
 
 
@@ -184,8 +197,9 @@ def _f0(line: SungLine, t0: float, frames: int) -> np.ndarray:
         if prev is None:
             continue
         mid = n.start
-        ramp = np.clip((t - (mid - GLIDE / 2)) / GLIDE, 0, 1)
-        pitch = np.where(t >= mid - GLIDE / 2, prev.pitch + (n.pitch - prev.pitch) *
+        g = max(min(GLIDE, GLIDE_SHARE * (n.end - n.start), GLIDE_SHARE * (prev.end - prev.start)), 1e-3)
+        ramp = np.clip((t - (mid - g / 2)) / g, 0, 1)
+        pitch = np.where(t >= mid - g / 2, prev.pitch + (n.pitch - prev.pitch) *
                          0.5 * (1 - np.cos(np.pi * ramp)), pitch)
     for n in notes:
         if n.end - n.start > VIBRATO_AFTER:
@@ -263,7 +277,8 @@ def line_timing(voice: VoiceModel, line: SungLine) -> LineTiming:
     """Speech pass and layout of one line: how long each token is spoken and sung."""
     toks = _tokens(line, voice.vocab)
     ids = np.asarray([[voice.vocab.get(t.sym, 0) if t.role != "pad" else 0 for t in toks]], np.int64)
-    d_pred, energy, f0_pred = voice.speech.run(None, {"ids": ids, "speed": np.ones(1, np.float32)})
+    speed = np.full(1, SPEECH_SPEED, np.float32)
+    d_pred, energy, f0_pred = voice.speech.run(None, {"ids": ids, "speed": speed})
     speech_dur = np.maximum(np.rint(d_pred), 0).astype(np.int64)
     energy, f0_pred = energy[0], f0_pred[0]
     # start early enough for the first onset consonants to fit before the first note
