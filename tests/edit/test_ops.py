@@ -124,3 +124,16 @@ def test_your_words_that_cannot_fit_name_the_count(models):
         edit_song(song, t, "text", text=long, models=models)
     with pytest.raises(InputError, match="replace one line"):
         edit_song(song, resolve(song, section="verse 1"), "text", text="hello", models=models)
+
+
+def test_new_words_never_end_on_a_name(models, monkeypatch):
+    import musegen.lyrics.wordplan as wordplan
+
+    song = make_song()
+    for k in (2, 4):
+        song.plan.sections[k].rhyme = "AA"
+    first = last_word(run(song, models, "words", line="chorus:2").song.sections[2].lines[1].text)
+    known = wordplan.names()
+    monkeypatch.setattr(wordplan, "names", lambda: known | {first})  # as if that word were a name
+    again = last_word(run(song, models, "words", line="chorus:2").song.sections[2].lines[1].text)
+    assert again != first and rhymes(again, "light")

@@ -49,6 +49,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     from musegen.lyrics.prompt import format_prompt, theme_words
     from musegen.lyrics.rhyme import last_word, rhyming_parts
     from musegen.lyrics.syllables import syllabify_line
+    from musegen.lyrics.wordplan import names
 
     sec = song.sections[k]
     lines = sec.lines
@@ -60,7 +61,8 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
                 if j != i and letter != "X" and scheme[j] == letter]
     others = {p for j in range(len(lines)) if scheme[j] != letter or letter == "X"
               for p in rhyming_parts(last_word(lines[j].text)) if j != i}
-    forbidden = frozenset(w for w in words.syl if others and not others.isdisjoint(rhyming_parts(w)))
+    # rhymes of the other letters' end words, and names (the decoder writes lower case: "beth", "earl")
+    forbidden = frozenset(names().union(*(words.by_part.get(p, ()) for p in others)))
     finals = None
     for p in partners:
         ok = words.rhyme_words(p) - forbidden - {p}
