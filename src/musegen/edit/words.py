@@ -46,7 +46,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     """New words for line i of section k: same syllable count, rhyming with its partners, not a repeat."""
     from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
     from musegen.lyrics.generate import BATCH, MIN_PARTNERS, RHYME_STRENGTH
-    from musegen.lyrics.prompt import format_prompt, theme_words
+    from musegen.lyrics.prompt import theme_words
     from musegen.lyrics.rhyme import last_word, rhyming_parts
     from musegen.lyrics.syllables import syllabify_line
     from musegen.lyrics.wordplan import names
@@ -76,8 +76,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     torch.set_num_threads(threads)
     try:
         gen = torch.Generator().manual_seed(int(seed))
-        prompt = format_prompt(sec.type, [len(x.syllables) for x in lines], scheme,
-                               theme_words(song.plan.mood))
+        prompt = _line_prompt(lm, sec.type, lines, scheme, theme_words(song.plan.mood))
         cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
         for j in range(i):  # the section's earlier lines, as the model wrote (or you typed) them
             ids = lm.tokenizer.encode(lines[j].text + "\n", add_special_tokens=False)
@@ -103,6 +102,17 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
                          "tries; try another --seed")
     text = text[:1].upper() + text[1:]
     return LyricLine(text, syllabify_line(text))
+
+
+def _line_prompt(lm, section: str, lines: list[LyricLine], scheme: str, theme: list[str]) -> str:
+    """The section prompt in the adapter's format: format 2 names each line's end word (today's words)."""
+    from musegen.lyrics.prompt import format_plan_prompt, format_prompt
+    from musegen.lyrics.rhyme import last_word
+
+    counts = [len(x.syllables) for x in lines]
+    if getattr(lm, "prompt_format", 1) == 2:
+        return format_plan_prompt(section, theme, counts, [last_word(x.text) or "free" for x in lines])
+    return format_prompt(section, counts, scheme, theme)
 
 
 def _lead_in(lm, cache, logp, spec, sampler, gen: torch.Generator, target: int) -> str | None:
