@@ -30,6 +30,7 @@ KIND_OTHER, KIND_START, KIND_CONT, KIND_PUNCT, KIND_NEWLINE = range(5)
 PUNCT = frozenset(",.!?;")
 START_RE = re.compile(r"^ [A-Za-z][a-z']*$")
 CONT_RE = re.compile(r"^[A-Za-z][a-z']*$|^'[a-z]+$")
+ODD_FORMS = frozenset({"i's"})  # in wordfreq ("dot the i's"), but sung it reads as "Why I's to my children"
 WORD_OK = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
 
 
@@ -144,7 +145,8 @@ def _build_words(bl: frozenset[str], min_zipf: float) -> WordTable:
     syl: dict[str, int] = {}
     freq: dict[str, int] = {}
     for w in top_n_list("en", VOCAB_SIZE):
-        if w in bl or w in ARCHAIC or w not in d or not WORD_OK.match(w) or (len(w) == 1 and w not in "ai"):
+        if w in bl or w in ARCHAIC or w in ODD_FORMS or w not in d or not WORD_OK.match(w) \
+                or (len(w) == 1 and w not in "ai"):
             continue
         z = zipf_frequency(w, "en")
         if z < min_zipf:
