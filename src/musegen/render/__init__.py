@@ -82,10 +82,8 @@ def write_song_folder(
             # the scores are written on the other core while the audio renders (neither changes the song)
             with ThreadPoolExecutor(1, thread_name_prefix="musegen-scores") as pool:
                 scores = pool.submit(_write_scores, song, tmp)
-                try:
-                    info = render_mix(song, tmp / f"song.{audio_format}", soundfont=sf_path)[1]
-                finally:
-                    scores.result()
+                info = render_mix(song, tmp / f"song.{audio_format}", soundfont=sf_path)[1]
+                scores.result()  # (an audio error propagates once the scores thread has finished)
             song.meta["vocals"] = info
         else:
             _write_scores(song, tmp)

@@ -263,12 +263,11 @@ def mix_song(song: Song, soundfont: str | os.PathLike | None = None, *, seed: in
     from musegen.sing import sing
 
     if band is None:  # the band renders on the other core while the voice sings (same samples either way)
+        # if the voice fails, its error is raised once the pool has waited for the band (whose own is dropped)
         with ThreadPoolExecutor(1, thread_name_prefix="musegen-band") as pool:
             job = pool.submit(_weighted_band, song, soundfont, reverb)
-            try:
-                voc = sing(song, seed, length=band_frames(song)) if voice is None else voice
-            finally:
-                band, band_a = job.result()
+            voc = sing(song, seed, length=band_frames(song)) if voice is None else voice
+            band, band_a = job.result()
     else:
         band, band_a = band.copy(), None
         voc = sing(song, seed, length=len(band)) if voice is None else voice
