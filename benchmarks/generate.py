@@ -227,6 +227,70 @@ def bench_folders(root: Path, melodies: dict) -> dict:
                 4)}
 
 
+PREVIOUS_PRIOR = {"STRESS_PULL": 0.0, "STRESSED_SCALE": 1.0, "UNSTRESSED_SCALE": 1.0}  # before session 3
+
+
+def prior_ab(root: Path, corpus: Path) -> dict:
+    """The music stage and aligner again on each kept song's own plan and lyrics (seed = its index, as
+    `bench_songs` composed it), with the shipped stress prior and with PREVIOUS_PRIOR: a same-run A/B of
+    the sampler's prior alone (the shipped run must reproduce the kept song.json's vocal line)."""
+    import importlib
+
+    import numpy as np
+
+    from musegen.conductor import align
+    from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.melody import legato, legato_counts, melody_from_notes, overlap, scale_consistency
+    from musegen.music import generate_melody, load_music_model
+    from musegen.render.midi import song_to_midi_bytes
+    from musegen.songfile import load_song
+    from musegen.training.catalog import melody_notes
+    from musegen.types import Lyrics, LyricSection
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from music import corpus_sheets, held_out_pop
+
+    gen = importlib.import_module("musegen.music.generate")
+    ref = [melody_from_notes(melody_notes(s)) for s in held_out_pop(corpus_sheets(corpus))[0]]
+    model = load_music_model()
+    songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
+    out = {}
+    for name, values in (("shipped", {}), ("previous_prior", PREVIOUS_PRIOR)):
+        saved = {k: getattr(gen, k) for k in values}
+        for k, v in values.items():
+            setattr(gen, k, v)
+        rows, mels, counts = [], [], []
+        try:
+            for i, old in enumerate(songs):
+                lyr = Lyrics([LyricSection(s.type, s.lines, s.repeat_of) for s in old.sections])
+                song = align(old.plan, lyr, generate_melody(old.plan, seed=i, model=model, lyrics=lyr))
+                mid = midi_alignment(song_to_midi_bytes(song))
+                mels.append(melody_from_notes(song.vocal))
+                counts.append(legato_counts(mels[-1], 60.0 / old.plan.tempo))
+                rows.append({"moved": song.metrics["notes_retimed"],
+                             "aligned": song.metrics["model_notes_aligned"],
+                             "same_as_kept": [(n.onset, n.duration, n.pitch) for n in song.vocal]
+                             == [(n.onset, n.duration, n.pitch) for n in old.vocal],
+                             **{k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
+                                                    "stress_inversions", "polysyllabic_words")}})
+        finally:
+            for k, v in saved.items():
+                setattr(gen, k, v)
+        words = sum(r["polysyllabic_words"] for r in rows)
+        out[name] = {"songs": len(rows), "songs_same_as_kept": sum(r["same_as_kept"] for r in rows),
+                     "aligner_moved_share": round(sum(r["moved"] for r in rows)
+                                                  / max(1.0, sum(r["aligned"] for r in rows)), 4),
+                     "stress_inversions_pooled": round(sum(r["stress_inversions"] * r["polysyllabic_words"]
+                                                           for r in rows) / max(1, words), 4),
+                     **{k: summary([r[k] for r in rows])
+                        for k in ("stressed_on_strong", "unstressed_on_strong")},
+                     "overlap_quarter_beats": {k: round(v, 4) for k, v in overlap(mels, ref).items()},
+                     "scale_consistency": round(float(np.mean([scale_consistency(m) for m in mels])), 4),
+                     **legato(counts)}
+        print(f"{name}: {json.dumps(out[name])}", file=sys.stderr)
+    return out
+
+
 def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     """EVALUATION.md set overlap of the generated vocal lines against real held-out pop melodies."""
     import numpy as np
@@ -466,6 +530,9 @@ def main() -> None:
     ap.add_argument("--only-corpus", action="store_true", help="run only the --corpus-lyrics part")
     ap.add_argument("--songs-dir", type=Path, default=None,
                     help="only measure the song folders under this one (e.g. written by an older version)")
+    ap.add_argument("--prior-ab", action="store_true",
+                    help="with --songs-dir (folders kept by --keep): re-run the music stage and aligner on "
+                         "each song's plan and lyrics with the shipped and the previous stress prior")
     ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
                     help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
     ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
@@ -485,6 +552,8 @@ def main() -> None:
             melodies = {}
             result["folders"] = bench_folders(args.songs_dir, melodies)
             result["melody"] = melody_overlap(melodies, args.corpus)
+            if args.prior_ab:
+                result["prior_ab"] = prior_ab(args.songs_dir, args.corpus)
             print(json.dumps(result, indent=1))
             if args.out:
                 args.out.write_text(json.dumps(result, indent=1))
