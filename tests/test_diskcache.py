@@ -32,3 +32,16 @@ def test_key_names_its_inputs():
     assert base == source_key(1, modules=["musegen.diskcache"], packages=["torch"])
     assert base != source_key(2, modules=["musegen.diskcache"], packages=["torch"])
     assert base != source_key(1, modules=["musegen.fsutil"], packages=["torch"])
+
+
+def test_old_versions_of_a_table_are_pruned(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("MUSEGEN_CACHE", str(tmp_path))
+    for k in range(6):
+        cached("t", f"k{k}", lambda k=k: k)
+        os.utime(tmp_path / "tables" / f"t-k{k}.marshal", (k, k))
+    cached("other", "x", lambda: 1)
+    cached("t", "new", lambda: 2)
+    left = sorted(f.name for f in (tmp_path / "tables").iterdir())
+    assert left == ["other-x.marshal", "t-k3.marshal", "t-k4.marshal", "t-k5.marshal", "t-new.marshal"]

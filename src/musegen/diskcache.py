@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import importlib.util
 import marshal
+import os
 import sys
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+KEEP_PER_TABLE = 4  # versions of one table kept in the cache
 
 
 def source_key(*parts: object, modules: Iterable[str] = (), packages: Iterable[str] = ()) -> str:
@@ -47,8 +49,15 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
 
     path = cache_dir() / "tables" / f"{name}-{key}.marshal"
     with contextlib.suppress(Exception):  # missing, truncated or from another version: rebuilt below
-        return marshal.loads(path.read_bytes())
+        value = marshal.loads(path.read_bytes())
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept when older versions are pruned
+        return value
     value = build()
     with contextlib.suppress(Exception):
         atomic_write_bytes(path, marshal.dumps(value))
+        # other keys of the same table (other versions, other blocklists): the most recently used few stay
+        old = sorted(path.parent.glob(f"{name}-*.marshal"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for f in old[KEEP_PER_TABLE:]:
+            f.unlink(missing_ok=True)
     return value
