@@ -109,6 +109,8 @@ def _prefetch(music: bool, voice: bool) -> threading.Thread:
             import music21  # noqa: F401 - the MusicXML writer imports it on first use (~1 s)
         if voice:
             with contextlib.suppress(Exception):
+                import scipy.signal  # noqa: F401 - the singer's resampler and the vocal compressor (~1 s)
+
                 from musegen.sing.model import load_voice
 
                 load_voice(1)
