@@ -45,11 +45,10 @@ def _scheme(song: Song, k: int) -> str:
 def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -> LyricLine:
     """New words for line i of section k: same syllable count, rhyming with its partners, not a repeat."""
     from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
-    from musegen.lyrics.generate import BATCH, MIN_PARTNERS, RHYME_STRENGTH
+    from musegen.lyrics.generate import BATCH, MIN_PARTNERS, RHYME_STRENGTH, forbidden_finals, section_prompt
     from musegen.lyrics.prompt import theme_words
-    from musegen.lyrics.rhyme import last_word, rhyming_parts
+    from musegen.lyrics.rhyme import last_word
     from musegen.lyrics.syllables import syllabify_line
-    from musegen.lyrics.wordplan import names
 
     sec = song.sections[k]
     lines = sec.lines
@@ -59,10 +58,9 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     words, banned = word_tables()
     partners = [last_word(lines[j].text) for j in range(len(lines))
                 if j != i and letter != "X" and scheme[j] == letter]
-    others = {p for j in range(len(lines)) if scheme[j] != letter or letter == "X"
-              for p in rhyming_parts(last_word(lines[j].text)) if j != i}
-    # rhymes of the other letters' end words, and names (the decoder writes lower case: "beth", "earl")
-    forbidden = frozenset(names().union(*(words.by_part.get(p, ()) for p in others)))
+    others = [last_word(lines[j].text) for j in range(len(lines))
+              if j != i and (scheme[j] != letter or letter == "X")]
+    forbidden = forbidden_finals(words, others, [])  # rhymes of the other letters' end words, and names
     finals = None
     for p in partners:
         ok = words.rhyme_words(p) - forbidden - {p}
@@ -76,7 +74,9 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     torch.set_num_threads(threads)
     try:
         gen = torch.Generator().manual_seed(int(seed))
-        prompt = _line_prompt(lm, sec.type, lines, scheme, theme_words(song.plan.mood))
+        # format 2 names each line's end word: today's
+        prompt = section_prompt(lm, sec.type, [len(x.syllables) for x in lines], scheme,
+                                theme_words(song.plan.mood), [last_word(x.text) or "free" for x in lines])
         cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
         for j in range(i):  # the section's earlier lines, as the model wrote (or you typed) them
             ids = lm.tokenizer.encode(lines[j].text + "\n", add_special_tokens=False)
@@ -102,17 +102,6 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
                          "tries; try another --seed")
     text = text[:1].upper() + text[1:]
     return LyricLine(text, syllabify_line(text))
-
-
-def _line_prompt(lm, section: str, lines: list[LyricLine], scheme: str, theme: list[str]) -> str:
-    """The section prompt in the adapter's format: format 2 names each line's end word (today's words)."""
-    from musegen.lyrics.prompt import format_plan_prompt, format_prompt
-    from musegen.lyrics.rhyme import last_word
-
-    counts = [len(x.syllables) for x in lines]
-    if getattr(lm, "prompt_format", 1) == 2:
-        return format_plan_prompt(section, theme, counts, [last_word(x.text) or "free" for x in lines])
-    return format_prompt(section, counts, scheme, theme)
 
 
 def _lead_in(lm, cache, logp, spec, sampler, gen: torch.Generator, target: int) -> str | None:

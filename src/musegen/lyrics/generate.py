@@ -68,7 +68,7 @@ def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
+def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
     """Words that may not end the next line: rhymes of other letters' finals, the finals themselves, names."""
     out = set(names())
     for p in {p for o in others for p in rhyming_parts(o)}:
@@ -92,11 +92,15 @@ def check_plan(plan: SongPlan) -> None:
         parse_scheme(sec.rhyme, len(sec.syllables), what=f"section {k} rhyme")
 
 
-def _section_prompt(lm, sec: SectionPlan, scheme: str, theme: list[str], planned: SectionWords | None) -> str:
-    """The prompt the model reads for a section, in the format its adapter was trained on."""
-    if planned is not None and getattr(lm, "prompt_format", 1) == 2:
-        return format_plan_prompt(sec.type, planned.keywords, sec.syllables, planned.ends)
-    return format_prompt(sec.type, sec.syllables, scheme, planned.keywords if planned else theme)
+def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords: list[str],
+                   ends: list[str] | None) -> str:
+    """The prompt the model reads for a section, in the format its adapter was trained on.
+
+    Format 2 names each line's end word (`ends`); without them, or for a format-1 adapter, the old prompt.
+    """
+    if ends is not None and getattr(lm, "prompt_format", 1) == 2:
+        return format_plan_prompt(section, keywords, syllables, ends)
+    return format_prompt(section, syllables, scheme, keywords)
 
 
 def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen: torch.Generator,
@@ -112,7 +116,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
     sampler = LineSampler(words, lm.tokens)
-    prompt = _section_prompt(lm, sec, scheme, theme, planned)
+    prompt = section_prompt(lm, sec.type, sec.syllables, scheme, planned.keywords if planned else theme,
+                            planned.ends if planned else None)
     cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
     bias = _theme_bias(lm, planned.keywords, PLAN_THEME_WEIGHT) if planned else _theme_bias(lm, theme)
     if rerank is not None:
@@ -124,7 +129,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         letter = scheme[i]
         first = next((j for j in range(i) if scheme[j] == letter and letter != "X"), None)
         others = [finals[j] for j in range(i) if scheme[j] != letter or letter == "X"]
-        forbidden = _forbidden_finals(words, others, finals)
+        forbidden = forbidden_finals(words, others, finals)
         recurs = letter != "X" and letter in scheme[i + 1:]
         spec = LineSpec(syl, finals=None, forbidden_finals=forbidden,
                         min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned,
