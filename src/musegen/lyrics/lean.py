@@ -136,7 +136,13 @@ class _Layer(nn.Module):
 
 
 class LeanLlama(nn.Module):
-    """Llama decoder body plus the sub-vocabulary output projection `head` (weights set by the makers)."""
+    """Llama decoder body plus the sub-vocabulary output projection `head`.
+
+    The weights are left unset: `from_hf` copies them, or a saved state dict is loaded with
+    `load_state_dict(..., assign=True)`. `quantized`: the Linear layers are int8 dynamic ones (per tensor in
+    the body, per row in `head`), the layout `model.quantize_lean` makes, so a saved quantised state dict
+    loads without quantising again.
+    """
 
     def __init__(self, c: LeanConfig, *, quantized: bool = False) -> None:
         super().__init__()
@@ -150,15 +156,6 @@ class LeanLlama(nn.Module):
         self.register_buffer("inv_freq", 1.0 / (c.rope_theta ** (steps / c.head_dim)), persistent=False)
         self.requires_grad_(False)
         self.eval()
-
-    @classmethod
-    def empty(cls, c: LeanConfig, *, quantized: bool) -> LeanLlama:
-        """A model to `load_state_dict(..., assign=True)` into.
-
-        `quantized`: its Linear layers are int8 dynamic ones (per-tensor in the body, per-row in `head`), the
-        layout `model.quantize_lean` makes, so a saved quantised state dict loads without quantising again.
-        """
-        return cls(c, quantized=quantized)
 
     @classmethod
     def from_hf(cls, model: nn.Module, sub_ids: torch.Tensor) -> LeanLlama:
@@ -249,7 +246,7 @@ def read_lean(key: str) -> LeanLlama | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's note on quantised storages in weights-only loads
             saved = torch.load(path, weights_only=True, mmap=True)
-        lean = LeanLlama.empty(LeanConfig(**saved["config"]), quantized=bool(saved["quantized"]))
+        lean = LeanLlama(LeanConfig(**saved["config"]), quantized=bool(saved["quantized"]))
         lean.load_state_dict(saved["state"], assign=True)
     except Exception:  # an unreadable or stale cache entry is rebuilt, never fatal
         return None

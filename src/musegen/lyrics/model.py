@@ -158,7 +158,7 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
     key = _cache_key(base_path, path, tok_dir, quantize)
     lean = read_lean(key)
     if lean is None:
-        lm = _merge(base, path, quantize, name, prompt_format)
+        lm = _merge(base, path, own_tok, quantize, name, prompt_format)
         write_lean(key, lm.model, quantized=quantize)
         return lm
     folder = tok_dir or tokenizer_dir()
@@ -167,9 +167,12 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
     return LyricsModel(lean, tokenizer, tokens, torch.tensor(tokens.allowed_ids), name, prompt_format)
 
 
-def _merge(base: str | Path | None, path: Path | None, quantize: bool, name: str,
+def _merge(base: str | Path | None, path: Path | None, own_tok: bool, quantize: bool, name: str,
            prompt_format: int) -> LyricsModel:
-    """Load the base with transformers, merge the adapter with peft, make the lean model (first use)."""
+    """Load the base with transformers, merge the adapter with peft, make the lean model (first use).
+
+    `own_tok`: the adapter folder has its own tokenizer, used instead of the base's.
+    """
     model, tokenizer = load_base(base)
     if path is not None:
         from peft import PeftModel
@@ -178,7 +181,7 @@ def _merge(base: str | Path | None, path: Path | None, quantize: bool, name: str
             model = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
         except (ValueError, RuntimeError, KeyError) as exc:
             raise ModelError(f"--adapter {path}: does not fit this base model ({exc})") from exc
-        if (path / "tokenizer.json").is_file():
+        if own_tok:
             tokenizer = load_tokenizer(path)
     return wrap(model, tokenizer, quantize=quantize, name=name, prompt_format=prompt_format)
 
