@@ -44,6 +44,6 @@ def vocal_over_band_dba(vocal: np.ndarray, band: np.ndarray, rate: int = 44100, 
         return 0.0
     sung = level > level.max() * 10 ** (-SUNG_WITHIN_DB / 20)
     pv = np.mean(a_weighted(vocal[:n], rate).reshape(-1, block)[sung] ** 2)
-    weighted = band_a[:n] if band_a is not None and len(band_a) == n else a_weighted(band[:n], rate)
+    weighted = band_a if band_a is not None and len(band_a) == n else a_weighted(band[:n], rate)
     pb = np.mean(weighted.reshape(-1, block)[sung] ** 2)
     return float(10 * np.log10((pv + 1e-20) / (pb + 1e-20)))
