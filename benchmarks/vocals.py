@@ -17,8 +17,8 @@ Per song (composed with the default models, or read from the given song.json fil
   by the process's CPU time (user + sys, all threads), which a shared machine's load does not inflate;
 - intelligibility: Whisper tiny.en and Whisper base (faster-whisper, offline; `--ears`) on vocals.wav cut
   line by line, word error rate against the lyric line; the same lines spoken by the same voice (plain
-  hibari TTS) are the reference measured in the same run, by the same ears; `wer_joined` also counts a
-  compound written closed on one side and open on the other ("goodnight" / "good night") as no edit;
+  hibari TTS) are the reference measured in the same run, by the same ears; `wer_spelling` also counts
+  the same words spelled differently as no edit: "goodnight" / "good night", "one's" / "ones";
 - cli: wall and CPU time of a whole `musegen generate` with --vocals on vs --vocals off (the baseline,
   same run).
 The load average is recorded: the 2-core machine is shared, so wall times are upper bounds.
@@ -66,14 +66,18 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text)
 
 
-def wer(ref: str, hyp: str, joined: bool = False) -> tuple[int, int]:
+def wer(ref: str, hyp: str, spelling: bool = False) -> tuple[int, int]:
     """(word edits, reference words) by Levenshtein distance over words.
 
-    `joined`: a word written closed on one side and open on the other ("goodnight" / "good night",
-    "songbird" / "song bird") is no edit: the same letters in the same order, only the spaces differ,
-    as a hyphen ("good-night") already is no edit under the plain measure (it reads as a space).
+    `spelling`: the same words written differently are no edit. A compound written closed on one side and
+    open on the other ("goodnight" / "good night", "songbird" / "song bird": the same letters in the same
+    order, as a hyphen, "good-night", already is no edit: it reads as a space), and an apostrophe
+    ("one's" / "ones": punctuation, which EVALUATION.md's normalisation removes).
     """
     r, h = words(ref), words(hyp)
+    if spelling:
+        r, h = [w.replace("'", "") for w in r], [w.replace("'", "") for w in h]
+
     inf = len(r) + len(h) + 1
     d = [[inf] * (len(h) + 1) for _ in range(len(r) + 1)]
     for i in range(len(r) + 1):
@@ -82,9 +86,9 @@ def wer(ref: str, hyp: str, joined: bool = False) -> tuple[int, int]:
                 d[i][j] = i + j
                 continue
             d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (r[i - 1] != h[j - 1]))
-            if joined and j > 1 and r[i - 1] == h[j - 2] + h[j - 1]:
+            if spelling and j > 1 and r[i - 1] == h[j - 2] + h[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 1][j - 2])
-            if joined and i > 1 and r[i - 2] + r[i - 1] == h[j - 1]:
+            if spelling and i > 1 and r[i - 2] + r[i - 1] == h[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 1])
     return d[len(r)][len(h)], len(r)
 
@@ -259,7 +263,7 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
         spoken_audio = [speaker(line.text, seed=0) for line in lines] if ears else []
         for ear in ears:
             key = "" if ear.size == "tiny" else f"_{ear.size}"
-            edits = ref_words = spoken_edits = joined_edits = spoken_joined = 0
+            edits = ref_words = spoken_edits = spelling_edits = spoken_spelling = 0
             heard = []
             for line, (a, b), spoken_wav in zip(lines, cuts, spoken_audio, strict=True):
                 hyp = ear(stem[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)], SAMPLE_RATE)
@@ -267,13 +271,13 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
                 spoken = ear(spoken_wav, speaker.sample_rate)
                 spoken_edits += wer(line.text, spoken)[0]
                 edits, ref_words = edits + e, ref_words + w
-                joined_edits += wer(line.text, hyp, joined=True)[0]
-                spoken_joined += wer(line.text, spoken, joined=True)[0]
+                spelling_edits += wer(line.text, hyp, spelling=True)[0]
+                spoken_spelling += wer(line.text, spoken, spelling=True)[0]
                 heard.append({"line": line.text, "sung_heard": hyp, "spoken_heard": spoken})
             row.update({f"wer{key}": round(edits / max(ref_words, 1), 4),
                         f"wer_spoken{key}": round(spoken_edits / max(ref_words, 1), 4),
-                        f"wer_joined{key}": round(joined_edits / max(ref_words, 1), 4),
-                        f"wer_spoken_joined{key}": round(spoken_joined / max(ref_words, 1), 4),
+                        f"wer_spelling{key}": round(spelling_edits / max(ref_words, 1), 4),
+                        f"wer_spoken_spelling{key}": round(spoken_spelling / max(ref_words, 1), 4),
                         f"heard{key}": heard})
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
@@ -377,8 +381,8 @@ def main() -> None:
         key = "" if ear.size == "tiny" else f"_{ear.size}"
         result[f"wer_sung{key}"] = summary(col(f"wer{key}"))
         result[f"wer_spoken_reference{key}"] = summary(col(f"wer_spoken{key}"))
-        result[f"wer_sung_joined{key}"] = summary(col(f"wer_joined{key}"))
-        result[f"wer_spoken_reference_joined{key}"] = summary(col(f"wer_spoken_joined{key}"))
+        result[f"wer_sung_spelling{key}"] = summary(col(f"wer_spelling{key}"))
+        result[f"wer_spoken_reference_spelling{key}"] = summary(col(f"wer_spoken_spelling{key}"))
     if args.cli_runs:
         with tempfile.TemporaryDirectory(prefix="musegen-sing-bench-") as work:
             result["cli"] = bench_cli(args.cli_runs, args.seed, Path(work))
