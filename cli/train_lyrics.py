@@ -22,9 +22,10 @@ import click
 @click.option("--max-train", type=click.IntRange(1), default=None, help="Use at most this many stanzas.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--no-resume", is_flag=True, help="Start over even if OUT/checkpoint exists.")
-@click.option("--prompt-format", type=click.IntRange(1, 2), default=1, show_default=True,
-              help="1: syllables + rhyme scheme + theme; 2: per-line syllables and end word (a corpus built "
-                   "with `musegen corpus lyrics --songs-pd`).")
+@click.option("--prompt-format", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="1: syllables + rhyme scheme + theme; 2: per-line syllables and end word in the prompt; "
+                   "3: a syllables-and-end-word header before each line (2 and 3: a corpus built with "
+                   "`musegen corpus lyrics --songs-pd`).")
 @click.option("--attention-only", is_flag=True, help="LoRA on q/k/v/o only (half the adapter compute).")
 @click.option("--top-layers", type=click.IntRange(1), default=None,
               help="Train only the top N layers' LoRA (skips most of the backward pass on a CPU).")

@@ -137,3 +137,18 @@ def test_new_words_never_end_on_a_name(models, monkeypatch):
     monkeypatch.setattr(generate, "names", lambda: known | {first})  # as if that word were a name
     again = last_word(run(song, models, "words", line="chorus:2").song.sections[2].lines[1].text)
     assert again != first and rhymes(again, "light")
+
+
+def test_new_words_from_a_format_3_model_keep_the_count_and_the_rhyme(models):
+    from dataclasses import replace
+
+    song = make_song()
+    for k in (2, 4):
+        song.plan.sections[k].rhyme = "AA"
+    from musegen.edit import Models
+
+    lm3 = replace(models._given["lyrics"], prompt_format=3)  # each line opens with a header: its end word
+    r = run(song, Models(lm3, models._given["music"]), "words", line="chorus:2")
+    new = r.song.sections[2].lines[1]
+    assert len(new.syllables) == 6 == count_line(new.text) and "syllables" not in new.text
+    assert rhymes(last_word(new.text), "light"), new.text

@@ -65,7 +65,8 @@ def test_rhyme_scheme_kept_unless_reported_relaxed(song):
         missed += sum(not plain_rhyme(ends[i], ends[j]) for i, j in req)
         assert not any(plain_rhyme(ends[i], ends[j]) for i, j in forb)  # false rhymes never
         assert len(set(ends)) == len(ends)  # no self-rhyme
-    assert missed == stats["relaxed_rhymes"] + stats.get("near_rhymes", 0)
+    # a relaxed line is free, and may still rhyme by chance
+    assert missed <= stats["relaxed_rhymes"] + stats.get("near_rhymes", 0)
 
 
 def test_same_seed_same_words_other_seed_other_words(lm):
@@ -90,3 +91,33 @@ def test_blocklist_words_never_appear(lm):
 def test_bad_plans_are_input_errors(form, syl, rhyme):
     with pytest.raises(InputError):
         plan_for_lyrics("x", form, syl, rhyme)
+
+
+def test_format_3_lines_open_with_a_header_naming_one_end_word(lm):
+    from musegen.lyrics.generate import line_start
+    from musegen.lyrics.prompt import line_head
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    cache, logp = lm3.prefill(lm3.tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False))
+    tried: set[str] = set()
+    rank = {"rain": 0, "pain": 1}.get
+    got = [line_start(lm3, cache, logp, 6, frozenset({"pain", "rain"}), tried, rank) for _ in range(3)]
+    assert got[0][2] == lm3.tokenizer.encode(line_head(6, "rain"), add_special_tokens=False)
+    assert got[0][3] == {"rain"} and got[1][3] == {"pain"} and got[2] is None  # best first, each once
+    _, _, head, finals = line_start(lm3, cache, logp, 6, None, set())
+    assert finals is None and lm3.tokenizer.decode(head) == "(6 syllables)\n"
+    assert line_start(lm, cache, logp, 6, frozenset({"rain"}), set())[2:] == ([], frozenset({"rain"}))
+
+
+def test_format_3_model_keeps_every_constraint(lm):
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    stats: dict = {}
+    plan = plan_for_lyrics("rain on the window, lost love", ["verse", "chorus"], SYL, "ABAB")
+    ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
+    req, _ = rhyme_pairs("ABAB")
+    for sec in ly.sections:
+        assert [line_syllables(x.text) for x in sec.lines] == SYL
+        assert not any("syllables" in x.text for x in sec.lines)  # the header is never printed
+        ends = [final_word(x.text) for x in sec.lines]
+        missed = sum(not plain_rhyme(ends[i], ends[j]) for i, j in req)
+        assert missed <= stats["relaxed_rhymes"] + stats.get("near_rhymes", 0)

@@ -105,3 +105,42 @@ def test_contemporary_stanzas_have_no_period_diction():
     assert contemporary(plain) and contemporary(plain, 3.5)
     assert not contemporary(Stanza("x", "b", "verse", [*plain.lines[:3], "Oh the sun is down"]))
     assert not contemporary(Stanza("x", "b", "verse", [*plain.lines[:3], "When the moon is gibbous"]), 3.5)
+
+
+def test_format_3_scores_the_lines_not_their_headers():
+    from musegen.lyrics.prompt import line_head
+    from musegen.training.lyrics_train import encode
+
+    tok = load_tokenizer()
+    row = {"section": "verse", "syllables": [8, 7], "theme": ["night", "road"],
+           "lines": ["I drove all night to see your face", "And I still hope you come home."]}
+    ids, labels = encode(row, tok, 512, 3)
+    scored = tok.decode([i for i, x in zip(ids, labels, strict=True) if x != -100])
+    assert scored == "I drove all night to see your face\nAnd I still hope you come home.\n<|im_end|>"
+    text = tok.decode(ids)
+    assert line_head(8, "face") + "I drove" in text and line_head(7, "home") + "And I" in text
+
+
+def test_a_format_3_adapter_is_read_back_with_its_prompt_format(tmp_path):
+    from lyrics_tiny import tiny_base_dir, tiny_corpus_dir
+
+    from musegen.lyrics.model import load_lyrics_model
+    from musegen.training.lyrics_train import LoraTrainConfig, train_lora
+
+    base, corpus = tiny_base_dir(tmp_path / "base"), tiny_corpus_dir(tmp_path / "corpus")
+    cfg = LoraTrainConfig(rank=2, alpha=4, batch_size=2, steps=1, warmup=1, prompt_format=3,
+                          attention_only=True, top_layers=1)
+    train_lora(base, corpus, tmp_path / "run", cfg, device="cpu", progress=False)
+    lm = load_lyrics_model(adapter=tmp_path / "run" / "adapter", base=base, quantize=False)
+    assert lm.prompt_format == 3
+    assert "format 3" in (tmp_path / "run" / "adapter" / "README.md").read_text()
+
+
+def test_phrases_need_the_song_register_corpus(tmp_path):
+    from click.testing import CliRunner
+    from musegen.cli.main import main
+
+    f = tmp_path / "phr.jsonl"
+    f.write_text("")
+    r = CliRunner().invoke(main, ["corpus", "lyrics", "--phrases", str(f), "--out", str(tmp_path / "c")])
+    assert r.exit_code == 2 and "--phrases goes with --songs-pd" in r.output

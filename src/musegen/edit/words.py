@@ -45,8 +45,16 @@ def _scheme(song: Song, k: int) -> str:
 def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -> LyricLine:
     """New words for line i of section k: same syllable count, rhyming with its partners, not a repeat."""
     from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
-    from musegen.lyrics.generate import BATCH, MIN_PARTNERS, RHYME_STRENGTH, forbidden_finals, section_prompt
-    from musegen.lyrics.prompt import theme_words
+    from musegen.lyrics.generate import (
+        BATCH,
+        MIN_PARTNERS,
+        RHYME_STRENGTH,
+        end_rank,
+        forbidden_finals,
+        line_start,
+        section_prompt,
+    )
+    from musegen.lyrics.prompt import line_head, theme_words
     from musegen.lyrics.rhyme import last_word
     from musegen.lyrics.syllables import syllabify_line
 
@@ -78,19 +86,29 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
         prompt = section_prompt(lm, sec.type, [len(x.syllables) for x in lines], scheme,
                                 theme_words(song.plan.mood), [last_word(x.text) or "free" for x in lines])
         cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
+        fmt3 = getattr(lm, "prompt_format", 1) == 3
         for j in range(i):  # the section's earlier lines, as the model wrote (or you typed) them
-            ids = lm.tokenizer.encode(lines[j].text + "\n", add_special_tokens=False)
+            head = line_head(len(lines[j].syllables), last_word(lines[j].text)) if fmt3 else ""
+            ids = lm.tokenizer.encode(head + lines[j].text + "\n", add_special_tokens=False)
             cache, logp = lm.prefill(ids, cache)
         sampler = LineSampler(words, lm.tokens)
         text = None
+        tried: set[str] = set()
+        rank = end_rank(words, None)
         for r in range(MAX_TRIES):
-            if r == MAX_TRIES - 1 and spec.finals is not None:
-                # the rhyme word first, the line sampled up to it (the sampler found no rhyme in its tiers)
-                text = _lead_in(lm, cache, logp, spec, sampler, gen, target)
+            if r == MAX_TRIES - 1 and finals is not None:
+                # the rhyme word first, the line sampled up to it (the sampler found no rhyme in its tiers);
+                # a format-3 line already opens with its rhyme word
+                text = None if fmt3 else _lead_in(lm, cache, logp, spec, sampler, gen, target)
                 if text is not None:
                     break
-                spec.finals, spec.min_partners = None, 0  # keep the syllable count, give up the rhyme
-            got = sample_line(lm, cache, logp, spec, sampler, batch=BATCH * (1 + r % 2), gen=gen,
+                finals, spec.min_partners = None, 0  # keep the syllable count, give up the rhyme
+            start = line_start(lm, cache, logp, target, finals or None, tried, rank)
+            if start is None:  # format 3: every rhyme word tried
+                finals, spec.min_partners = None, 0
+                start = line_start(lm, cache, logp, target, None, tried, rank)
+            hcache, hlogp, _, spec.finals = start
+            got = sample_line(lm, hcache, hlogp, spec, sampler, batch=BATCH * (1 + r % 2), gen=gen,
                               temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
             if got is not None:
                 text = lm.tokenizer.decode(got[0]).strip()

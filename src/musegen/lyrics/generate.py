@@ -17,7 +17,14 @@ from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
 from musegen.lyrics.language import prompt_reading
-from musegen.lyrics.prompt import STOPWORDS, format_plan_prompt, format_prompt, theme_words
+from musegen.lyrics.prompt import (
+    STOPWORDS,
+    format_lines_prompt,
+    format_plan_prompt,
+    format_prompt,
+    line_head,
+    theme_words,
+)
 from musegen.lyrics.register import TASK_WORDS
 from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
@@ -43,6 +50,8 @@ PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "
                           "writings", "songwriting", "songwriter", "sentence", "sentences", "paragraph",
                           "essay", "poet", "poets", "lyricist", "prompt", "topic", "blank"})
 MAX_SYLLABLES = 16
+TEMPERATURE = 0.9  # sampling temperature of a line's first round (each later round adds TEMPERATURE_STEP)
+TEMPERATURE_STEP = 0.05
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
 # machine two OpenMP threads measured 9× slower (8 min 40 s vs 58 s for `musegen lyrics` at load ~5)
 DECODE_THREADS = 1
@@ -96,11 +105,47 @@ def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords
                    ends: list[str] | None) -> str:
     """The prompt the model reads for a section, in the format its adapter was trained on.
 
-    Format 2 names each line's end word (`ends`); without them, or for a format-1 adapter, the old prompt.
+    Format 2 names each line's end word (`ends`); format 3 only the topic (each line's header names its end
+    word, `line_start`); without `ends`, or for a format-1 adapter, the old prompt.
     """
+    if getattr(lm, "prompt_format", 1) == 3:
+        return format_lines_prompt(section, keywords, len(syllables))
     if ends is not None and getattr(lm, "prompt_format", 1) == 2:
         return format_plan_prompt(section, keywords, syllables, ends)
     return format_prompt(section, syllables, scheme, keywords)
+
+
+def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[str] | None, tried: set[str],
+               rank=None) -> tuple | None:
+    """What the next line is sampled after: (cache, log-probs, header ids, allowed end words).
+
+    For a format-3 model the line opens with a header naming its syllables and one end word: the best of
+    `finals` by `rank` (a word -> sort key; None: alphabetical) not yet in `tried`, which it joins; None
+    when every word was tried. `finals` None: a header without an end word. Other formats: no header.
+    """
+    if getattr(lm, "prompt_format", 1) != 3:
+        return cache, logp, [], finals
+    end = None
+    if finals is not None:
+        left = sorted(finals - tried, key=rank or (lambda w: w))
+        if not left:
+            return None
+        end = left[0]
+        tried.add(end)
+    head = lm.tokenizer.encode(line_head(syllables, end), add_special_tokens=False)
+    hcache, hlogp = lm.prefill(head, cache)
+    return hcache, hlogp, head, None if end is None else frozenset({end})
+
+
+def end_rank(words: WordTable, wplan: WordPlan | None):
+    """Sort key of candidate end words: the plan's score (best first), then the word's frequency."""
+    pl = wplan.planner if wplan is not None else None
+
+    def key(w: str) -> tuple[float, float, str]:
+        plan = -float(pl.score[pl.pool.index[w]]) if pl is not None and w in pl.pool.index else 0.0
+        return plan, -float(words.freq.get(w, 0)), w
+
+    return key
 
 
 def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen: torch.Generator,
@@ -116,6 +161,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
     sampler = LineSampler(words, lm.tokens)
+    rank = end_rank(words, wplan)
     prompt = section_prompt(lm, sec.type, sec.syllables, scheme, planned.keywords if planned else theme,
                             planned.ends if planned else None)
     cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
@@ -161,15 +207,21 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             tries += [None] * ROUNDS
         tries += [None] * 3  # give up on the rhyme rather than on the syllable count
         got = None
+        tried: set[str] = set()
+        head: list[int] = []
         for r, finals_set in enumerate(tries):
-            spec.finals = finals_set
+            start = line_start(lm, cache, logp, syl, finals_set, tried, rank)
+            if start is None:
+                continue  # format 3: every word of this set was tried
+            hcache, hlogp, head, spec.finals = start
             if finals_set is None and first is not None and stats is not None and r == len(tries) - 3:
                 stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
             if finals_set is None:
                 spec.min_partners = spec.min_partners if r < len(tries) - 2 else 0
             n_cand = batch * (4 if r == len(tries) - 1 else 1 + r % 2)  # the last try casts a wide net
-            got = sample_line(lm, cache, logp + bias, spec, sampler, batch=n_cand, gen=gen,
-                              temperature=0.9 + 0.05 * r, rhyme_strength=RHYME_STRENGTH * (1 + min(r, 3)),
+            got = sample_line(lm, hcache, hlogp + bias, spec, sampler, batch=n_cand, gen=gen,
+                              temperature=TEMPERATURE + TEMPERATURE_STEP * r,
+                              rhyme_strength=RHYME_STRENGTH * (1 + min(r, 3)),
                               pick=rerank, word_bias=bias if planned is not None else None)
             if got is not None:
                 if stats is not None and planned is not None:
@@ -190,7 +242,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             wplan.take(ws[-1])
         used.add(" ".join(ws))
         starts.append(tuple(ws[:START_WORDS]))
-        cache, logp = lm.prefill(ids, cache)
+        cache, logp = lm.prefill(head + ids, cache)
         if planned is not None:  # a section says a content word once: no "summer … summer's … summer"
             bias = bias - REPEAT_PENALTY * _theme_bias(lm, [w for w in ws if w not in STOPWORDS], 1.0)
     return lines

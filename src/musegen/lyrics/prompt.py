@@ -76,3 +76,18 @@ def format_plan_example(section: str, lines: list[str], syllables: list[int], en
                         about: list[str]) -> tuple[str, str]:
     """(prompt, completion) of one format-2 training example."""
     return format_plan_prompt(section, about, syllables, ends), "".join(f"{x}\n" for x in lines) + END
+
+
+def format_lines_prompt(section: str, about: list[str], n_lines: int) -> str:
+    """Format 3: the songwriter system turn and the topic words; each line then opens with `line_head`."""
+    head = f"Write a song {section} about {', '.join(about) if about else 'life'}. {n_lines} lines."
+    return f"{SYSTEM}{USER}{head}{END}\n{ASSISTANT}"
+
+
+def line_head(syllables: int, end: str | None) -> str:
+    """Format 3's header before a line: its syllables and (None: a free line) its end word.
+
+    The end word sits right before the line it ends instead of a prompt row away (Pasini et al. 2024 put
+    the rhyme word at the start of each line), so even a short fine-tune writes toward it.
+    """
+    return f"({syllables} syllables, ends with {end})\n" if end else f"({syllables} syllables)\n"

@@ -196,12 +196,14 @@ def _sampled(stanzas: Iterator[Stanza], n: int, seed: int = 0) -> list[Stanza]:
 
 
 def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit: int | None = None,
-                      max_gutenberg: int = 2500, progress: bool = False, force: bool = False) -> dict:
+                      max_gutenberg: int = 2500, progress: bool = False, force: bool = False,
+                      phrases: str | Path | None = None) -> dict:
     """The song-register corpus (format-2 training data); see `build_corpus` for the files.
 
     Sources: songs-pd and OpenEWLD stanzas without period diction, each repeated `SONG_REPEAT` times, and
     `max_gutenberg` stanzas drawn from the first 40,000 windows of the least archaic Gutenberg verse whose
-    words are all common today (Zipf >= `STRICT_ZIPF`) and free of period diction.
+    words are all common today (Zipf >= `STRICT_ZIPF`) and free of period diction; with `phrases` (a file
+    from `lyrics_phrases.write_texts`) also the base model's modern phrases (`lyrics_phrases.phrase_stanzas`).
     """
     from musegen.training.lyrics_corpus import build_corpus
 
@@ -218,4 +220,12 @@ def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit:
                "openewld": lambda: songs(lambda: openewld_stanzas(songs_pd)),
                "gutenberg-modern": lambda: _sampled(gutenberg_modern(gutenberg_limit, 40000, progress),
                                                     max_gutenberg)}
+    if phrases is not None:
+        from musegen.training.lyrics_phrases import phrase_stanzas
+
+        if not Path(phrases).is_file():
+            from musegen.errors import InputError
+
+            raise InputError(f"--phrases {phrases}: no such file; write it with `musegen corpus phrases`")
+        sources["base-model-phrases"] = lambda: [st for st in phrase_stanzas(phrases) if contemporary(st)]
     return build_corpus(out, progress=progress, force=force, sources=sources)

@@ -23,7 +23,7 @@ from musegen.device import autocast, pick_device
 from musegen.errors import InputError
 from musegen.fsutil import atomic_write_text
 from musegen.lyrics.model import PROMPT_FILE
-from musegen.lyrics.prompt import format_example, format_plan_example
+from musegen.lyrics.prompt import END, format_example, format_lines_prompt, format_plan_example, line_head
 from musegen.training.resume import load_rng, save_rng
 
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -49,7 +49,8 @@ class LoraTrainConfig:
     seed: int = 0
     max_seconds: float | None = None  # stop early (and save) after this much training time
     top_layers: int | None = None  # train only the LoRA weights of the top N layers (None: all)
-    prompt_format: int = 1  # 1: syllables + rhyme scheme + theme; 2: per-line syllables + end word
+    prompt_format: int = 1  # 1: syllables + rhyme scheme + theme; 2: per-line syllables + end word;
+    # 3: a header with syllables and end word before each line
     attention_only: bool = False  # LoRA on q/k/v/o only (a CPU run: about half the adapter compute)
 
 
@@ -72,8 +73,11 @@ def encode(row: dict, tokenizer, max_len: int, prompt_format: int = 1) -> tuple[
     """(input ids, labels) of one example; prompt tokens get label -100.
 
     Format 1 is the old structured prompt (syllables, rhyme scheme, theme); format 2 names each line's
-    syllables and end word (`prompt.format_plan_prompt`).
+    syllables and end word (`prompt.format_plan_prompt`); format 3 puts them in a header before each line
+    (`prompt.line_head`), which the decoder writes itself, so the headers get no loss either.
     """
+    if prompt_format == 3:
+        return _encode_lines(row, tokenizer, max_len)
     if prompt_format == 2:
         from musegen.lyrics.rhyme import last_word
 
@@ -87,6 +91,28 @@ def encode(row: dict, tokenizer, max_len: int, prompt_format: int = 1) -> tuple[
     ids = (p + c)[:max_len]
     labels = ([-100] * len(p) + c)[:max_len]
     return ids, labels
+
+
+FREE_HEAD_EVERY = 7  # format 3: one line in about this many gets a header without an end word (a free line)
+
+
+def _encode_lines(row: dict, tokenizer, max_len: int) -> tuple[list[int], list[int]]:
+    """Format 3: prompt and line headers unscored, the lines and the end marker scored."""
+    import hashlib
+
+    from musegen.lyrics.rhyme import last_word
+
+    enc = lambda t: tokenizer.encode(t, add_special_tokens=False)  # noqa: E731
+    ids = enc(format_lines_prompt(row["section"], row["theme"], len(row["lines"])))
+    labels = [-100] * len(ids)
+    for line, n in zip(row["lines"], row["syllables"], strict=True):
+        free = int(hashlib.sha1(line.encode()).hexdigest(), 16) % FREE_HEAD_EVERY == 0
+        head = enc(line_head(n, None if free else last_word(line)))
+        body = enc(line + "\n")
+        ids += head + body
+        labels += [-100] * len(head) + body
+    tail = enc(END)
+    return (ids + tail)[:max_len], (labels + tail)[:max_len]
 
 
 def collate(batch: list[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
@@ -201,6 +227,10 @@ CARD_TEXT = {
     2: {"prompt_text": "format 2: section type, topic words, and per line its syllables and end word",
         "data": "the song-register corpus (songs-pd LilyPond and OpenEWLD song lyrics and the least archaic "
                 "Gutenberg verse; corpora/lyrics/README.md)"},
+    3: {"prompt_text": "format 3: section type and topic words; before each line a header with its syllables "
+                       "and end word",
+        "data": "the song-register corpus (songs-pd LilyPond and OpenEWLD song lyrics, the base model's "
+                "modern phrases and the least archaic Gutenberg verse; corpora/lyrics/README.md)"},
 }
 
 
