@@ -357,6 +357,61 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     return out
 
 
+TEMPO_BANDS = ((0, 85), (85, 105), (105, 1000))  # bpm, as in the session-3 notes-per-second bands
+
+
+def sung_references(melodies: dict, corpus: Path, sung_corpus: Path) -> dict:
+    """Set overlap against three references in one run: POP909 as EVALUATION.md defines it (raw
+    performance offsets), the songs-pd validation lead sheets (real sung melodies, durations as written)
+    and the same POP909 songs held legato (each note to the next onset under 2 s).
+
+    Each reference is half of its validation songs; the other half, scored against it, is what real
+    songs reach (the analogue of EVALUATION.md's "12 other real songs 0.90"). Also the duration and IOI
+    histograms of song.mid and of the POP909 reference per tempo band (the tempo is plan/mood.py's).
+    """
+    from musegen.evaluation.melody import BEAT_BINS, melody_from_notes, overlap, set_histograms
+    from musegen.training.catalog import melody_notes
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from music import corpus_sheets, held_out_pop
+
+    pop_ref, pop_other = held_out_pop(corpus_sheets(corpus))
+    sung = sorted((s for sp, s in corpus_sheets(sung_corpus)
+                   if sp == "valid" and s.source not in ("pop909", "nottingham")), key=lambda s: s.name)
+    mel = {id(s): melody_from_notes(melody_notes(s)) for s in (*pop_ref, *pop_other, *sung)}
+    refs = {"pop909": [mel[id(s)] for s in pop_ref],
+            "songs_pd_lead_sheets": [mel[id(s)] for s in sung[0::2]],
+            "pop909_legato": [_legato(mel[id(s)], 60.0 / s.tempo) for s in pop_ref]}
+    sets = {"song_mid": melodies["song_mid"], "song_quarter_beats": melodies["song_quarter_beats"],
+            "real_pop909_other_half": [mel[id(s)] for s in pop_other],
+            "real_pop909_other_half_legato": [_legato(mel[id(s)], 60.0 / s.tempo) for s in pop_other],
+            "real_songs_pd_other_half": [mel[id(s)] for s in sung[1::2]]}
+    out: dict = {"reference_songs": {k: len(v) for k, v in refs.items()},
+                 "sung_sources": sorted({s.source for s in sung}),
+                 "note": "songs-pd lead sheets have no tempo marking (read at 120): beats only; their "
+                         "2 of 37 6/8 songs are in quarter beats, song.mid's 6/8 songs in dotted quarters"}
+    for name, mels in sets.items():
+        out[name] = {}
+        for ref_name, ref in refs.items():
+            ov = overlap(mels, ref)
+            out[name][ref_name] = {k: round(v, 4) for k, v in ov.items()}
+    bands: dict = {"bins_beats": list(BEAT_BINS)}
+    tempi = [60.0 / b for b in melodies["seconds_per_beat"]]
+    for lo, hi in TEMPO_BANDS:
+        gen = [m for m, t in zip(melodies["song_mid"], tempi, strict=True) if lo <= t < hi]
+        ref = [mel[id(s)] for s in pop_ref if lo <= s.tempo < hi]
+        row: dict = {"song_mid_songs": len(gen), "pop909_songs": len(ref)}
+        for who, mels in (("song_mid", gen), ("pop909", ref)):
+            if mels:
+                h = set_histograms(mels)
+                row[who] = {k: [round(float(x), 3) for x in h[k]] for k in ("duration", "ioi")}
+        if gen and ref:
+            row["song_mid_vs_pop909_same_band"] = {k: round(v, 4) for k, v in overlap(gen, ref).items()}
+        bands[f"{lo}-{hi}_bpm"] = row
+    out["tempo_bands"] = bands
+    return out
+
+
 def _legato(mel: list, seconds_per_beat: float) -> list:
     """A melody with each note held to the next onset when that is under EVALUATION.md's 2 s."""
     out = []
@@ -539,6 +594,9 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / ".devcarry" / "music",
                     help="music corpus (built from ../shared/data when missing): its POP909 validation "
                          "songs are the real melodies the vocal lines are compared with")
+    ap.add_argument("--sung-corpus", type=Path, default=ROOT / ".devcarry" / "music2",
+                    help="music corpus with the songs-pd lead sheets (`musegen corpus build --songs-pd`): "
+                         "its validation songs are the second, sung reference")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     audio = None if args.no_audio else "wav"
@@ -552,6 +610,7 @@ def main() -> None:
             melodies = {}
             result["folders"] = bench_folders(args.songs_dir, melodies)
             result["melody"] = melody_overlap(melodies, args.corpus)
+            result["references"] = sung_references(melodies, args.corpus, args.sung_corpus)
             if args.prior_ab:
                 result["prior_ab"] = prior_ab(args.songs_dir, args.corpus)
             print(json.dumps(result, indent=1))
@@ -564,6 +623,7 @@ def main() -> None:
                                           args.out.with_suffix(".partial.json") if args.out else None,
                                           melodies, prompts)
             result["melody"] = melody_overlap(melodies, args.corpus)
+            result["references"] = sung_references(melodies, args.corpus, args.sung_corpus)
         if args.corpus_lyrics is not None:
             result["corpus_lyrics"] = bench_corpus_lyrics(args.corpus_lyrics, args.n, work)
         result["reference_lead_sheets"] = reference()
