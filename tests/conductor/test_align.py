@@ -8,7 +8,7 @@ from musegen.conductor.align import LINE_REST, SUSTAINED, _Grid, align_line
 from musegen.conductor.metrics import alignment_metrics
 from musegen.errors import ModelError
 from musegen.theory import strong_beat_ticks
-from musegen.types import PPQ, Melody, Note
+from musegen.types import PPQ, Melody, Note, Syllable
 
 
 def _song(**kw):
@@ -223,10 +223,13 @@ def _inverted(out, syllables) -> int:
 
 def test_retime_repairs_stress_inversions_inside_words(monkeypatch):
     """'a-GAIN' with 'a' on a beat and 'gain' an eighth later, 'CI-ty' with 'ty' on the beat after 'ci':
-    the aligner moves them so stress sits at least as strong, and only with the inversion term."""
+    the aligner moves them so stress sits at least as strong, and only with the inversion term (the
+    stress weights held at 1: the shipped content-word weight alone already moves 'gain' here)."""
     import importlib
 
     align_module = importlib.import_module("musegen.conductor.align")  # the package exports `align`
+    monkeypatch.setattr(align_module, "CONTENT_STRESS", 1.0)
+    monkeypatch.setattr(align_module, "FUNCTION_STRESS", 1.0)
     grid = _Grid(4 * PPQ, (0, 2 * PPQ), (4, 4))
     line = h.line("again city light")  # a-GAIN CI-ty LIGHT
     e = PPQ // 2
@@ -259,3 +262,44 @@ def test_metrics_count_stress_inversions():
     worse = alignment_metrics(song)
     assert worse["stress_inversions"] > m["stress_inversions"]
     assert worse["stress_inversions"] >= 0.9
+
+
+
+def _words(*words: tuple[str, ...], stress: tuple[int, ...]) -> list[Syllable]:
+    """Syllables of words given as their syllable texts, with one CMU stress per syllable."""
+    out, k = [], 0
+    for w in words:
+        for i, part in enumerate(w):
+            out.append(Syllable(part, stress[k], word_start=i == 0, word_end=i == len(w) - 1))
+            k += 1
+    return out
+
+
+def test_content_word_gets_the_strong_beat_before_a_function_word(monkeypatch):
+    """'we DREAM' with 'we' a sixteenth before beat 3 and 'dream' a sixteenth after it: CMU stresses both,
+    and the strong beat goes to the content word (the function word falls before it), not the reverse."""
+    import importlib
+
+    align_module = importlib.import_module("musegen.conductor.align")
+    grid = _Grid(4 * PPQ, (0, 2 * PPQ), (4, 4))
+    syls = _words(("we",), ("dream",), stress=(1, 1))
+    s16 = PPQ // 4
+    notes = [Note(2 * PPQ - s16, s16, 60), Note(2 * PPQ + s16, 2 * PPQ, 62)]
+    out = align_line(notes, syls, grid, 0, None, 6 * PPQ)
+    assert out[1].onset == 2 * PPQ  # DREAM on beat 3
+    assert out[0].onset < 2 * PPQ
+    # the same costs with the two weights swapped put the function word on the beat instead
+    content, function = align_module.CONTENT_STRESS, align_module.FUNCTION_STRESS
+    assert content > function
+    monkeypatch.setattr(align_module, "CONTENT_STRESS", function)
+    monkeypatch.setattr(align_module, "FUNCTION_STRESS", content)
+    swapped = align_line(notes, syls, grid, 0, None, 6 * PPQ)
+    assert swapped[0].onset == 2 * PPQ
+
+
+def test_function_words_are_whole_one_syllable_words():
+    from musegen.conductor.align import is_function_word
+
+    syls = _words(("The",), ("road,",), ("and",), ("in", "to"), ("OF;",), ("dreams",),
+                  stress=(0, 1, 1, 1, 0, 1, 1))
+    assert [is_function_word(s) for s in syls] == [True, False, True, False, False, True, False]

@@ -66,6 +66,25 @@ SHORT_NOTE_COST = 0.05  # a note shorter than an eighth (crammed syllables are h
 # penalty on, MOVE_COST 0.4) cost 0 / 0.5 / 1.0 gave 15.4 / 3.9 / 1.3 % inverted words and moved 5.2 / 6.9
 # / 7.4 % of the notes; on the stanza songs above 23.8 / 7.2 / 6.1 %, moving 11.1 / 13.3 / 13.6 %.
 INVERSION_COST = 1.0
+# Which primary stresses get the strong beats. CMU gives most one-syllable function words a primary
+# stress, so a generated line has about 1.6 primary stresses per strong beat of its sung span and they
+# cannot all sit on beats 1 and 3; real songs let the function words fall between the beats. A content
+# word's stress (or a polysyllable's) off a strong beat costs CONTENT_STRESS x STRESS_PLACE_COST, a
+# function word's FUNCTION_STRESS x; an unstressed syllable on a strong beat costs UNSTRESSED_ON_STRONG.
+CONTENT_STRESS = 2.0
+FUNCTION_STRESS = 0.5
+UNSTRESSED_ON_STRONG = 0.1
+_PUNCT = ".,;:!?\"'()-’‘“”"
+FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "nor", "so", "yet", "if", "as", "at", "by", "for", "from",
+    "in", "into", "of", "off", "on", "onto", "out", "over", "to", "up", "upon", "with", "than", "that",
+    "this", "these", "those", "then", "there", "when", "while", "where", "who", "whom", "whose",
+    "which", "what", "how", "why", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "he",
+    "him", "his", "she", "her", "it", "its", "they", "them", "their", "am", "is", "are", "was", "were",
+    "be", "been", "being", "do", "does", "did", "have", "has", "had", "will", "would", "shall",
+    "should", "can", "could", "may", "might", "must", "not", "no", "all", "some", "just", "too", "very",
+    "oh",
+})
 
 
 @dataclass
@@ -245,8 +264,20 @@ def _halves(n: Note) -> tuple[Note, Note]:
             Note(n.onset + half, max(1, n.duration - half), n.pitch, n.velocity))
 
 
+def is_function_word(syl: Syllable) -> bool:
+    """Whether a syllable is a whole function word ("the", "of", "we", ...): CMU stresses most of them."""
+    return syl.word_start and syl.word_end and syl.text.strip(_PUNCT).lower() in FUNCTION_WORDS
+
+
 def _place(tick: int, syl: Syllable, grid: _Grid) -> float:
-    return PLACE_COST[syl.stress if syl.stress in PLACE_COST else 0][grid.cls(tick)]
+    stress = syl.stress if syl.stress in PLACE_COST else 0
+    kind = grid.cls(tick)
+    if stress == 0 and kind == "strong":
+        return UNSTRESSED_ON_STRONG
+    c = PLACE_COST[stress][kind]
+    if stress == 1 and c:
+        c *= FUNCTION_STRESS if is_function_word(syl) else CONTENT_STRESS
+    return c
 
 
 def _best_actions(notes: list[Note], syl: list[Syllable], grid: _Grid) -> list[str] | None:
