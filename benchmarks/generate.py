@@ -291,6 +291,93 @@ def prior_ab(root: Path, corpus: Path) -> dict:
     return out
 
 
+PREVIOUS_ALIGNER = {"CONTENT_STRESS": 1.0, "FUNCTION_STRESS": 1.0, "UNSTRESSED_ON_STRONG": 0.3}  # session 3
+
+
+def aligner_ab(root: Path, corpus: Path, sung_corpus: Path) -> dict:
+    """The music stage once more on each kept song's own plan and lyrics (seed = its index, as
+    `bench_songs` composed it), that melody aligned with the shipped aligner and with PREVIOUS_ALIGNER:
+    a same-run A/B of the aligner's stress weights alone (the previous arm must reproduce the kept
+    song.json's vocal line when the kept songs were made by that aligner). song.mid measures as in
+    `bench_folders` and `melody_overlap` (the file's beats), against the three references."""
+    import copy
+    import importlib
+    import tempfile as tf
+
+    from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.melody import (
+        legato,
+        legato_counts,
+        melody_from_midi,
+        midi_seconds_per_beat,
+        overlap,
+        scale_consistency,
+    )
+    from musegen.music import generate_melody, load_music_model
+    from musegen.render.midi import song_to_midi_bytes
+    from musegen.songfile import load_song
+    from musegen.types import Lyrics, LyricSection
+
+    aln = importlib.import_module("musegen.conductor.align")
+    refs = _references(corpus, sung_corpus)[0]
+    model = load_music_model()
+    songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
+    arms = (("shipped", {}), ("previous_aligner", PREVIOUS_ALIGNER))
+    acc: dict = {name: {"rows": [], "mels": [], "counts": []} for name, _ in arms}
+    cpu = 0.0
+    for i, old in enumerate(songs):
+        lyr = Lyrics([LyricSection(s.type, s.lines, s.repeat_of) for s in old.sections])
+        t0 = time.process_time()
+        melody = generate_melody(old.plan, seed=i, model=model, lyrics=lyr)
+        cpu += time.process_time() - t0
+        for name, values in arms:
+            saved = {k: getattr(aln, k) for k in values}
+            for k, v in values.items():
+                setattr(aln, k, v)
+            try:
+                song = aln.align(old.plan, lyr, copy.deepcopy(melody))
+            finally:
+                for k, v in saved.items():
+                    setattr(aln, k, v)
+            with tf.NamedTemporaryFile(suffix=".mid") as f:
+                f.write(song_to_midi_bytes(song))
+                f.flush()
+                mid, mel = midi_alignment(f.name), melody_from_midi(f.name)
+                spb = midi_seconds_per_beat(f.name)
+            a = acc[name]
+            a["mels"].append(mel)
+            a["counts"].append(legato_counts(mel, spb))
+            a["rows"].append({"moved": song.metrics["notes_retimed"],
+                              "aligned": song.metrics["model_notes_aligned"],
+                              "same_as_kept": [(n.onset, n.duration, n.pitch) for n in song.vocal]
+                              == [(n.onset, n.duration, n.pitch) for n in old.vocal],
+                              "scale": scale_consistency(mel),
+                              **{k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
+                                                     "stress_inversions", "polysyllabic_words")}})
+        last = {n: acc[n]["rows"][-1] for n, _ in arms}
+        print(f"[{i + 1}/{len(songs)}] " + " ".join(
+            f"{n}: {r['stressed_on_strong']:.3f}/{r['unstressed_on_strong']:.3f}" for n, r in last.items()),
+            file=sys.stderr)
+    out: dict = {"songs": len(songs), "music_stage_cpu_s": round(cpu, 1)}
+    for name, _ in arms:
+        rows = acc[name]["rows"]
+        words = sum(r["polysyllabic_words"] for r in rows)
+        out[name] = {"songs_same_as_kept": sum(r["same_as_kept"] for r in rows),
+                     "aligner_moved_share": round(sum(r["moved"] for r in rows)
+                                                  / max(1.0, sum(r["aligned"] for r in rows)), 4),
+                     "stress_inversions_pooled": round(sum(r["stress_inversions"] * r["polysyllabic_words"]
+                                                           for r in rows) / max(1, words), 4),
+                     **{k: summary([r[k] for r in rows])
+                        for k in ("stressed_on_strong", "unstressed_on_strong")},
+                     "scale_consistency": round(sum(r["scale"] for r in rows) / max(1, len(rows)), 4),
+                     **legato(acc[name]["counts"]),
+                     "overlap_song_mid": {
+                         ref: {k: round(v, 4) for k, v in overlap(acc[name]["mels"], r).items()}
+                         for ref, r in refs.items()}}
+        print(f"{name}: {json.dumps(out[name])}", file=sys.stderr)
+    return out
+
+
 def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
     """EVALUATION.md set overlap of the generated vocal lines against real held-out pop melodies."""
     import numpy as np
@@ -360,16 +447,10 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
 TEMPO_BANDS = ((0, 85), (85, 105), (105, 1000))  # bpm, as in the session-3 notes-per-second bands
 
 
-def sung_references(melodies: dict, corpus: Path, sung_corpus: Path) -> dict:
-    """Set overlap against three references in one run: POP909 as EVALUATION.md defines it (raw
-    performance offsets), the songs-pd validation lead sheets (real sung melodies, durations as written)
-    and the same POP909 songs held legato (each note to the next onset under 2 s).
-
-    Each reference is half of its validation songs; the other half, scored against it, is what real
-    songs reach (the analogue of EVALUATION.md's "12 other real songs 0.90"). Also the duration and IOI
-    histograms of song.mid and of the POP909 reference per tempo band (the tempo is plan/mood.py's).
-    """
-    from musegen.evaluation.melody import BEAT_BINS, melody_from_notes, overlap, set_histograms
+def _references(corpus: Path, sung_corpus: Path):
+    """(references by name, POP909 reference songs, the other POP909 songs, songs-pd validation songs,
+    melody by id(song)): POP909 as defined, the songs-pd lead sheets' even half, POP909 held legato."""
+    from musegen.evaluation.melody import melody_from_notes
     from musegen.training.catalog import melody_notes
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -382,6 +463,21 @@ def sung_references(melodies: dict, corpus: Path, sung_corpus: Path) -> dict:
     refs = {"pop909": [mel[id(s)] for s in pop_ref],
             "songs_pd_lead_sheets": [mel[id(s)] for s in sung[0::2]],
             "pop909_legato": [_legato(mel[id(s)], 60.0 / s.tempo) for s in pop_ref]}
+    return refs, pop_ref, pop_other, sung, mel
+
+
+def sung_references(melodies: dict, corpus: Path, sung_corpus: Path) -> dict:
+    """Set overlap against three references in one run: POP909 as EVALUATION.md defines it (raw
+    performance offsets), the songs-pd validation lead sheets (real sung melodies, durations as written)
+    and the same POP909 songs held legato (each note to the next onset under 2 s).
+
+    Each reference is half of its validation songs; the other half, scored against it, is what real
+    songs reach (the analogue of EVALUATION.md's "12 other real songs 0.90"). Also the duration and IOI
+    histograms of song.mid and of the POP909 reference per tempo band (the tempo is plan/mood.py's).
+    """
+    from musegen.evaluation.melody import BEAT_BINS, overlap, set_histograms
+
+    refs, pop_ref, pop_other, sung, mel = _references(corpus, sung_corpus)
     sets = {"song_mid": melodies["song_mid"], "song_quarter_beats": melodies["song_quarter_beats"],
             "real_pop909_other_half": [mel[id(s)] for s in pop_other],
             "real_pop909_other_half_legato": [_legato(mel[id(s)], 60.0 / s.tempo) for s in pop_other],
@@ -588,6 +684,9 @@ def main() -> None:
     ap.add_argument("--prior-ab", action="store_true",
                     help="with --songs-dir (folders kept by --keep): re-run the music stage and aligner on "
                          "each song's plan and lyrics with the shipped and the previous stress prior")
+    ap.add_argument("--aligner-ab", action="store_true",
+                    help="with --songs-dir: the music stage once more on each kept song's plan and lyrics, "
+                         "aligned with the shipped and with the previous aligner stress weights")
     ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
                     help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
     ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
@@ -613,6 +712,8 @@ def main() -> None:
             result["references"] = sung_references(melodies, args.corpus, args.sung_corpus)
             if args.prior_ab:
                 result["prior_ab"] = prior_ab(args.songs_dir, args.corpus)
+            if args.aligner_ab:
+                result["aligner_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus)
             print(json.dumps(result, indent=1))
             if args.out:
                 args.out.write_text(json.dumps(result, indent=1))
