@@ -112,3 +112,16 @@ def test_plan_from_user_lyrics_takes_their_syllables():
     assert long.sections[1].phrase_bars[0] > make_plan("rain", seed=0).sections[1].phrase_bars[0]
     with pytest.raises(InputError, match="--lyrics"):
         plan_from_lyrics(Lyrics([LyricSection("verse", [])]), "rain")
+
+
+def test_the_sung_range_sits_where_the_voice_is_understood():
+    """A genre's tessitura is moved down (span kept) to the voice's middle, its top cut at B4."""
+    from musegen.plan.mood import load_table
+    from musegen.plan.planner import VOICE_MIDDLE, VOICE_TOP, voice_range
+
+    assert voice_range((60, 72)) == (56, 68)  # the lullaby's G4 middle sang at WER 0.35 vs 0.17 at D4
+    assert voice_range((52, 70)) == (52, 70)  # low enough already: unchanged
+    for g in load_table().styles.values():
+        lo, hi = voice_range(tuple(g["vocal_range"]))
+        assert (lo + hi) / 2 <= VOICE_MIDDLE and hi <= VOICE_TOP and hi - lo >= 12
+    assert make_plan("gentle lullaby for a sleeping child", seed=10).vocal_range == (56, 68)

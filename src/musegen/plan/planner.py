@@ -25,6 +25,13 @@ from musegen.types import INSTRUMENTAL_SECTIONS, SECTION_TYPES, Lyrics, SectionP
 MAJOR_KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb")
 MINOR_KEYS = ("A", "B", "C", "D", "E", "F#", "G")
 TEMPO_RANGE = (30.0, 260.0)
+# The sung line's register, for the voice that sings it (hibari af_heart, musegen.sing): Whisper tiny.en
+# word error rate on the same songs with the line moved as a whole (benchmarks/vocals.py measures, dev songs):
+# a lullaby 0.178 / 0.170 / 0.347 with its median at A3 / D4 / G4, a ballad 0.075 / 0.058 / 0.075 / 0.092
+# at G3 / B3 / Eb4 / G4; peaks at C5 blur ("moon" heard "mine"). A genre's range (a human tessitura) whose
+# middle is above VOICE_MIDDLE is moved down to it, keeping its span, and its top is kept at VOICE_TOP.
+VOICE_MIDDLE = 62  # D4
+VOICE_TOP = 71  # B4
 AMBIGUOUS = 0.03  # two genres this close in similarity: the prompt fits both, say which was chosen
 WORD_GENRE = 0.62  # one word this close to a clashing genre: a mixed request, say which was chosen
 
@@ -126,8 +133,20 @@ def make_plan(prompt: str, *, key: str | None = None, mode: str | None = None, t
         meter=meter_, sections=link_repeats(sections), style=style_name, groove=groove_,
         instruments=parts, drums=drums_ if drums is None else bool(drums),
         attributes={**attrs, "melisma_rate": round(melisma_rate, 3)},
-        vocal_range=tuple(style_def.get("vocal_range", (57, 76))), warnings=warnings,
+        vocal_range=voice_range(tuple(style_def.get("vocal_range", (57, 76)))), warnings=warnings,
     )
+
+
+def voice_range(genre_range: tuple[int, int]) -> tuple[int, int]:
+    """The sung line's range (MIDI pitches) for a genre's vocal range.
+
+    Moved down, span kept, until its middle is at most VOICE_MIDDLE; then its top cut to VOICE_TOP (never
+    narrower than an octave).
+    """
+    lo, hi = genre_range
+    down = max(0, -(-(lo + hi - 2 * VOICE_MIDDLE) // 2))  # ceil of (middle - VOICE_MIDDLE)
+    lo, hi = lo - down, hi - down
+    return lo, max(min(hi, VOICE_TOP), lo + 12)
 
 
 def plan_from_lyrics(lyrics: Lyrics, prompt: str = "", **overrides) -> SongPlan:
