@@ -288,7 +288,7 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
 
 
 def generate_fresh(folder: Path, jobs: int = 2) -> list[Path]:
-    """The FRESH songs written by `musegen generate PROMPT --seed N --vocals off --no-audio` into
+    """The FRESH songs written by `musegen generate PROMPT --seed N --no-audio` into
     folder/songNN (a song already there is kept: a rerun resumes); their song.json paths."""
     exe = [str(Path(sys.executable).with_name("musegen"))]
     todo, out = [], []
@@ -296,13 +296,13 @@ def generate_fresh(folder: Path, jobs: int = 2) -> list[Path]:
         dest = folder / f"song{i:02d}"
         out.append(dest / "song.json")
         if not out[-1].is_file():
-            todo.append([*exe, "generate", prompt, "--seed", str(seed), "--out", str(dest), "--vocals", "off",
-                         "--no-audio", "--force"])
+            todo.append([*exe, "generate", prompt, "--seed", str(seed), "--out", str(dest), "--no-audio",
+                         "--force"])
     running: list[subprocess.Popen] = []
     for cmd in todo:
         while len(running) >= jobs:
             running.pop(0).wait()
-        running.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        running.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL))
     for proc in running:
         proc.wait()
     missing = [str(f) for f in out if not f.is_file()]
