@@ -48,7 +48,8 @@ PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "
                           # talk about a text, which the model drifts into ("The title for the text is …")
                           "title", "titles", "text", "texts", "author", "authors", "writer", "writers",
                           "writings", "songwriting", "songwriter", "sentence", "sentences", "paragraph",
-                          "essay", "poet", "poets", "lyricist", "prompt", "topic", "blank"})
+                          "essay", "poet", "poets", "lyricist", "lyricists", "songwriters", "prompt", "topic",
+                          "blank"})
 MAX_SYLLABLES = 16
 TEMPERATURE = 0.9  # sampling temperature of a line's first round (each later round adds TEMPERATURE_STEP)
 TEMPERATURE_STEP = 0.05
