@@ -1,3 +1,5 @@
+import pytest
+
 from musegen.lyrics.base import load_tokenizer
 from musegen.training.lyrics_modern import clean_song_line, openewld_stanzas, songs_pd_stanzas, sung_lines
 from musegen.training.lyrics_train import encode
@@ -81,19 +83,21 @@ def test_format_2_examples_name_each_lines_end_word():
     assert tok.decode([i for i, y in zip(ids, labels, strict=True) if y != -100]).startswith("The rain")
 
 
-def test_a_format_2_adapter_is_read_back_with_its_prompt_format(tmp_path):
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_an_adapter_is_read_back_with_its_prompt_format(tmp_path, fmt):
     from lyrics_tiny import tiny_base_dir, tiny_corpus_dir
 
     from musegen.lyrics.model import load_lyrics_model
     from musegen.training.lyrics_train import LoraTrainConfig, train_lora
 
     base, corpus = tiny_base_dir(tmp_path / "base"), tiny_corpus_dir(tmp_path / "corpus")
-    cfg = LoraTrainConfig(rank=2, alpha=4, batch_size=2, steps=1, warmup=1, prompt_format=2,
+    cfg = LoraTrainConfig(rank=2, alpha=4, batch_size=2, steps=1, warmup=1, prompt_format=fmt,
                           attention_only=True, top_layers=1)
     train_lora(base, corpus, tmp_path / "run", cfg, device="cpu", progress=False)
     lm = load_lyrics_model(adapter=tmp_path / "run" / "adapter", base=base, quantize=False)
-    assert lm.prompt_format == 2
-    assert "q_proj" in (tmp_path / "run" / "adapter" / "README.md").read_text()
+    assert lm.prompt_format == fmt
+    card = (tmp_path / "run" / "adapter" / "README.md").read_text()
+    assert "q_proj" in card and f"format {fmt}" in card
 
 
 def test_contemporary_stanzas_have_no_period_diction():
@@ -119,21 +123,6 @@ def test_format_3_scores_the_lines_not_their_headers():
     assert scored == "I drove all night to see your face\nAnd I still hope you come home.\n<|im_end|>"
     text = tok.decode(ids)
     assert line_head(8, "face") + "I drove" in text and line_head(7, "home") + "And I" in text
-
-
-def test_a_format_3_adapter_is_read_back_with_its_prompt_format(tmp_path):
-    from lyrics_tiny import tiny_base_dir, tiny_corpus_dir
-
-    from musegen.lyrics.model import load_lyrics_model
-    from musegen.training.lyrics_train import LoraTrainConfig, train_lora
-
-    base, corpus = tiny_base_dir(tmp_path / "base"), tiny_corpus_dir(tmp_path / "corpus")
-    cfg = LoraTrainConfig(rank=2, alpha=4, batch_size=2, steps=1, warmup=1, prompt_format=3,
-                          attention_only=True, top_layers=1)
-    train_lora(base, corpus, tmp_path / "run", cfg, device="cpu", progress=False)
-    lm = load_lyrics_model(adapter=tmp_path / "run" / "adapter", base=base, quantize=False)
-    assert lm.prompt_format == 3
-    assert "format 3" in (tmp_path / "run" / "adapter" / "README.md").read_text()
 
 
 def test_phrases_need_the_song_register_corpus(tmp_path):
