@@ -25,7 +25,7 @@ from musegen.lyrics.prompt import (
     line_head,
     theme_words,
 )
-from musegen.lyrics.register import TASK_WORDS
+from musegen.lyrics.register import DANGLING, TASK_WORDS
 from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
@@ -121,14 +121,17 @@ def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[
     """What the next line is sampled after: (cache, log-probs, header ids, allowed end words).
 
     For a format-3 model the line opens with a header naming its syllables and one end word: the best of
-    `finals` by `rank` (a word -> sort key; None: alphabetical) not yet in `tried`, which it joins; None
-    when every word was tried. `finals` None: a header without an end word. Other formats: no header.
+    `finals` by `rank` (a word -> sort key; None: alphabetical) not yet in `tried`, which it joins, never a
+    dangling or weak word; None when every word was tried. `finals` None: a header without an end word.
+    Other formats: no header.
     """
     if getattr(lm, "prompt_format", 1) != 3:
         return cache, logp, [], finals
     end = None
     if finals is not None:
-        left = sorted(finals - tried, key=rank or (lambda w: w))
+        # a pronoun or conjunction would end every candidate of the try dangling ("… summer they")
+        left = sorted((w for w in finals - tried if w not in DANGLING and w not in WEAK_FINALS),
+                      key=rank or (lambda w: w))
         if not left:
             return None
         end = left[0]
