@@ -82,7 +82,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     torch.set_num_threads(threads)
     try:
         gen = torch.Generator().manual_seed(int(seed))
-        # format 2 names each line's end word: today's
+        # formats 2 and 3 name each line's end word: today's
         prompt = section_prompt(lm, sec.type, [len(x.syllables) for x in lines], scheme,
                                 theme_words(song.plan.mood), [last_word(x.text) or "free" for x in lines])
         cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))

@@ -188,7 +188,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         tries: list[frozenset[str] | None] = []
         if planned is not None and wplan is not None:
             known = frozenset(words.syl) - forbidden
-            # a line first tries the exact end word its prompt names (format 2 writes toward it)
+            # a line first tries the exact end word its prompt names (formats 2 and 3 write toward it)
             told = planned.ends[i] if planned.ends[i] in known else None
             if first is None:
                 if sec.type == "chorus" and i == 0 and wplan.hook in known:

@@ -391,7 +391,7 @@ def _finetune_lyrics(cat: LyricCatalog, out: Path, cfg: FinetuneConfig, device: 
                            warmup=max(1, steps // 10), eval_every=steps, save_every=max(1, steps // 4),
                            seed=cfg.seed, top_layers=cfg.lyrics_top_layers,
                            # the style is prompted as its parent; a new LoRA gets today's format
-                           prompt_format=adapter_prompt_format(init) if init else 2)
+                           prompt_format=adapter_prompt_format(init) if init else 3)
     metrics = train_lora(cfg.lyrics_base, data, work / "lyrics_train", lcfg, device=device, progress=progress,
                          init_adapter=init)
     shutil.rmtree(out, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Song-register corpus sources for the format-2 adapter (per-line syllables and end word).
+"""Song-register corpus sources for the format-2 and format-3 adapters (per-line syllables and end word).
 
 - `songs-pd`: the LilyPond songbook's lyrics (public domain), one sung line per text line;
 - `openewld`: the OpenEWLD lead sheets' lyrics (Tin Pan Alley and standards, 1855-1930, public domain),
@@ -198,7 +198,7 @@ def _sampled(stanzas: Iterator[Stanza], n: int, seed: int = 0) -> list[Stanza]:
 def build_song_corpus(out: str | Path, songs_pd: str | Path, *, gutenberg_limit: int | None = None,
                       max_gutenberg: int = 2500, progress: bool = False, force: bool = False,
                       phrases: str | Path | None = None) -> dict:
-    """The song-register corpus (format-2 training data); see `build_corpus` for the files.
+    """The song-register corpus (format-2 and format-3 training data); see `build_corpus` for the files.
 
     Sources: songs-pd and OpenEWLD stanzas without period diction, each repeated `SONG_REPEAT` times, and
     `max_gutenberg` stanzas drawn from the first 40,000 windows of the least archaic Gutenberg verse whose
