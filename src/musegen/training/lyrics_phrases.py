@@ -102,8 +102,10 @@ def write_texts(out: str | Path, n_requests: int, *, seed: int = 0, model=None,
     from musegen.lyrics.prompt import END, USER
 
     out = Path(out)
-    done = sum(1 for _ in out.open()) // BATCH if out.is_file() else 0
-    _truncate(out, done * BATCH)
+    rows = out.read_text("utf-8").splitlines(keepends=True) if out.is_file() else []
+    done = len(rows) // BATCH
+    if len(rows) != done * BATCH:  # an interrupted run left part of a request: drop it
+        out.write_text("".join(rows[:done * BATCH]), encoding="utf-8")
     reqs = requests(seed)
     n = min(n_requests, len(reqs))
     if done >= n:
@@ -120,15 +122,6 @@ def write_texts(out: str | Path, n_requests: int, *, seed: int = 0, model=None,
             bar.update(1)
     bar.close()
     return n
-
-
-def _truncate(path: Path, keep: int) -> None:
-    """Drop a partly written request at the end of `path` (an interrupted run)."""
-    if not path.is_file():
-        return
-    lines = path.read_text("utf-8").splitlines(keepends=True)
-    if len(lines) != keep:
-        path.write_text("".join(lines[:keep]), encoding="utf-8")
 
 
 @torch.inference_mode()
