@@ -79,6 +79,48 @@ def test_prompt_song_from_models(tiny_music, tiny_lyrics):
     assert a.meta["lyrics_model"] == "given" and a.meta["user_lyrics"] is False
 
 
+def test_melody_written_beside_the_lyrics_is_the_one_written_after_them(tiny_music, tiny_lyrics):
+    from musegen.conductor import align, arrange
+    from musegen.lyrics import write_lyrics
+    from musegen.music import generate_melody
+
+    kw = {"form": "intro,verse,chorus,verse,chorus,outro", "bars": 2, "tempo": 100, "phrase_bars": 1}
+    song = compose("gentle lullaby for a sleeping child", seed=5, lyrics_model=tiny_lyrics,
+                   music_model=tiny_music, **kw)
+    lyrics = write_lyrics(song.plan, seed=5, model=tiny_lyrics)
+    one_after = arrange(align(song.plan, lyrics, generate_melody(song.plan, seed=5, model=tiny_music,
+                                                                  lyrics=lyrics)))
+    assert song_to_midi_bytes(song) == song_to_midi_bytes(one_after)
+
+
+def test_a_failed_lyrics_stage_stops_the_melody(tiny_music, tiny_lyrics, monkeypatch):
+    import musegen.lyrics as lyrics_pkg
+    from musegen import pipeline
+    from musegen.errors import ModelError
+    from musegen.types import LyricSection
+
+    def fail_after_one(plan, *, on_section=None, **kw):
+        on_section(0, LyricSection(plan.sections[0].type, []))  # the melody starts, then waits for more
+        raise ModelError("no line fits")
+
+    started = []
+
+    class Recorded(pipeline._Background):
+        def __init__(self, *a):
+            super().__init__(*a)
+            started.append(self)
+
+    monkeypatch.setattr(lyrics_pkg, "write_lyrics", fail_after_one)
+    monkeypatch.setattr(pipeline, "_Background", Recorded)
+    with pytest.raises(ModelError, match="no line fits"):
+        compose("rain", seed=1, lyrics_model=tiny_lyrics, music_model=tiny_music, bars=2, phrase_bars=1)
+    assert len(started) == 1
+    started[0]._thread.join(timeout=10)
+    assert not started[0]._thread.is_alive()  # it was told no more sections come
+    with pytest.raises(pipeline._CancelledError):
+        started[0].result()
+
+
 def test_package_level_compose(tiny_music):
     song = musegen.compose("rain", seed=1, lyrics_text=LYRICS, music_model=tiny_music, key="D minor")
     assert (song.plan.key, song.plan.mode) == ("D", "minor")

@@ -31,7 +31,9 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     `lyrics_model`/`music_model` are loaded models to reuse; None loads the defaults (or the fine-tuned
     `style`'s). `timings`, when given, receives the seconds spent in each stage. A plan longer than
     `max_seconds` raises InputError before any model loads. While the lyrics are written (one thread), the
-    music model, the MusicXML writer and, with `prefetch_voice`, the singing voice load on the other core.
+    melody is written section by section on the other core (for a prompt song without a style's copy guard;
+    `timings["music"]` is then the wait after the lyrics), and the MusicXML writer and, with
+    `prefetch_voice`, the singing voice load.
     """
     from musegen.conductor import align, arrange
     from musegen.plan import make_plan, plan_from_lyrics
@@ -50,33 +52,49 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     if max_seconds is not None:
         _check_length(plan, max_seconds, stage)
     lyrics_model, music_model, model_names, guard = _models(plan, style, lyrics_model, music_model)
-    warm = _prefetch(music_model is None, prefetch_voice) if lyrics_text is None else None
+    # the melody is written section by section while the lyrics are (same notes as one after the other)
+    overlap = lyrics_text is None and guard is None
+    warm = _prefetch(music_model is None and not overlap, prefetch_voice) if lyrics_text is None else None
     checks: dict[str, dict] = {}
-    with stage("lyrics"):
-        if lyrics_text is None:
-            from musegen.lyrics import write_lyrics
 
-            def write(s: int) -> Lyrics:
-                return write_lyrics(plan, seed=s, model=lyrics_model, progress=progress)
+    def compose_music(s: int, words: Any = None) -> Melody:
+        from musegen.music import generate_melody, load_music_model
 
-            if guard is None:
-                lyrics = write(seed)
-            else:  # a fine-tuned style must not copy its catalog's words
-                lyrics, checks["lyrics"] = guard.pick(write, guard.word_run, guard.max_words, seed)
-        else:
-            lyrics = _with_instrumental_sections(user, plan)
-    if warm is not None:
-        warm.join()  # the music model's cache is filled before the stage reads it
-    with stage("music"):
-        from musegen.music import generate_melody
+        model = music_model if music_model is not None else load_music_model()
+        return generate_melody(plan, seed=s, model=model, progress=progress and not overlap,
+                               lyrics=lyrics if words is None else words)
 
-        def compose_music(s: int) -> Melody:
-            return generate_melody(plan, seed=s, model=music_model, progress=progress, lyrics=lyrics)
+    feed = _LyricsFeed(len(plan.sections)) if overlap else None
+    music = _Background(compose_music, seed, feed) if feed is not None else None
+    threads = _single_thread() if overlap else contextlib.nullcontext()
+    with threads:
+        try:
+            with stage("lyrics"):
+                if lyrics_text is None:
+                    from musegen.lyrics import write_lyrics
 
-        if guard is None:
-            melody = compose_music(seed)
-        else:  # nor its catalog's tunes
-            melody, checks["music"] = guard.pick(compose_music, guard.note_run, guard.max_notes, seed)
+                    def write(s: int) -> Lyrics:
+                        return write_lyrics(plan, seed=s, model=lyrics_model, progress=progress,
+                                            on_section=None if feed is None else feed.put)
+
+                    if guard is None:
+                        lyrics = write(seed)
+                    else:  # a fine-tuned style must not copy its catalog's words
+                        lyrics, checks["lyrics"] = guard.pick(write, guard.word_run, guard.max_words, seed)
+                else:
+                    lyrics = _with_instrumental_sections(user, plan)
+        finally:
+            if feed is not None:
+                feed.close()  # a failed or interrupted lyrics stage stops the melody too
+        if warm is not None:
+            warm.join()  # the music model's cache is filled before the stage reads it
+        with stage("music"):
+            if music is not None:
+                melody = music.result()
+            elif guard is None:
+                melody = compose_music(seed)
+            else:  # nor its catalog's tunes
+                melody, checks["music"] = guard.pick(compose_music, guard.note_run, guard.max_notes, seed)
     with stage("align"):
         song = align(plan, lyrics, melody)
     with stage("arrange"):
@@ -118,6 +136,82 @@ def _prefetch(music: bool, voice: bool) -> threading.Thread:
     t = threading.Thread(target=run, name="musegen-prefetch", daemon=True)
     t.start()
     return t
+
+
+class _CancelledError(Exception):
+    """The lyrics stage ended before the section the melody waits for."""
+
+
+class _LyricsFeed:
+    """Lyrics that arrive section by section, read like a `Lyrics`: `sections[k]` waits for section k."""
+
+    def __init__(self, n: int) -> None:
+        self._items: list[LyricSection | None] = [None] * n
+        self._cond = threading.Condition()
+        self._closed = False
+
+    @property
+    def sections(self) -> _LyricsFeed:
+        return self
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, k: int) -> LyricSection:
+        with self._cond:
+            self._cond.wait_for(lambda: self._items[k] is not None or self._closed)
+            item = self._items[k]
+        if item is None:
+            raise _CancelledError(f"lyrics section {k} was never written")
+        return item
+
+    def put(self, k: int, section: LyricSection) -> None:
+        """Section k is written."""
+        with self._cond:
+            self._items[k] = section
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """No more sections will come: a reader still waiting gets `_CancelledError`."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+class _Background:
+    """`fn(seed, feed)` on a daemon thread; `result()` waits for it and raises what it raised."""
+
+    def __init__(self, fn: Any, seed: int, feed: _LyricsFeed) -> None:
+        self._out: Any = None
+        self._err: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._out = fn(seed, feed)
+            except BaseException as e:  # handed to the caller by result()
+                self._err = e
+
+        self._thread = threading.Thread(target=run, name="musegen-melody", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._err is not None:
+            raise self._err
+        return self._out
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """One torch intra-op thread while two stages share the cores (each would pin and restore it)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def _check_length(plan: SongPlan, max_seconds: float, stage: _StageBar) -> None:

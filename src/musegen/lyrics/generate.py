@@ -9,6 +9,7 @@ A chorus is written once and repeated (`repeat_of`); no line is used twice in a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import torch
 from tqdm import tqdm
@@ -255,7 +256,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
 def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progress: bool = False,
                  blocklist: frozenset[str] | None = None, batch: int = BATCH,
                  stats: dict | None = None, threads: int | None = DECODE_THREADS,
-                 method: str = "plan") -> Lyrics:
+                 method: str = "plan",
+                 on_section: Callable[[int, LyricSection], None] | None = None) -> Lyrics:
     """Write the words of a song: one `LyricSection` per plan section, same order and type.
 
     Instrumental sections (no syllables) get no lines; `repeat_of` sections copy the earlier words
@@ -266,7 +268,8 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
     end words first and reranks candidates (`wordplan`, `rerank`); "plain" is the old decoder (rhyme forced
     at the last word, best mean log-prob), kept for comparison in benchmarks/lyrics.py.
     A prompt that is not English gets English lyrics (planned from its English reading) and, in `stats`,
-    a `language_note` saying so.
+    a `language_note` saying so. `on_section(k, section)` is called as each section is done, in order (the
+    pipeline starts its melody meanwhile).
     """
     if method not in ("plan", "plain"):
         raise InputError(f"method {method!r}: use 'plan' or 'plain'")
@@ -274,13 +277,14 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
     if threads:
         torch.set_num_threads(threads)
     try:
-        return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats, method)
+        return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats, method, on_section)
     finally:
         torch.set_num_threads(n_threads)
 
 
 def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, blocklist: frozenset[str] | None,
-                  batch: int, stats: dict | None, method: str) -> Lyrics:
+                  batch: int, stats: dict | None, method: str,
+                  on_section: Callable[[int, LyricSection], None] | None = None) -> Lyrics:
     from musegen.lyrics.model import load_lyrics_model
 
     check_plan(plan)
@@ -316,17 +320,18 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
             src = out[sec.repeat_of]
             out.append(LyricSection(sec.type, [LyricLine(x.text, list(x.syllables)) for x in src.lines],
                                     repeat_of=sec.repeat_of))
-            continue
-        if not sec.syllables:
+        elif not sec.syllables:
             out.append(LyricSection(sec.type, []))
-            continue
-        planned = wplan.sections[k] if wplan is not None else None
-        if rerank is not None and planned is not None:
-            rerank.set_plan(f"{about}. {', '.join(planned.keywords)}")
-        texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch, stats=stats,
-                              planned=planned, wplan=wplan, rerank=rerank)
-        out.append(LyricSection(sec.type, [LyricLine(t, syllabify_line(t)) for t in texts]))
-        bar.update(1)
+        else:
+            planned = wplan.sections[k] if wplan is not None else None
+            if rerank is not None and planned is not None:
+                rerank.set_plan(f"{about}. {', '.join(planned.keywords)}")
+            texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch,
+                                  stats=stats, planned=planned, wplan=wplan, rerank=rerank)
+            out.append(LyricSection(sec.type, [LyricLine(t, syllabify_line(t)) for t in texts]))
+            bar.update(1)
+        if on_section is not None:
+            on_section(k, out[-1])
     bar.close()
     return Lyrics(out)
 
