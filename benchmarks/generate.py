@@ -126,6 +126,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
                 midi_seconds_per_beat(out / "song.mid"))
             melodies.setdefault("song_quarter_beats", []).append(melody_from_notes(song.vocal))
             melodies.setdefault("meter", []).append(list(song.plan.meter))
+            melodies.setdefault("key", []).append([song.plan.key_obj.tonic, song.plan.key_obj.mode])
         moved = song.metrics.get("notes_retimed", 0.0)
         aligned = song.metrics.get("model_notes_aligned", 0.0)
         # baseline: the same model melody aligned without the inversion term (and, for the record, with
@@ -212,6 +213,8 @@ def bench_folders(root: Path, melodies: dict) -> dict:
             melody_from_notes(load_song(d / "song.json").vocal))
         melodies.setdefault("meter", []).append(list(plan["meter"]) if not isinstance(plan["meter"], str)
                                                 else [int(x) for x in plan["meter"].split("/")])
+        key = load_song(d / "song.json").plan.key_obj
+        melodies.setdefault("key", []).append([key.tonic, key.mode])
         mid = midi_alignment((d / "song.mid").read_bytes())
         rows.append({"song": d.name, "aligner_moved": [metrics.get("notes_retimed", 0.0),
                                                        metrics.get("model_notes_aligned", 0.0)],
@@ -441,6 +444,58 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
             h = set_histograms(mels)
             hist[name] = {k: [round(float(x), 3) for x in h[k]] for k in ("duration", "ioi")}
     out["histograms"] = hist
+    out["per_meter"] = {
+        f"{a}/{b}": {"songs": len(ms), **{k: round(v, 4) for k, v in overlap(ms, ref).items()}}
+        for (a, b), ms in _group(melodies["song_mid"], [tuple(m) for m in melodies["meter"]]).items()}
+    # what notes per second POP909's own rhythms (in beats) would have at the generated songs' tempi
+    out["pop909_rhythms_at_generated_tempi"] = legato(
+        legato_counts(m, b) for b in melodies["seconds_per_beat"] for m in ref)
+    out["pop909_rhythms_at_own_tempi"] = legato(
+        legato_counts(m, 60.0 / s.tempo) for m, s in zip(ref, ref_songs, strict=True))
+    if melodies.get("key"):
+        out["key_profile"] = key_profile_measures(melodies, ref_songs, other_songs)
+    return out
+
+
+def _group(items: list, keys: list) -> dict:
+    out: dict = {}
+    for it, k in zip(items, keys, strict=True):
+        out.setdefault(k, []).append(it)
+    return out
+
+
+def key_profile_measures(melodies: dict, ref_songs: list, other_songs: list) -> dict:
+    """Tonic-relative pitch classes of song.mid against POP909's (per mode), with the other real songs
+    scored the same way in this run: the profile overlap and the share of songs whose most frequent pitch
+    class is their tonic (EVALUATION.md's pitch-class histogram is rotated to the most frequent class, so it
+    does not see a minor-key line built on the relative major's notes)."""
+    import numpy as np
+
+    from musegen.evaluation.melody import key_profile, melody_from_notes
+    from musegen.training.catalog import melody_notes
+
+    def profiles(pairs) -> dict:
+        by: dict = {}
+        for mel, tonic, mode in pairs:
+            by.setdefault(mode, []).append(key_profile(mel, tonic))
+        return by
+
+    ref = {m: np.mean(v, axis=0) for m, v in profiles(
+        (melody_from_notes(melody_notes(s)), s.key.tonic, s.key.mode) for s in ref_songs).items()}
+    sets = {"song_mid": profiles((m, t, md) for m, (t, md) in zip(melodies["song_mid"], melodies["key"],
+                                                                    strict=True)),
+            "real_held_out_pop": profiles((melody_from_notes(melody_notes(s)), s.key.tonic, s.key.mode)
+                                          for s in other_songs)}
+    out: dict = {}
+    for name, by in sets.items():
+        row: dict = {}
+        for mode, hs in sorted(by.items()):
+            row[mode] = {"songs": len(hs),
+                         "profile_overlap": round(float(np.minimum(np.mean(hs, axis=0), ref[mode]).sum()), 4)
+                         if mode in ref else None,
+                         "tonic_most_frequent": round(float(np.mean([np.argmax(h) == 0 for h in hs])), 3),
+                         "profile": [round(float(x), 3) for x in np.mean(hs, axis=0)]}
+        out[name] = row
     return out
 
 

@@ -20,6 +20,7 @@ import copy
 import itertools
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -219,7 +220,7 @@ def main() -> None:
     }
 
     # 1. NLL per note, on the validation songs as the model was trained on them (legato phrases)
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))  # 1 on a shared machine
     valid_sung = copy.deepcopy(valid)
     for s in valid_sung:
         legato_phrases(s.sections)

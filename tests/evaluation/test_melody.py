@@ -5,6 +5,7 @@ import pytest
 from musegen.evaluation.melody import (
     chord_tone_ratio,
     histograms,
+    key_profile,
     melody_from_midi,
     melody_from_notes,
     overlap,
@@ -22,6 +23,17 @@ def test_histograms_follow_evaluation_md():
     assert h["pitch_class"][0] == h["pitch_class"].max()  # most frequent class rotated to 0
     assert h["duration"][3] == 1.0  # every note is half a beat
     assert h["interval"][12 + 2] > 0 and h["interval"][12 - 12] > 0  # +2 steps and the -12 drop
+
+
+def test_key_profile_is_relative_to_the_tonic_not_the_most_frequent_class():
+    a_minor_on_c = [(i * 0.5, 0.5, p) for i, p in enumerate([60, 60, 60, 64, 67, 69, 62, 60])]  # C-centred
+    rotated = histograms(a_minor_on_c)["pitch_class"]
+    in_a = key_profile(a_minor_on_c, tonic=9)
+    assert in_a.sum() == pytest.approx(1.0) and in_a[0] == pytest.approx(1 / 8)  # A sung once
+    assert in_a[3] == pytest.approx(4 / 8)  # C, the relative major's tonic, a minor third up
+    assert rotated[0] == pytest.approx(4 / 8)  # EVALUATION.md's histogram cannot tell the two apart
+    assert key_profile(a_minor_on_c, tonic=0)[0] == pytest.approx(4 / 8)
+    assert not key_profile([], 0).any()
 
 
 def test_overlap_and_scale():

@@ -249,3 +249,21 @@ def test_stress_pull_marks_the_steps_next_to_strong_beats(monkeypatch):
     assert six[1, 0] == six[1, 6] == 0.0 and six[1, 3] < six[1, 4] == six[1, 1]
     monkeypatch.setattr(G, "STRESS_PULL", 0.0)
     assert G.stress_costs((4, 4))[1, 15] == G.stress_costs((4, 4))[1, 4]
+
+
+def test_rerank_prefers_the_line_centred_on_its_own_tonic(monkeypatch):
+    from types import SimpleNamespace
+
+    from musegen.music import generate as G
+
+    minor = [0.22, 0, 0.08, 0.16, 0, 0.17, 0, 0.19, 0.03, 0, 0.14, 0.01]  # tonic-relative, A minor = 9
+
+    def line(pitches):
+        return SimpleNamespace(logp=-5.0, sampled=10, notes=[(i * 2, 2, p) for i, p in enumerate(pitches)])
+
+    on_a, on_c = line([57, 60, 64, 57]), line([60, 64, 67, 60])
+    score = G._score(None, minor, tonic=9)
+    assert score(on_a) > score(on_c)
+    assert G._score(None, None, tonic=9)(on_a) == G._score(None, None, tonic=9)(on_c)
+    monkeypatch.setattr(G, "KEY_WEIGHT", 0.0)
+    assert G._score(None, minor, tonic=9)(on_a) == G._score(None, minor, tonic=9)(on_c)

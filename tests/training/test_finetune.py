@@ -79,6 +79,8 @@ def test_finetune_music_makes_a_style_with_card_guard_and_figures(home, catalog,
     assert music["nll_per_note_after"] <= music["nll_per_note_before"]
     cfg = json.loads((style.music_path / "config.json").read_text())
     assert cfg["prior_source"].endswith("catalog sections") and len(cfg["prior"]["pitch_class"]) == 12
+    kp = cfg["key_profile"]
+    assert kp and all(sum(v) == pytest.approx(1.0, abs=1e-3) for v in kp.values())
     assert json.loads(style.catalog_path.read_text())["melodies"]
     assert 0.0 <= card.figures["copy"]["note_copy_rate"] <= 1.0
     assert card.lyrics is None

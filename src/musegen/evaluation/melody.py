@@ -89,6 +89,17 @@ def histograms(mel: Melody) -> dict[str, np.ndarray]:
     return {k: v / v.sum() if v.sum() else v for k, v in h.items()}
 
 
+def key_profile(mel: Melody, tonic: int) -> np.ndarray:
+    """Pitch-class histogram relative to the key's tonic (index 0: the tonic), normalised; zeros if empty.
+
+    Unlike EVALUATION.md's pitch-class histogram (rotated to its most frequent class) it says whether a
+    melody centres on its key's tonic: a minor-key line built on the relative major's notes reads as
+    major there, but not here.
+    """
+    h = np.bincount([(p - tonic) % 12 for _, _, p in mel], minlength=12).astype(float)
+    return h / h.sum() if h.sum() else h
+
+
 def set_histograms(melodies: Sequence[Melody]) -> dict[str, np.ndarray]:
     """Each histogram averaged over a set of melodies."""
     hs = [histograms(m) for m in melodies if len(m) > 1]

@@ -275,27 +275,50 @@ def _syl_stresses(syl: list[list[int]] | None) -> list[list[int]] | None:
 
 
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
+KEY_WEIGHT = 8.0  # weight of the key-profile overlap (tonic-relative pitch classes) in the rerank
+KEY_BIAS = 0.0  # logits per nat of the key profile added to each pitch token while sampling
+KEY_BIAS_FLOOR = 1e-3  # profile share below which a pitch class counts as this rare (logits stay finite)
 
 
-def _score(prior: dict[str, list[float]] | None):
-    """Rerank score: mean log-probability of free choices + PRIOR_WEIGHT x overlap with the style prior.
+def key_pitch_penalty(profile: list[float] | None, tonic: int) -> np.ndarray | None:
+    """Logit penalty per pitch token: KEY_BIAS x log(most common class's share / this class's share)."""
+    if profile is None or not KEY_BIAS:
+        return None
+    prof = np.maximum(np.asarray(profile, dtype=np.float64), KEY_BIAS_FLOOR)
+    pcs = (np.arange(V.PITCH_LO, V.PITCH_HI + 1) - tonic) % 12
+    return (KEY_BIAS * np.log(prof.max() / prof[pcs])).astype(np.float32)
 
-    The overlap is that of the candidate's four EVALUATION.md histograms with the checkpoint's prior
-    (the training melodies' histograms, stored in its config.json).
+
+def _score(prior: dict[str, list[float]] | None, key_profile: list[float] | None = None, tonic: int = 0):
+    """Rerank score: mean log-probability + PRIOR_WEIGHT x prior overlap + KEY_WEIGHT x key-profile overlap.
+
+    The prior overlap is that of the candidate's four EVALUATION.md histograms with the checkpoint's prior
+    (the training melodies' histograms, stored in its config.json). The key profile (config.json's
+    ``key_profile`` for the plan's mode, `musegen.training.music_prior`) is the training melodies'
+    pitch-class histogram relative to the tonic, here `tonic` of the normalised key (0 major, 9 minor):
+    the prior's pitch classes are rotated to their most frequent, so only this term sees whether a line
+    centres on its own tonic or on the relative major's.
 
     Sampling drifts (a small model copies its own last bars, and phrase deadlines can cram notes); the
     prior term picks the candidate whose rhythm and contour stay closest to real melodies.
     """
     from musegen.evaluation.melody import FEATURES, histograms
+    from musegen.evaluation.melody import key_profile as tonal
 
     ref = {k: np.asarray(v) for k, v in (prior or {}).items()}
+    kp = np.asarray(key_profile) if key_profile is not None and KEY_WEIGHT else None
 
     def score(c: Cursor) -> float:
         lp = c.logp / max(1, c.sampled)
-        if not ref or len(c.notes) < 2:
+        if len(c.notes) < 2:
             return lp
-        h = histograms([(s / 4, d / 4, p) for s, d, p in c.notes])
-        return lp + PRIOR_WEIGHT * float(np.mean([np.minimum(h[k], ref[k]).sum() for k in FEATURES]))
+        mel = [(s / 4, d / 4, p) for s, d, p in c.notes]
+        if ref:
+            h = histograms(mel)
+            lp += PRIOR_WEIGHT * float(np.mean([np.minimum(h[k], ref[k]).sum() for k in FEATURES]))
+        if kp is not None:
+            lp += KEY_WEIGHT * float(np.minimum(tonal(mel, tonic), kp).sum())
+        return lp
 
     return score
 
@@ -394,7 +417,10 @@ def generate_melody(
     out_tokens: dict[int, list[int]] = {}  # each section's tokens (Section token first)
     secs = plan.sections
     extra = getattr(model, "config_extra", {})
-    score = _score(extra.get("prior"))
+    profiles = extra.get("key_profile") or {}
+    tonic = 0 if key.mode == "major" else 9  # of the normalised key (C major / A minor)
+    score = _score(extra.get("prior"), profiles.get(key.mode), tonic)
+    pitch_pen = key_pitch_penalty(profiles.get(key.mode), tonic)
     trained = set(extra.get("sections_trained", SECTION_TYPES))
 
     def cond(kind: str) -> str:  # a section type the model never saw is conditioned as a verse
@@ -429,6 +455,7 @@ def generate_melody(
                 place_cost if stress is not None else None,
                 syl=syl,
                 levels=levels if syl is not None else None,
+                pitch_pen=pitch_pen,
             )
             ctx.append(spec.section_token)
             c = None

@@ -329,10 +329,16 @@ def _finetune_music(report: CatalogReport, train_idx, valid_idx, out: Path, cfg:
     # the reranking prior becomes the catalog's own melody statistics
     sung = [melody_from_notes(sec.notes) for i in train_idx for sec in report.songs[i].sections if sec.notes]
     prior = {k: [round(float(x), 5) for x in v] for k, v in set_histograms(sung).items()}
+    # and its key profile too, per mode the catalog has (the base checkpoint's for a mode it lacks)
+    from musegen.training.music_prior import key_profiles
+
+    key_profile = {**getattr(base, "config_extra", {}).get("key_profile", {}),
+                   **key_profiles((report.songs[i] for i in train_idx), partial=True)}
     save_checkpoint(tuned, out, extra={
         "finetuned_from": str(cfg.music_base or "musegen default"),
         "trained_steps": best.get("step"), "valid": best,
         "prior": prior, "prior_source": f"mean EVALUATION.md histograms of {len(sung)} catalog sections",
+        "key_profile": key_profile,
     })
     return {
         "nll_per_note_before": round(before["nll_per_note"], 4),
