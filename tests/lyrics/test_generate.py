@@ -121,3 +121,35 @@ def test_format_3_model_keeps_every_constraint(lm):
         ends = [final_word(x.text) for x in sec.lines]
         missed = sum(not plain_rhyme(ends[i], ends[j]) for i, j in req)
         assert missed <= stats["relaxed_rhymes"] + stats.get("near_rhymes", 0)
+
+
+def test_a_candidates_score_is_the_models_own_log_prob(lm):
+    """The theme bias and the rhyme steer shape sampling only: a forced word must not look fluent."""
+    import torch
+
+    from musegen.lyrics.decode import LineSampler, LineSpec, sample_line
+    from musegen.lyrics.vocab import default_words
+
+    sampler = LineSampler(default_words(), lm.tokens)
+    cache, logp = lm.prefill(lm.tokenizer.encode("Rain on the window\n", add_special_tokens=False))
+    bias = torch.randn(logp.shape, generator=torch.Generator().manual_seed(0)) * 3
+    seen = []
+
+    def pick(cands):
+        seen.extend(cands)
+        return 0
+
+    spec = LineSpec(5, finals=frozenset({"rain", "again", "pain", "train"}))
+    got = sample_line(lm, cache, logp + bias, spec, sampler, batch=4, gen=torch.Generator().manual_seed(1),
+                      rhyme_strength=6.0, pick=pick, word_bias=bias)
+    assert got is not None and seen
+    c = seen[0]
+    own, biased, step = 0.0, 0.0, logp.reshape(-1)
+    for t in c.ids:
+        at = lm.sub_pos[t]
+        own += float(step[at])
+        biased += float(step[at] + bias.reshape(-1)[at])
+        cache, step = lm.prefill([t], cache)
+        step = step.reshape(-1)
+    assert c.logp == pytest.approx(own, abs=1e-2)
+    assert abs(biased - own) > 0.5  # the bias was there to be left out

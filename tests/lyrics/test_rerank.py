@@ -51,3 +51,30 @@ def test_assistant_talk_loses_to_a_sung_line():
         c.ids = [i]
         texts[i] = " ".join(c.words)
     assert r(cands) == 6 and r.stats["rejected"] == 6
+
+
+def test_task_register_lines_are_rejected_but_a_classic_line_is_not():
+    from musegen.lyrics.rerank import ASSISTANT_TALK
+
+    for t in ["Your answer must contain place?", "Your response should be strong", "Please use these words",
+              "You are asked to choose best", "The response is about sleep.", "Add to your answer and move"]:
+        assert ASSISTANT_TALK.match(t), t
+    for t in ["The answer is blowing in the wind", "Please come home", "Let me go"]:
+        assert not ASSISTANT_TALK.match(t), t
+
+
+def test_register_prototype_moves_the_choice_toward_the_song_line():
+    from musegen.lyrics import rerank as R
+
+    texts = {0: "the answer is in the passed", 1: "the rain falls on my window"}
+
+    def embed(ts):  # 2-d: axis 0 "song", axis 1 "assistant"; prototypes land on their axes
+        song, talk = set(R.SONG_LINES), set(R.ASSISTANT_LINES)
+        rows = [[1.0, 0.0] if t in song or "rain" in t else [0.0, 1.0] if t in talk or "answer" in t
+                else [0.7, 0.7] for t in ts]
+        return np.array(rows, dtype=np.float32)
+
+    r = Reranker(decode=lambda ids: texts[ids[0]], prompt="rain", embed=embed)
+    cands = [Candidate([0], texts[0].split(), -10.0, 6), Candidate([1], texts[1].split(), -10.6, 6)]
+    assert r(cands) == 1  # equal fluency within 0.1 per word: the song's register wins
+    assert r(cands, bonus=[R.REGISTER_WEIGHT * 3, 0.0]) == 0  # a bonus is added to the score

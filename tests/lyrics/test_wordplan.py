@@ -79,3 +79,21 @@ def test_end_words_are_everyday_words_and_never_names():
         ends = [w for s in wp.sections if s for w in s.ends]
         assert ends and not set(ends) & names()
         assert all(zipf_frequency(w, "en") >= MIN_ZIPF for w in ends)
+
+
+def test_free_end_words_are_common_and_never_names_or_spelled_letters():
+    from musegen.lyrics.wordplan import common_end_words, names
+
+    common = common_end_words()
+    assert {"night", "home", "alone", "time"} <= common
+    assert not {"abc", "tv"} & common and not names() & common
+
+
+def test_near_rhymes_share_the_stressed_vowel_and_its_tail_length():
+    from musegen.lyrics.vocab import default_words
+
+    words = default_words()
+    near = words.near_words("night")
+    assert {"time", "life", "alive"} <= near
+    assert not near & words.rhyme_words("night") and "night" not in near  # exact rhymes are not near
+    assert "nation" not in words.near_words("day")  # another vowel follows: a different rhythm

@@ -190,8 +190,8 @@ def _kind_mask(lm, sampler: LineSampler, s: _State, spec: LineSpec) -> torch.Ten
 
 
 def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: LineSampler,
-                gen: torch.Generator, temperature: float) -> tuple[int, float, _State] | None:
-    """Pick one allowed token for a candidate: (full-vocab id, its log-prob, new state) or None."""
+                gen: torch.Generator, temperature: float) -> tuple[int, int, _State] | None:
+    """Pick one allowed token for a candidate: (full-vocab id, sub-vocab position, new state) or None."""
     mask = _kind_mask(lm, sampler, s, spec)
     n_ok = logp.numel()
     if mask is not None:
@@ -204,13 +204,14 @@ def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: Line
     tiers = (TOP_K, MID_K, WIDE_K) if short else (TOP_K, MID_K, WIDE_K, WIDER_K)
     for k in tiers:
         vals, idx = torch.topk(logp, min(k, n_ok))
-        ok_vals, ok_ids, ok_states = [], [], []
+        ok_vals, ok_ids, ok_pos, ok_states = [], [], [], []
         for v, i in zip(vals.tolist(), idx.tolist(), strict=True):
             tok = int(sub_ids[i])
             ns = sampler.step(s, tok, spec)
             if ns is not None:
                 ok_vals.append(v)
                 ok_ids.append(tok)
+                ok_pos.append(i)
                 ok_states.append(ns)
         if ok_ids:
             lv = torch.tensor(ok_vals) / temperature
@@ -221,7 +222,7 @@ def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: Line
             p = torch.zeros_like(probs)
             p[keep] = probs[keep]
             j = int(torch.multinomial(p / p.sum(), 1, generator=gen))
-            return ok_ids[j], ok_vals[j], ok_states[j]
+            return ok_ids[j], ok_pos[j], ok_states[j]
         if k >= n_ok:
             break
     return None
@@ -254,10 +255,13 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
     sub-vocabulary log-probs after it; `word_bias` (sub-vocabulary) is added at every later step too.
     The best is the one `pick` chooses among the finished candidates
     (None: the best mean log-probability). Returns None when no candidate met the constraints.
+    A candidate's log-prob is the model's own: the rhyme steer and `word_bias` shape what is sampled, not
+    how it is scored (a forced rhyme word must not look fluent to the reranker).
     """
     max_tokens = max_tokens or 4 * spec.syllables + 6
     cache = prefix_cache.expanded(batch)
     logp = last_logits.expand(batch, -1)
+    raw = logp if word_bias is None else logp - word_bias  # the model's log-probs, without the bias
     states = [_State() for _ in range(batch)]
     steer = rhyme_bias(lm, spec, sampler.words, rhyme_strength)
     for _ in range(max_tokens):
@@ -275,8 +279,8 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
                 s.dead = True
                 next_ids.append(sampler.tokens.newline_id)
                 continue
-            tok, lp, ns = got
-            ns.logp, ns.n, ns.ids = s.logp + lp, s.n + 1, [*s.ids, tok]
+            tok, at, ns = got
+            ns.logp, ns.n, ns.ids = s.logp + float(raw[b, at]), s.n + 1, [*s.ids, tok]
             if ns.done:
                 line = " ".join(ns.words)
                 if line in spec.used_lines or tuple(ns.words[:START_WORDS]) in spec.used_starts:
@@ -286,7 +290,7 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
         n_done = sum(s.done and not s.dead for s in states)
         if all(s.done or s.dead for s in states) or n_done >= max(2, batch // 2):
             break  # enough finished candidates to choose from: do not wait for the longest
-        logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache)
+        raw = logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache)
         if word_bias is not None:
             logp = logp + word_bias
     best = [s for s in states if s.done and not s.dead]

@@ -31,13 +31,21 @@ from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
 from musegen.lyrics.vocab import FINAL_MIN, WEAK_FINALS, WordTable, default_words
-from musegen.lyrics.wordplan import SectionWords, WordPlan, check_rhymable, names, plan_words
+from musegen.lyrics.wordplan import (
+    SectionWords,
+    WordPlan,
+    check_rhymable,
+    common_end_words,
+    names,
+    plan_words,
+)
 from musegen.types import SECTION_TYPES, LyricLine, Lyrics, LyricSection, SectionPlan, SongPlan
 
 BATCH = 8  # candidates sampled together per line
 ROUNDS = 2  # rounds (the second with twice the candidates) before a rhyme is relaxed
 PLAN_ROUNDS = 2  # rounds that must end on the planned end word before any rhyme of the partner may
 RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see decode.rhyme_bias)
+EXACT_BONUS = 1.0  # reranker score an exact rhyme gets over a near one in the same round
 MIN_PARTNERS = 8  # a rhyme word that opens a letter needs this many common partners in the word list
 THEME_BIAS = 1.0  # log-prob bonus for word-start tokens of theme words
 PLAN_THEME_WEIGHT = 0.5  # with a plan the keywords are in the prompt and the end words: a lighter nudge
@@ -142,6 +150,14 @@ def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[
     return hcache, hlogp, head, None if end is None else frozenset({end})
 
 
+def _prefer_exact(rerank: Reranker | None, exact: frozenset[str] | None, allowed: frozenset[str] | None,
+                  loose: frozenset[str]):
+    """The candidate picker: `rerank`, with `EXACT_BONUS` for an exact rhyme where near ones are allowed."""
+    if rerank is None or not exact or not allowed or not (allowed & loose):
+        return rerank
+    return lambda cands: rerank(cands, bonus=[EXACT_BONUS * (c.words[-1] in exact) for c in cands])
+
+
 def end_rank(words: WordTable, wplan: WordPlan | None):
     """Sort key of candidate end words: the plan's score (best first), then the word's frequency."""
     pl = wplan.planner if wplan is not None else None
@@ -186,6 +202,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                         min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned,
                         used_starts=frozenset(starts), search_tail=False)  # the rounds widen the search
         rhyme_set = None if first is None else words.rhyme_words(finals[first]) - forbidden
+        loose: frozenset[str] = frozenset()  # near rhymes a round may end on (the reranker prefers exact)
         tries: list[frozenset[str] | None] = []
         if planned is not None and wplan is not None:
             known = frozenset(words.syl) - forbidden
@@ -204,6 +221,12 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                     tries.append(frozenset({told}))  # the partner ended as planned: so does this line
                 if planned.near[i] and finals[first] == planned.ends[first] and planned.ends[i] in known:
                     good |= {planned.ends[i]}  # a planned near rhyme (capped share, see wordplan)
+                # the first rounds may also end on any exact rhyme, or on a near one while the song's share
+                # allows: the model's own choice among many, instead of a forced word ("dance … sheep")
+                common = common_end_words()
+                if wplan.near_left() > 0:
+                    loose = words.near_words(finals[first]) & common - forbidden
+                good |= (rhyme_set or frozenset()) & common | loose
                 tries += [good] * ROUNDS if good else []
         planned_tries = len(tries)
         if rhyme_set:
@@ -227,7 +250,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             got = sample_line(lm, hcache, hlogp + bias, spec, sampler, batch=n_cand, gen=gen,
                               temperature=TEMPERATURE + TEMPERATURE_STEP * r,
                               rhyme_strength=RHYME_STRENGTH * (1 + min(r, 3)),
-                              pick=rerank, word_bias=bias if planned is not None else None)
+                              pick=_prefer_exact(rerank, rhyme_set, finals_set, loose),
+                              word_bias=bias if planned is not None else None)
             if got is not None:
                 if stats is not None and planned is not None:
                     key = "planned_ends" if r < planned_tries else "unplanned_ends"
@@ -239,7 +263,9 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         ids, ws, _ = got
         exact = rhyme_set or frozenset()
         if stats is not None and first is not None and spec.finals is not None and ws[-1] not in exact:
-            stats["near_rhymes"] = stats.get("near_rhymes", 0) + 1  # a planned near rhyme (capped share)
+            stats["near_rhymes"] = stats.get("near_rhymes", 0) + 1  # a near rhyme (capped share)
+        if ws[-1] in loose and wplan is not None:
+            wplan.took_near()
         line = _line_text(ws, ids, lm.tokenizer)
         lines.append(line)
         finals.append(ws[-1])

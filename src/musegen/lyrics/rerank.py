@@ -4,6 +4,7 @@ Mean log-probability rewards bland function-word chains (LYRICS.md: perplexity r
 fluent than real lyrics), so the constrained sampler's finished candidates are ranked instead by
 - SLOR (Kann et al. 2018): the line's log-prob under the LM minus its unigram log-prob (wordfreq), per word;
 - all-MiniLM-L6-v2 cosine of the line to the section's plan (prompt + keywords) and to the previous line;
+- the register: its cosine to a prototype of song lines minus that to a prototype of assistant talk;
 and any candidate with a dangling end, an orphan sentence break, an archaic or a task word loses to every
 clean one.
 """
@@ -36,8 +37,31 @@ ASSISTANT_TALK = re.compile(
     r"what (is|are|was) (an?|the) (example|list|"
     r"name|word|answer|question|meaning|definition)|what would (be )?the|the answer to|"
     r"the (full )?name of|(the|a|an|our) users?|how (would|do|can) you (suggest|recommend)|"
-    r"if you (want|need|wish) to (create|write|build|use)|i hope (this|that) (helps|answers))\b",
+    r"if you (want|need|wish) to (create|write|build|use)|i hope (this|that) (helps|answers)|"
+    r"(your (current |next |full |first )?(answer|response|request|reply)s?|the (response|request)s?) "
+    r"(is|was|will|should|must|can|has|to|in|of)|please (use|write|provide|note|make|add|choose)|"
+    r"you are asked|add to your)\b",
     re.IGNORECASE)
+REGISTER_WEIGHT = 8.0  # × (cosine to song lines − cosine to assistant talk), both MiniLM prototypes below
+# prototypes of the two registers (written for this purpose; the mean embedding of each set is used)
+ASSISTANT_LINES = (
+    "Your answer must contain the word place.", "Please use these words in your response.",
+    "Here is a short poem about the summer.", "The response should be short and clear.",
+    "Let me know if you need anything else.", "You are asked to choose the best option.",
+    "This post explains how to apply.", "The answer to the question is below.",
+    "Write a sentence using the given word.", "The following text describes the topic.",
+    "Your request has been submitted.", "Add more details to your answer.",
+    "The user wants a list of examples.", "In this article we discuss the results.",
+    "Provide a brief summary of the passage.", "The correct answer is the second one.")
+SONG_LINES = (
+    "I still hear your voice when the night comes down", "Hold me close and don't let go",
+    "We were dancing in the kitchen light", "Tell me why you had to leave",
+    "The rain keeps falling on my window pane", "I count the hours till you come home",
+    "Your love is all I need tonight", "We drove all night to see the sea",
+    "My heart is broken, but I'm still here", "Under the stars we made a vow",
+    "Take my hand and run with me", "I miss the way you used to smile",
+    "The morning sun is on my face", "Nobody knows the road I've walked",
+    "Oh stay with me until the light", "Sing it loud and sing it true")
 
 
 @lru_cache(maxsize=65536)
@@ -66,11 +90,16 @@ class Reranker:
     stats: dict = field(default_factory=dict)
     embed: object = None  # texts -> unit vectors (None: MiniLM from musegen.plan.embed)
 
+    register_vec: np.ndarray | None = None  # song prototype − assistant prototype
+
     def __post_init__(self) -> None:
         if self.embed is None:
             from musegen.plan.embed import embed
 
             self.embed = embed
+        protos = self.embed([*SONG_LINES, *ASSISTANT_LINES])  # type: ignore[operator]
+        n = len(SONG_LINES)
+        self.register_vec = protos[:n].mean(0) - protos[n:].mean(0)
 
     def set_plan(self, text: str) -> None:
         """The section's plan text (prompt plus keywords) the lines should stay close to."""
@@ -80,8 +109,11 @@ class Reranker:
         """Forget the previous line (a new stanza starts)."""
         self.prev_vec = None
 
-    def __call__(self, cands: list[Candidate]) -> int:
-        """Index of the best candidate; its embedding becomes the previous line."""
+    def __call__(self, cands: list[Candidate], bonus: list[float] | None = None) -> int:
+        """Index of the best candidate; its embedding becomes the previous line.
+
+        `bonus`, when given, is added to each candidate's score.
+        """
         texts = [self.decode(c.ids).strip() for c in cands]  # type: ignore[operator]
         vecs = self.embed(texts)  # type: ignore[operator]
         scores = []
@@ -91,8 +123,11 @@ class Reranker:
                 s += PLAN_WEIGHT * float(v @ self.plan_vec)
             if self.prev_vec is not None:
                 s += PREV_WEIGHT * float(v @ self.prev_vec)
+            s += REGISTER_WEIGHT * float(v @ self.register_vec)  # a song's line, not an assistant's
             s -= PROBLEM_COST * (len(line_problems(t, self.prompt)) + bool(ASSISTANT_TALK.match(t)))
             scores.append(s)
+        if bonus is not None:
+            scores = [s + b for s, b in zip(scores, bonus, strict=True)]
         best = int(np.argmax(scores))
         self.prev_vec = vecs[best]
         self.stats["candidates"] = self.stats.get("candidates", 0) + len(cands)

@@ -55,6 +55,7 @@ class WordTable:
     by_part: dict[str, list[str]] = field(default_factory=dict)  # any pronunciation's rhyming part → words
     by_bare: dict[str, list[str]] = field(default_factory=dict)  # spelling without apostrophes → words
     _rhyme_masks: dict[frozenset, dict[str, int]] = field(default_factory=dict)
+    _near: dict[tuple[str, int], list[str]] | None = None
 
     def __post_init__(self) -> None:
         masks: dict[str, int] = defaultdict(int)
@@ -90,6 +91,7 @@ class WordTable:
         table = cls.__new__(cls)
         table.__dict__.update(fields)
         table._rhyme_masks = {}
+        table._near = None
         return table
 
     def rhyme_words(self, word: str) -> frozenset[str]:
@@ -99,6 +101,23 @@ class WordTable:
             return frozenset()
         return frozenset(w for w in self.by_key.get(k, ())
                          if w != word and self.freq.get(w, FINAL_MIN) >= FINAL_MIN)
+
+    def near_words(self, word: str) -> frozenset[str]:
+        """Allowed line-end words that near-rhyme with `word` without rhyming exactly.
+
+        They share its last stressed vowel and its count of later vowels: "night" ~ "time", never
+        "day" ~ "nation".
+        """
+        k = rhyme_key(word)
+        if not k:
+            return frozenset()
+        if self._near is None:
+            near: dict[tuple[str, int], list[str]] = defaultdict(list)
+            for key, ws in self.by_key.items():
+                near[_near_sig(key)].extend(ws)
+            self._near = dict(near)
+        return frozenset(w for w in self._near.get(_near_sig(k), ())
+                         if rhyme_key(w) != k and w != word and self.freq.get(w, FINAL_MIN) >= FINAL_MIN)
 
     def partners(self, word: str, min_freq: int = COMMON) -> int:
         """How many common allowed words rhyme with `word`."""
@@ -118,6 +137,12 @@ class WordTable:
                 self._rhyme_masks.clear()
             self._rhyme_masks[words] = m
         return m
+
+
+def _near_sig(key: str) -> tuple[str, int]:
+    """A rhyming part's last stressed vowel (no stress digit) and how many vowels follow it."""
+    phones = key.split()
+    return phones[0].rstrip("012"), sum(p[-1].isdigit() for p in phones[1:])
 
 
 def rhymes_any(a: str, b: str) -> bool:

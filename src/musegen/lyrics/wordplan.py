@@ -65,6 +65,21 @@ class WordPlan:
         if self.planner:
             self.planner.take(word)
 
+    def near_left(self) -> int:
+        """Near rhymes the decoder may still use.
+
+        The song's pairs × `NEAR_SHARE`, less those planned and those already chosen (`took_near`).
+        """
+        if self.planner is None:
+            return 0
+        pl = self.planner
+        return int(NEAR_SHARE * pl.pairs) - pl.near_pairs - pl.sampled_near
+
+    def took_near(self) -> None:
+        """A line ended on a near rhyme the plan did not name."""
+        if self.planner:
+            self.planner.sampled_near += 1
+
 
 @dataclass
 class EndWordPool:
@@ -125,6 +140,21 @@ def names() -> frozenset[str]:
     return frozenset(x for x in text.split("\n") if x and not x.startswith("#"))
 
 
+@lru_cache(maxsize=1)
+def common_end_words() -> frozenset[str]:
+    """Pool words a line may freely end on: Zipf ≥ `MIN_ZIPF`, no names, no spelled-out letters ("abc")."""
+    from musegen.lyrics.syllables import count_syllables
+
+    pool, odd = end_word_pool(), names()
+    return frozenset(w for w, z in zip(pool.words, pool.zipf, strict=True)
+                     if z >= MIN_ZIPF and w not in odd and not _letters(w, count_syllables))
+
+
+def _letters(w: str, count) -> bool:
+    """Whether a short word is sung letter by letter (an acronym: a syllable per letter)."""
+    return 2 <= len(w) <= 4 and count(w) == len(w)
+
+
 def _stem(w: str) -> str:
     for suf in ("ing", "ed", "es", "s", "er", "y"):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
@@ -176,6 +206,7 @@ class _Planner:
         self.used_stems: set[str] = set()
         self.pairs = 0
         self.near_pairs = 0
+        self.sampled_near = 0  # near rhymes the decoder chose beyond the plan's (WordPlan.near_left)
 
     def free(self, w: str) -> bool:
         return w not in self.used and _stem(w) not in self.used_stems
