@@ -297,12 +297,18 @@ def prior_ab(root: Path, corpus: Path) -> dict:
 PREVIOUS_ALIGNER = {"CONTENT_STRESS": 1.0, "FUNCTION_STRESS": 1.0, "UNSTRESSED_ON_STRONG": 0.3}  # session 3
 
 
-def aligner_ab(root: Path, corpus: Path, sung_corpus: Path) -> dict:
+PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term in the music rerank
+
+
+def aligner_ab(root: Path, corpus: Path, sung_corpus: Path, music: bool = False) -> dict:
     """The music stage once more on each kept song's own plan and lyrics (seed = its index, as
     `bench_songs` composed it), that melody aligned with the shipped aligner and with PREVIOUS_ALIGNER:
     a same-run A/B of the aligner's stress weights alone (the previous arm must reproduce the kept
     song.json's vocal line when the kept songs were made by that aligner). song.mid measures as in
-    `bench_folders` and `melody_overlap` (the file's beats), against the three references."""
+    `bench_folders` and `melody_overlap` (the file's beats), against the three references.
+
+    `music`: instead, the music stage with the shipped rerank and with PREVIOUS_RERANK (no key-profile
+    term), each melody aligned by the shipped aligner: the A/B of the key profile."""
     import copy
     import importlib
     import tempfile as tf
@@ -322,26 +328,31 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path) -> dict:
     from musegen.types import Lyrics, LyricSection
 
     aln = importlib.import_module("musegen.conductor.align")
+    gen = importlib.import_module("musegen.music.generate")
     refs = _references(corpus, sung_corpus)[0]
     model = load_music_model()
     songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
-    arms = (("shipped", {}), ("previous_aligner", PREVIOUS_ALIGNER))
+    arms = (("shipped", {}), ("previous_rerank", PREVIOUS_RERANK) if music
+            else ("previous_aligner", PREVIOUS_ALIGNER))
+    mod = gen if music else aln
     acc: dict = {name: {"rows": [], "mels": [], "counts": []} for name, _ in arms}
     cpu = 0.0
     for i, old in enumerate(songs):
         lyr = Lyrics([LyricSection(s.type, s.lines, s.repeat_of) for s in old.sections])
-        t0 = time.process_time()
-        melody = generate_melody(old.plan, seed=i, model=model, lyrics=lyr)
-        cpu += time.process_time() - t0
+        melody = None
         for name, values in arms:
-            saved = {k: getattr(aln, k) for k in values}
+            saved = {k: getattr(mod, k) for k in values}
             for k, v in values.items():
-                setattr(aln, k, v)
+                setattr(mod, k, v)
             try:
+                if melody is None or music:
+                    t0 = time.process_time()
+                    melody = generate_melody(old.plan, seed=i, model=model, lyrics=lyr)
+                    cpu += time.process_time() - t0
                 song = aln.align(old.plan, lyr, copy.deepcopy(melody))
             finally:
                 for k, v in saved.items():
-                    setattr(aln, k, v)
+                    setattr(mod, k, v)
             with tf.NamedTemporaryFile(suffix=".mid") as f:
                 f.write(song_to_midi_bytes(song))
                 f.flush()
@@ -742,6 +753,10 @@ def main() -> None:
     ap.add_argument("--aligner-ab", action="store_true",
                     help="with --songs-dir: the music stage once more on each kept song's plan and lyrics, "
                          "aligned with the shipped and with the previous aligner stress weights")
+    ap.add_argument("--key-ab", action="store_true",
+                    help="with --songs-dir: the music stage on each kept song's plan and lyrics with the "
+                         "shipped rerank and without its key-profile term, both aligned by the shipped "
+                         "aligner")
     ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
                     help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
     ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
@@ -769,6 +784,8 @@ def main() -> None:
                 result["prior_ab"] = prior_ab(args.songs_dir, args.corpus)
             if args.aligner_ab:
                 result["aligner_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus)
+            if args.key_ab:
+                result["key_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus, music=True)
             print(json.dumps(result, indent=1))
             if args.out:
                 args.out.write_text(json.dumps(result, indent=1))
