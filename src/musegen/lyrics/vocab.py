@@ -24,7 +24,9 @@ FINAL_MIN = 25  # corpus count a word needs to end a line (keeps rare dialect wo
 WEAK_FINALS = frozenset({
     "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with",
     "as", "is", "am", "are", "was", "were", "be", "been", "my", "your", "his", "her", "its", "our",
-    "their", "thy", "than", "that", "if", "so", "nor", "o"
+    "their", "thy", "than", "that", "if", "so", "nor", "o",
+    # a filler that only ever ends a line to make the rhyme ("I watched him die hey", "the heavens may")
+    "hey", "ay", "may", "shall", "must", "ton",
 })
 KIND_OTHER, KIND_START, KIND_CONT, KIND_PUNCT, KIND_NEWLINE = range(5)
 PUNCT = frozenset(",.!?;")
