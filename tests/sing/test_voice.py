@@ -73,6 +73,33 @@ def test_words_stay_apart_in_legato(monkeypatch):
     assert min(gaps(voice.line_timing(load_voice(), line))) == 0
 
 
+def test_short_notes_are_held_on_their_vowels():
+    """On 200 ms notes the consonants and word gaps are scaled to the note (ONSET_SHARE, GAP_SHARE,
+    CODA_SHARE): the vowels fill most of each note's middle 60 %, where its pitch is measured (the
+    previous layout left them 52 % of it on this phrase)."""
+    from musegen.sing import voice
+    from musegen.sing.model import load_voice
+    from musegen.sing.score import sung_lines
+    from musegen.types import PPQ
+
+    song = phrase_song(melisma_to=None)
+    for i, n in enumerate(song.vocal):  # sixteenth-note triplets at 100 BPM: 0.2 s each
+        n.onset, n.duration = 4 * PPQ + i * (PPQ // 3), PPQ // 3
+    line = sung_lines(song)[0][0]
+    lt = voice.line_timing(load_voice(), line)
+    edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT + lt.start
+    shares = []
+    for i, syl in enumerate(line.syllables[:-1]):
+        n = syl.notes[0]
+        a, b = n.start + 0.2 * (n.end - n.start), n.end - 0.2 * (n.end - n.start)
+        held = sum(max(0.0, min(b, edges[k + 1]) - max(a, edges[k])) for k, t in enumerate(lt.tokens)
+                   if t.syl == i and t.role == "nucleus")
+        shares.append(held / (b - a))
+    assert np.mean(shares) >= 0.65, shares
+    gaps = [int(lt.dur[k]) for k, t in enumerate(lt.tokens) if t.role == "gap"]
+    assert len(gaps) == 5 and min(gaps) >= 1, gaps  # the words stay apart
+
+
 def test_a_short_last_note_keeps_its_end_consonants():
     """A word on a short note before a rest is released into the rest: its vowel lasts RELEASE_VOWEL and
     its end consonants follow inside the sung span, instead of being squeezed out of the note."""
