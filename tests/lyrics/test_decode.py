@@ -58,3 +58,9 @@ def test_prefix_check_looks_ahead(sampler):
     # "beautiful" has 3 syllables: its first piece may not start a 2-syllable line ending with it
     assert sampler.prefix_ok("beautif", 0, spec) is False
     assert sampler.prefix_ok("hel", 0, spec) is True  # "hello" fits
+
+
+def test_a_free_line_ends_only_on_an_allowed_word(sampler):
+    spec = LineSpec(3, free_finals=frozenset({"night"}))
+    assert sampler.final_ok("night", spec) and not sampler.final_ok("day", spec)
+    assert sampler.final_ok("day", LineSpec(3))

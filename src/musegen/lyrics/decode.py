@@ -57,6 +57,7 @@ class LineSpec:
     banned: frozenset[str] = frozenset()
     max_punct: int = 1  # punctuation marks allowed inside the line (the end is free)
     search_tail: bool = True  # with `finals`: look past the top WIDE_K tokens before dropping a candidate
+    free_finals: frozenset[str] | None = None  # without `finals`: the words a line may end on (None: any)
 
 
 @dataclass
@@ -90,6 +91,8 @@ class LineSampler:
             return False
         if spec.finals is not None:
             return w in spec.finals
+        if spec.free_finals is not None and w not in spec.free_finals:
+            return False
         return spec.min_partners <= 0 or self.words.partners(w) >= spec.min_partners
 
     def word_ok(self, w: str, spec: LineSpec, words: list[str] | None = None) -> bool:

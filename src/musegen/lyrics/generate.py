@@ -200,7 +200,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         recurs = letter != "X" and letter in scheme[i + 1:]
         spec = LineSpec(syl, finals=None, forbidden_finals=forbidden,
                         min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned,
-                        used_starts=frozenset(starts), search_tail=False)  # the rounds widen the search
+                        used_starts=frozenset(starts), search_tail=False,  # the rounds widen the search
+                        free_finals=common_end_words() if planned is not None else None)
         rhyme_set = None if first is None else words.rhyme_words(finals[first]) - forbidden
         loose: frozenset[str] = frozenset()  # near rhymes a round may end on (the reranker prefers exact)
         tries: list[frozenset[str] | None] = []
