@@ -57,7 +57,8 @@ def test_task_register_lines_are_rejected_but_a_classic_line_is_not():
     from musegen.lyrics.rerank import ASSISTANT_TALK
 
     for t in ["Your answer must contain place?", "Your response should be strong", "Please use these words",
-              "You are asked to choose best", "The response is about sleep.", "Add to your answer and move"]:
+              "You are asked to choose best", "The response is about sleep.", "Add to your answer and move",
+              "Click here to post your music stream"]:
         assert ASSISTANT_TALK.match(t), t
     for t in ["The answer is blowing in the wind", "Please come home", "Let me go"]:
         assert not ASSISTANT_TALK.match(t), t

@@ -40,7 +40,7 @@ ASSISTANT_TALK = re.compile(
     r"if you (want|need|wish) to (create|write|build|use)|i hope (this|that) (helps|answers)|"
     r"(your (current |next |full |first )?(answer|response|request|reply)s?|the (response|request)s?) "
     r"(is|was|will|should|must|can|has|to|in|of)|please (use|write|provide|note|make|add|choose)|"
-    r"you are asked|add to your)\b",
+    r"you are asked|add to your|click (here|on|the))\b",
     re.IGNORECASE)
 REGISTER_WEIGHT = 8.0  # × (cosine to song lines − cosine to assistant talk), both MiniLM prototypes below
 # prototypes of the two registers (written for this purpose; the mean embedding of each set is used)
