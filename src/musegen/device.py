@@ -47,3 +47,15 @@ def seeded(seed: int | None) -> Iterator[None]:
     if seed is not None:
         torch.manual_seed(seed)
     yield
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Torch's intra-op threads pinned to `n` for a block, then restored (None: left as they are)."""
+    old = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

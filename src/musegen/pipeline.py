@@ -66,7 +66,10 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
 
     feed = _LyricsFeed(len(plan.sections)) if overlap else None
     music = _Background(compose_music, seed, feed) if feed is not None else None
-    threads = _single_thread() if overlap else contextlib.nullcontext()
+    from musegen.device import torch_threads
+
+    # one thread for the whole overlap: each stage pins and restores it, and no restore may reach the other
+    threads = torch_threads(1) if overlap else contextlib.nullcontext()
     with threads:
         try:
             with stage("lyrics"):
@@ -199,19 +202,6 @@ class _Background:
         if self._err is not None:
             raise self._err
         return self._out
-
-
-@contextmanager
-def _single_thread() -> Iterator[None]:
-    """One torch intra-op thread while two stages share the cores (each would pin and restore it)."""
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _check_length(plan: SongPlan, max_seconds: float, stage: _StageBar) -> None:

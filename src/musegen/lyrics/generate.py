@@ -14,6 +14,7 @@ from collections.abc import Callable
 import torch
 from tqdm import tqdm
 
+from musegen.device import torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
@@ -300,13 +301,8 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
     """
     if method not in ("plan", "plain"):
         raise InputError(f"method {method!r}: use 'plan' or 'plain'")
-    n_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats, method, on_section)
-    finally:
-        torch.set_num_threads(n_threads)
 
 
 def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, blocklist: frozenset[str] | None,
