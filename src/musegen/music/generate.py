@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musegen.device import seeded
+from musegen.device import seeded, torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.music import vocab as V
 from musegen.music.model import MusicTransformer, load_checkpoint
@@ -355,15 +355,8 @@ def _decode_threads(model: MusicTransformer):
     Batch-1..3 steps of a 5 M model are too small to split, and two threads on a busy 2-core machine
     measured 8x slower (11 s vs 1.3 s for 16 bars).
     """
-    if next(model.parameters()).device.type != "cpu":
+    with torch_threads(1 if next(model.parameters()).device.type == "cpu" else None):
         yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def generate_melody(
