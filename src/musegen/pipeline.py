@@ -36,6 +36,7 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     `prefetch_voice`, the singing voice load.
     """
     from musegen.conductor import align, arrange
+    from musegen.device import torch_threads
     from musegen.plan import make_plan, plan_from_lyrics
 
     seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
@@ -66,8 +67,6 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
 
     feed = _LyricsFeed(len(plan.sections)) if overlap else None
     music = _Background(compose_music, seed, feed) if feed is not None else None
-    from musegen.device import torch_threads
-
     # one thread for the whole overlap: each stage pins and restores it, and no restore may reach the other
     threads = torch_threads(1) if overlap else contextlib.nullcontext()
     with threads:

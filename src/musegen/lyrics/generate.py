@@ -184,6 +184,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
     scheme = parse_scheme(sec.rhyme, n)
     sampler = LineSampler(words, lm.tokens)
     rank = end_rank(words, wplan)
+    common = common_end_words() if planned is not None else None  # what a planned song's lines may end on
     prompt = section_prompt(lm, sec.type, sec.syllables, scheme, planned.keywords if planned else theme,
                             planned.ends if planned else None)
     cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
@@ -202,7 +203,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         spec = LineSpec(syl, finals=None, forbidden_finals=forbidden,
                         min_partners=MIN_PARTNERS if recurs else 0, used_lines=frozenset(used), banned=banned,
                         used_starts=frozenset(starts), search_tail=False,  # the rounds widen the search
-                        free_finals=common_end_words() if planned is not None else None)
+                        free_finals=common)
         rhyme_set = None if first is None else words.rhyme_words(finals[first]) - forbidden
         loose: frozenset[str] = frozenset()  # near rhymes a round may end on (the reranker prefers exact)
         tries: list[frozenset[str] | None] = []
@@ -225,7 +226,6 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                     good |= {planned.ends[i]}  # a planned near rhyme (capped share, see wordplan)
                 # the first rounds may also end on any exact rhyme, or on a near one while the song's share
                 # allows: the model's own choice among many, instead of a forced word ("dance … sheep")
-                common = common_end_words()
                 if wplan.near_left() > 0:
                     loose = words.near_words(finals[first]) & common - forbidden
                 good |= (rhyme_set or frozenset()) & common | loose

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from musegen.lyrics.rhyme import rhyme_key, rhyming_parts
 from musegen.lyrics.syllables import cmu, count_syllables
@@ -57,7 +57,6 @@ class WordTable:
     by_part: dict[str, list[str]] = field(default_factory=dict)  # any pronunciation's rhyming part → words
     by_bare: dict[str, list[str]] = field(default_factory=dict)  # spelling without apostrophes → words
     _rhyme_masks: dict[frozenset, dict[str, int]] = field(default_factory=dict)
-    _near: dict[tuple[str, int], list[str]] | None = None
 
     def __post_init__(self) -> None:
         masks: dict[str, int] = defaultdict(int)
@@ -93,7 +92,6 @@ class WordTable:
         table = cls.__new__(cls)
         table.__dict__.update(fields)
         table._rhyme_masks = {}
-        table._near = None
         return table
 
     def rhyme_words(self, word: str) -> frozenset[str]:
@@ -113,13 +111,16 @@ class WordTable:
         k = rhyme_key(word)
         if not k:
             return frozenset()
-        if self._near is None:
-            near: dict[tuple[str, int], list[str]] = defaultdict(list)
-            for key, ws in self.by_key.items():
-                near[_near_sig(key)].extend(ws)
-            self._near = dict(near)
-        return frozenset(w for w in self._near.get(_near_sig(k), ())
-                         if rhyme_key(w) != k and w != word and self.freq.get(w, FINAL_MIN) >= FINAL_MIN)
+        return frozenset(w for key in self._near_keys.get(_near_sig(k), ()) if key != k
+                         for w in self.by_key[key] if self.freq.get(w, FINAL_MIN) >= FINAL_MIN)
+
+    @cached_property
+    def _near_keys(self) -> dict[tuple[str, int], list[str]]:
+        """Rhyme keys grouped by what a near rhyme shares (`_near_sig`)."""
+        out: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for key in self.by_key:
+            out[_near_sig(key)].append(key)
+        return dict(out)
 
     def partners(self, word: str, min_freq: int = COMMON) -> int:
         """How many common allowed words rhyme with `word`."""

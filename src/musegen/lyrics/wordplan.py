@@ -143,16 +143,14 @@ def names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def common_end_words() -> frozenset[str]:
     """Pool words a line may freely end on: Zipf ≥ `MIN_ZIPF`, no names, no spelled-out letters ("abc")."""
-    from musegen.lyrics.syllables import count_syllables
-
     pool, odd = end_word_pool(), names()
     return frozenset(w for w, z in zip(pool.words, pool.zipf, strict=True)
-                     if z >= MIN_ZIPF and w not in odd and not _letters(w, count_syllables))
+                     if z >= MIN_ZIPF and w not in odd and not _letters(w))
 
 
-def _letters(w: str, count) -> bool:
+def _letters(w: str) -> bool:
     """Whether a short word is sung letter by letter (an acronym: a syllable per letter)."""
-    return 2 <= len(w) <= 4 and count(w) == len(w)
+    return 2 <= len(w) <= 4 and count_syllables(w) == len(w)
 
 
 def _stem(w: str) -> str:
