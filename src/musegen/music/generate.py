@@ -276,17 +276,6 @@ def _syl_stresses(syl: list[list[int]] | None) -> list[list[int]] | None:
 
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank
 KEY_WEIGHT = 8.0  # weight of the key-profile overlap (tonic-relative pitch classes) in the rerank
-KEY_BIAS = 0.0  # logits per nat of the key profile added to each pitch token while sampling
-KEY_BIAS_FLOOR = 1e-3  # profile share below which a pitch class counts as this rare (logits stay finite)
-
-
-def key_pitch_penalty(profile: list[float] | None, tonic: int) -> np.ndarray | None:
-    """Logit penalty per pitch token: KEY_BIAS x log(most common class's share / this class's share)."""
-    if profile is None or not KEY_BIAS:
-        return None
-    prof = np.maximum(np.asarray(profile, dtype=np.float64), KEY_BIAS_FLOOR)
-    pcs = (np.arange(V.PITCH_LO, V.PITCH_HI + 1) - tonic) % 12
-    return (KEY_BIAS * np.log(prof.max() / prof[pcs])).astype(np.float32)
 
 
 def _score(prior: dict[str, list[float]] | None, key_profile: list[float] | None = None, tonic: int = 0):
@@ -413,7 +402,6 @@ def generate_melody(
     profiles = extra.get("key_profile") or {}
     tonic = 0 if key.mode == "major" else 9  # of the normalised key (C major / A minor)
     score = _score(extra.get("prior"), profiles.get(key.mode), tonic)
-    pitch_pen = key_pitch_penalty(profiles.get(key.mode), tonic)
     trained = set(extra.get("sections_trained", SECTION_TYPES))
 
     def cond(kind: str) -> str:  # a section type the model never saw is conditioned as a verse
@@ -448,7 +436,6 @@ def generate_melody(
                 place_cost if stress is not None else None,
                 syl=syl,
                 levels=levels if syl is not None else None,
-                pitch_pen=pitch_pen,
             )
             ctx.append(spec.section_token)
             c = None

@@ -56,7 +56,6 @@ class SectionSpec:
     place_cost: np.ndarray | None = None
     syl: list[list[int]] | None = None  # per phrase, each note's Syl token (None: all Syl_X)
     levels: np.ndarray | None = None  # metric level per bar step (0 downbeat … 5), for the inversion penalty
-    pitch_pen: np.ndarray | None = None  # logit penalty per pitch token (the key profile's tonal prior)
     limits: list[tuple[int, int]] = field(init=False)  # per phrase: (onsets before, last note ends by)
 
     def __post_init__(self) -> None:
@@ -170,8 +169,6 @@ class Cursor:
             m[V.PBARS[s.pbars(self.phrase) - 1]] = True
         elif p in V.PBARS:
             m[V.PITCH[0] : V.PITCH[-1] + 1] = s.pitch_ok
-            if s.pitch_pen is not None:
-                self._penalise(slice(V.PITCH[0], V.PITCH[-1] + 1), s.pitch_pen)
         elif p in V.PITCH:
             self._durations(m)
         else:  # after Position, Chord or Duration
@@ -180,8 +177,6 @@ class Cursor:
                     if self.started:
                         start: int | slice = slice(V.PITCH[0], V.PITCH[-1] + 1)
                         m[start] = s.pitch_ok
-                        if s.pitch_pen is not None:
-                            self._penalise(start, s.pitch_pen)
                     else:
                         start = V.PHRASE[s.windows[self.phrase][2] - 1]
                         m[start] = True
@@ -205,8 +200,8 @@ class Cursor:
             if d <= limit:
                 m[V.DURATION[i]] = True
 
-    def _penalise(self, toks: int | slice, value: float | np.ndarray) -> None:
-        if np.any(value):
+    def _penalise(self, toks: int | slice, value: float) -> None:
+        if value:
             if self.pen is None:
                 self.pen = np.zeros(V.VOCAB_SIZE, dtype=np.float32)
             self.pen[toks] += value
