@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from musegen.device import torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.types import LyricLine, SectionPlan, Song
 
@@ -78,9 +79,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
     starts = frozenset(tuple(_norm(x.text).split()[:START_WORDS]) for j, x in enumerate(lines) if j != i)
     spec = LineSpec(target, finals=finals or None, forbidden_finals=forbidden, banned=banned, used_lines=used,
                     min_partners=MIN_PARTNERS if recurs else 0, used_starts=starts)
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         gen = torch.Generator().manual_seed(int(seed))
         # formats 2 and 3 name each line's end word: today's
         prompt = section_prompt(lm, sec.type, [len(x.syllables) for x in lines], scheme,
@@ -113,8 +112,6 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
             if got is not None:
                 text = lm.tokenizer.decode(got[0]).strip()
                 break
-    finally:
-        torch.set_num_threads(old_threads)
     if text is None:
         raise ModelError(f"the lyrics model could not write a new {target}-syllable line in {MAX_TRIES} "
                          "tries; try another --seed")
@@ -157,13 +154,9 @@ def write_section_words(lm, song: Song, k: int, *, seed: int) -> list[LyricLine]
     words, banned = word_tables()
     used = {_norm(x.text) for s in song.sections for x in s.lines}
     gen = torch.Generator().manual_seed(int(seed))
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         theme = theme_words(song.plan.mood)
         texts = write_section(lm, plan, theme, used, gen=gen, words=words, banned=banned)
-    finally:
-        torch.set_num_threads(old_threads)
     return [LyricLine(t, syllabify_line(t)) for t in texts]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from musegen.device import torch_threads
 from musegen.errors import ModelError
 from musegen.lyrics.base import base_tokenizer_dir, load_base, load_tokenizer, resolve_base, tokenizer_dir
 from musegen.lyrics.lean import KVCache, LeanLlama, read_lean, write_lean
@@ -122,12 +123,8 @@ def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path
     if key not in _LOADED:
         if len(_LOADED) >= 2:
             _LOADED.pop(next(iter(_LOADED)))
-        n = torch.get_num_threads()
-        torch.set_num_threads(1)  # merging and quantising gain nothing from a contended second core
-        try:
+        with torch_threads(1):  # merging and quantising gain nothing from a contended second core
             _LOADED[key] = _load(adapter, base, quantize)
-        finally:
-            torch.set_num_threads(n)
     return _LOADED[key]
 
 
