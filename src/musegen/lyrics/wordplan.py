@@ -205,6 +205,15 @@ class _Planner:
         self.pairs = 0
         self.near_pairs = 0
         self.sampled_near = 0  # near rhymes the decoder chose beyond the plan's (WordPlan.near_left)
+        self._rank_cache: dict[tuple[int, str], list[int]] = {}
+
+    def _ranked(self, groups: dict[str, list[int]], key: str) -> list[int]:
+        """The pool words of `groups[key]`, best score first (sorted once per planner)."""
+        got = self._rank_cache.get((id(groups), key))
+        if got is None:
+            got = sorted(groups.get(key, ()), key=lambda j: -self.score[j])
+            self._rank_cache[(id(groups), key)] = got
+        return got
 
     def free(self, w: str) -> bool:
         return w not in self.used and _stem(w) not in self.used_stems
@@ -245,7 +254,7 @@ class _Planner:
                 continue
             stems = {_stem(pool.words[h])}
             mates = []
-            for j in sorted(pool.by_key.get(k, ()), key=lambda j: -self.score[j]):
+            for j in self._ranked(pool.by_key, k):
                 w = pool.words[j]
                 if (j != h and self._fits(j, max_syl, avoid) and _stem(w) not in stems
                         and not any(identical_rhyme(w, pool.words[m]) for m in [h, *mates])):
@@ -258,9 +267,13 @@ class _Planner:
                 if s > best_s:
                     best, best_s = [h, *mates], s
             if near_ok:
-                cand = [j for j in sorted(pool.by_vowel.get(near_key(k), ()), key=lambda j: -self.score[j])
-                        if j != h and pool.keys[j] != k and self._fits(j, max_syl, avoid)
-                        and _stem(pool.words[j]) not in stems][: need - 1]
+                cand = []
+                for j in self._ranked(pool.by_vowel, near_key(k)):
+                    if len(cand) == need - 1:
+                        break
+                    if (j != h and pool.keys[j] != k and self._fits(j, max_syl, avoid)
+                            and _stem(pool.words[j]) not in stems):
+                        cand.append(j)
                 if len(cand) == need - 1:
                     s = self.score[h] + float(np.mean([self.score[j] for j in cand]))
                     if s > near_s:
@@ -291,7 +304,7 @@ class _Planner:
     def rhymes_for(self, word: str, max_syl: int, n: int) -> frozenset[str]:
         """The `n` best-scoring fitting pool words rhyming exactly with `word`."""
         k = rhyme_key(word)
-        js = sorted(self.pool.by_key.get(k or "", ()), key=lambda j: -self.score[j])
+        js = self._ranked(self.pool.by_key, k or "")
         out = [self.pool.words[j] for j in js
                if self.pool.words[j] != word and self.free(self.pool.words[j])
                and count_syllables(self.pool.words[j]) <= max_syl and np.isfinite(self.score[j])
