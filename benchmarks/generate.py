@@ -298,9 +298,11 @@ PREVIOUS_ALIGNER = {"CONTENT_STRESS": 1.0, "FUNCTION_STRESS": 1.0, "UNSTRESSED_O
 
 
 PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term in the music rerank
+PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets at any tempo
 
 
-def aligner_ab(root: Path, corpus: Path, sung_corpus: Path, music: bool = False) -> dict:
+def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
+               music: bool | tuple[str, dict[str, float]] = False) -> dict:
     """The music stage once more on each kept song's own plan and lyrics (seed = its index, as
     `bench_songs` composed it), that melody aligned with the shipped aligner and with PREVIOUS_ALIGNER:
     a same-run A/B of the aligner's stress weights alone (the previous arm must reproduce the kept
@@ -308,7 +310,8 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path, music: bool = False)
     `bench_folders` and `melody_overlap` (the file's beats), against the three references.
 
     `music`: instead, the music stage with the shipped rerank and with PREVIOUS_RERANK (no key-profile
-    term), each melody aligned by the shipped aligner: the A/B of the key profile."""
+    term), each melody aligned by the shipped aligner: the A/B of the key profile. A (name, values) pair
+    instead: that arm sets those `musegen.music.generate` values (e.g. ("previous_floor", PREVIOUS_FLOOR))."""
     import copy
     import importlib
     import tempfile as tf
@@ -332,8 +335,8 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path, music: bool = False)
     refs = _references(corpus, sung_corpus)[0]
     model = load_music_model()
     songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
-    arms = (("shipped", {}), ("previous_rerank", PREVIOUS_RERANK) if music
-            else ("previous_aligner", PREVIOUS_ALIGNER))
+    other = music if isinstance(music, tuple) else ("previous_rerank", PREVIOUS_RERANK)
+    arms = (("shipped", {}), other if music else ("previous_aligner", PREVIOUS_ALIGNER))
     mod = gen if music else aln
     acc: dict = {name: {"rows": [], "mels": [], "counts": []} for name, _ in arms}
     cpu = 0.0
@@ -757,6 +760,9 @@ def main() -> None:
                     help="with --songs-dir: the music stage on each kept song's plan and lyrics with the "
                          "shipped rerank and without its key-profile term, both aligned by the shipped "
                          "aligner")
+    ap.add_argument("--floor-ab", action="store_true",
+                    help="with --songs-dir: the music stage on each kept song's plan and lyrics with the "
+                         "shipped syllable floor in seconds and without it (16ths at any tempo)")
     ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
                     help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
     ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
@@ -786,6 +792,9 @@ def main() -> None:
                 result["aligner_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus)
             if args.key_ab:
                 result["key_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus, music=True)
+            if args.floor_ab:
+                result["floor_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus,
+                                                music=("previous_floor", PREVIOUS_FLOOR))
             print(json.dumps(result, indent=1))
             if args.out:
                 args.out.write_text(json.dumps(result, indent=1))

@@ -11,8 +11,9 @@ logits before sampling, so every sample decodes and meets the plan exactly:
 - phrase i starts exactly ``notes[i]`` notes inside its window; its last note may ring up to ``SPILL``
   steps into the next window (as 43% of POP909 phrases do), but the next phrase always starts at least
   ``BREATH`` steps after it ends, and a section's last note ends ``BREATH`` steps before the section;
+- two onsets of a phrase are at least `SectionSpec.gap` grid steps apart (1, or more at fast tempi);
 - every position, duration and bar line is checked for feasibility, so a sample can never paint itself
-  into a corner (the remaining notes always fit, at one grid step each, before the deadline).
+  into a corner (the remaining notes always fit, `gap` steps apart, before the deadline).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class SectionSpec:
     place_cost: np.ndarray | None = None
     syl: list[list[int]] | None = None  # per phrase, each note's Syl token (None: all Syl_X)
     levels: np.ndarray | None = None  # metric level per bar step (0 downbeat … 5), for the inversion penalty
+    gap: int = 1  # fewest grid steps between two onsets of a phrase (`musegen.music.generate.onset_gap`)
     limits: list[tuple[int, int]] = field(init=False)  # per phrase: (onsets before, last note ends by)
 
     def __post_init__(self) -> None:
@@ -68,10 +70,14 @@ class SectionSpec:
             if nxt is None:
                 end = self.bars * self.steps - BREATH
             else:
-                end = min(we + SPILL, nxt[0] - nxt[1] - BREATH)
+                end = min(we + SPILL, nxt[0] - self.span(nxt[1]) - BREATH)
             self.limits.append((min(we, end), end))
             nxt = (min(we, end), n)
         self.limits.reverse()
+
+    def span(self, notes: int) -> int:
+        """Grid steps from a phrase's first onset to just after its last, at the closest spacing (`gap`)."""
+        return 1 + (notes - 1) * self.gap if notes > 0 else 0
 
     def pbars(self, i: int) -> int:
         """Phrase i's PBars value: its window's bars, one more when its last note may ring past it.
@@ -123,15 +129,16 @@ class Cursor:
     def earliest(self) -> int:
         """Earliest start of the next note: after the last one, and a breath after the last phrase."""
         ws = self.spec.windows[self.phrase][0]
-        gap = BREATH if self.placed == 0 and self.phrase > 0 else 0
-        return max(ws, self.note_end + gap)
+        if self.placed:  # inside a phrase: after the last note, and `gap` steps after its onset
+            return max(ws, self.note_end, self.notes[-1][0] + self.spec.gap)
+        return max(ws, self.note_end + (BREATH if self.phrase > 0 else 0))
 
     def end_limit(self) -> int:
         """Latest end of the note about to get its duration (so everything after it still fits)."""
         onset_lim, end_lim = self.spec.limits[self.phrase]
         r_after = self.remaining() - 1
         if r_after > 0:
-            return onset_lim - r_after
+            return onset_lim - self.spec.span(r_after)
         return end_lim
 
     def note_fits(self, t: int) -> bool:
@@ -139,14 +146,14 @@ class Cursor:
         r = self.remaining()
         if r == 0:
             return False
-        return t >= self.earliest() and t + r <= self.onset_limit(self.phrase)
+        return t >= self.earliest() and t + self.spec.span(r) <= self.onset_limit(self.phrase)
 
     def can_wait_until(self, t: int) -> bool:
         """Whether the current phrase can still be completed if its next note starts at or after t."""
         r = self.remaining()
         if r == 0:
             return True
-        return max(t, self.earliest()) + r <= self.onset_limit(self.phrase)
+        return max(t, self.earliest()) + self.spec.span(r) <= self.onset_limit(self.phrase)
 
     # -- the mask ----------------------------------------------------------------------------------
     def allowed(self) -> np.ndarray:
@@ -242,11 +249,11 @@ class Cursor:
         return 0.0
 
     def _pace(self, tok: int, t: int) -> None:
-        """Penalise waiting so long that the phrase's remaining notes would come faster than 8ths."""
+        """Penalise waiting so long that the phrase's remaining notes come faster than 8ths (or `gap`)."""
         r = self.remaining()
         if r == 0:
             return
-        over = 2 * r - (self.onset_limit(self.phrase) - max(t, self.earliest()))
+        over = max(2, self.spec.gap) * r - (self.onset_limit(self.phrase) - max(t, self.earliest()))
         if over > 0:
             self._penalise(tok, PACE * over)
 
