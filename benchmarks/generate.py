@@ -468,7 +468,45 @@ def melody_overlap(melodies: dict, corpus: Path, seed: int = 0) -> dict:
         legato_counts(m, 60.0 / s.tempo) for m, s in zip(ref, ref_songs, strict=True))
     if melodies.get("key"):
         out["key_profile"] = key_profile_measures(melodies, ref_songs, other_songs)
+    felt = _felt_beats(ref_songs, ref)
+    felt_other = _felt_beats(other_songs, other)
+    if felt is not None and felt_other is not None:
+        info, felt_ref = felt
+        for name, mels in (("song_mid", melodies["song_mid"]), ("real_held_out_pop", felt_other[1])):
+            info[name] = {k: round(v, 4) for k, v in overlap(mels, felt_ref).items()}
+        out["pop909_felt_beats"] = info
     return out
+
+
+def _felt_beats(songs: list, mels: list) -> tuple[dict, list] | None:
+    """Diagnostic: the POP909 reference melodies read in the beats of POP909's own audio beat tracker.
+
+    POP909's MIDI files are notated at the tempo in their tempo map, which for some songs is half (or
+    twice) the beat its annotators' audio tracker hears (`beat_audio.txt`): such a song's 8ths are written
+    as 16ths. Each reference song whose audio beat is 1.8-2.2x (0.45-0.55x) its notated tempo is rescaled
+    by 2 (0.5). Returns (tempo figures, the rescaled melodies); None when ../shared/data/pop909 is missing.
+    """
+    import numpy as np
+
+    data = ROOT.parent / "shared" / "data" / "pop909"
+    if not data.is_dir():
+        return None
+    out_m, notated, audio, factors = [], [], [], []
+    for s, m in zip(songs, mels, strict=True):
+        beats = data / s.name.split("/")[-1] / "beat_audio.txt"
+        if not beats.exists():
+            return None
+        a = 60.0 / float(np.median(np.diff(np.loadtxt(beats)[:, 0])))
+        r = a / s.tempo
+        k = 2.0 if 1.8 < r < 2.2 else 0.5 if 0.45 < r < 0.55 else 1.0
+        out_m.append([(o * k, d * k, p) for o, d, p in m])
+        notated.append(s.tempo)
+        audio.append(a)
+        factors.append(k)
+    return {"songs": len(songs), "notated_tempo_median": round(float(np.median(notated)), 1),
+            "audio_beat_tempo_median": round(float(np.median(audio)), 1),
+            "notated_at_half_the_audio_beat": factors.count(2.0),
+            "notated_at_twice_the_audio_beat": factors.count(0.5)}, out_m
 
 
 def _group(items: list, keys: list) -> dict:
