@@ -166,3 +166,28 @@ def test_unsingable_script_is_a_clear_error():
     song.sections[0].lines[0].syllables[-1].text = "карт"
     with pytest.raises(UnsingableError, match=r"line 1 .*'карт'.*Latin script"):
         sing(song)
+
+
+def test_free_branch_is_silent_below_the_fundamental():
+    """On voiced frames the free-phase branch has no energy below FREE_HP x F0 (under a high sung note it
+    read as a pitch 4-7 semitones low); on unvoiced frames it is left whole."""
+    from musegen.sing import voice
+
+    frames, bins = 160, 601
+    rng = np.random.default_rng(0)
+    silent = np.full((1, bins, frames), -30.0, np.float32)
+    out = [silent, np.zeros_like(silent), silent, np.zeros_like(silent),  # only the free branch sounds
+           rng.uniform(-np.pi, np.pi, silent.shape).astype(np.float32)]
+    f0 = np.where(np.arange(frames) < frames // 2, 440.0, 0.0).astype(np.float32)  # voiced, then unvoiced
+    wav = voice._synth(out, f0, np.zeros(frames, np.float32), np.random.default_rng(1))
+    rate, half = 24000, len(wav) // 2
+
+    def low_share(x: np.ndarray) -> float:
+        power = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+        hz = np.fft.rfftfreq(len(x), 1 / rate)
+        return float(power[(hz > 50) & (hz < 0.8 * 440)].sum() / power.sum())
+
+    edge = int(0.1 * rate)
+    voiced, unvoiced = wav[edge:half - edge], wav[half + edge:-edge]
+    assert low_share(voiced) < 1e-3
+    assert low_share(unvoiced) > 0.01  # a flat spectrum: about 2.5 % of it lies in 50-352 Hz
