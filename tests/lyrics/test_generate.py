@@ -153,3 +153,12 @@ def test_a_candidates_score_is_the_models_own_log_prob(lm):
         step = step.reshape(-1)
     assert c.logp == pytest.approx(own, abs=1e-2)
     assert abs(biased - own) > 0.5  # the bias was there to be left out
+
+
+def test_songbird_is_sung_only_when_the_prompt_asks_for_it():
+    from musegen.lyrics.generate import sung_blocklist
+
+    plain = sung_blocklist("rainy night in the city", frozenset())
+    assert {"songbird", "songbird's", "verse", "syllables"} <= plain
+    asked = sung_blocklist("a songbird at dawn", frozenset())
+    assert "songbird" not in asked and "verse" in asked
