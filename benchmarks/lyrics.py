@@ -95,26 +95,57 @@ ASSISTANT_REGISTER = re.compile(
 NLL_HEADER = "Here are the lyrics of a popular song:\n\n"
 
 
-def base_nll(sections: list[list[str]]) -> float:
-    """Fluency proxy: mean NLL per token of each section under the base SmolLM2 (no adapter), after a
-    neutral header; lower reads more like ordinary English (it also rewards bland text: read with
-    distinct-2)."""
+WEAK_END = -15.0  # a line's last word + line break under the base model below this: a bent line end
+
+
+def base_scores(sections: list[list[str]]) -> tuple[float, list[float]]:
+    """Fluency proxies under the base SmolLM2 (no adapter), after a neutral header.
+
+    Returns the mean NLL per token of each section (lower reads more like ordinary English; it also rewards
+    bland text: read with distinct-2) and every line's end log-prob: its last word's tokens and the line
+    break after it, given the lines before (a rhyme word bent onto a line, "… going soap", scores low).
+    """
     import torch.nn.functional as F
 
     from musegen.lyrics.lean import KVCache
 
     lm = load_lyrics_model(adapter=False)
     head = lm.tokenizer.encode(NLL_HEADER)
-    out = []
+    out, ends = [], []
+    pos = lm.sub_pos
     for lines in sections:
-        ids = head + lm.tokenizer.encode("\n".join(lines) + "\n")
+        ids, bounds = list(head), []
+        for x in lines:
+            t = lm.tokenizer.encode(x + "\n")
+            toks = lm.tokenizer.convert_ids_to_tokens(t)
+            k = max([i for i, s in enumerate(toks[:-1]) if s.startswith("\u0120")] or [0])  # last word
+            bounds.append((len(ids) + k, len(ids) + len(t)))
+            ids += t
         with torch.inference_mode():
             hidden = lm.model(torch.tensor([ids]), KVCache(lm.model.c.layers))[0]
             lp = F.log_softmax(lm.model.head(hidden).float(), -1)
-        pos = lm.sub_pos
         got = [float(lp[i - 1, pos[t]]) for i, t in enumerate(ids) if i >= len(head) and t in pos]
         out.append(-sum(got) / max(1, len(got)))
-    return float(np.mean(out)) if out else float("nan")
+        # a token outside the scored sub-vocabulary counts as very unlikely
+        ends += [sum(float(lp[i - 1, pos[ids[i]]]) if ids[i] in pos else -20.0 for i in range(a, b))
+                 for a, b in bounds]
+    return (float(np.mean(out)) if out else float("nan")), ends
+
+
+def weak_end_rate(ends: list[float]) -> float:
+    """Share of lines whose end log-prob (see `base_scores`) is below `WEAK_END`."""
+    return float(np.mean(np.array(ends) < WEAK_END)) if ends else float("nan")
+
+
+def real_song_ends(n: int = 150) -> dict:
+    """The same end measure on `n` stanzas of real public-domain songs in the --corpus (the human figure)."""
+    import random
+
+    real = [x for x in CORPUS_ROWS if x.get("source") in ("songs-pd", "openewld")]
+    random.Random(0).shuffle(real)
+    _, ends = base_scores([r["lines"] for r in real[:n]])
+    return {"stanzas": min(n, len(real)), "lines": len(ends), "weak_end_rate": weak_end_rate(ends),
+            "end_logp_median": float(np.median(ends)) if ends else float("nan")}
 
 
 def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bool = True) -> dict:
@@ -161,6 +192,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
     corpus_run, corpus_phrase = (copied_run(distinct, lines=CORPUS_LINES) if copy and CORPUS_LINES
                                  else (-1, ""))
     w100 = 100 / max(1, t["words"])
+    nll, ends = base_scores(sections)
     return {
         "songs": len(songs), "distinct_lines": t["lines"],
         "syllable_exact_rate_plain_cmu": t["exact"] / max(1, t["lines"]),
@@ -172,13 +204,15 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
         "task_words_per_100": t["task"] * w100, "archaic_words_per_100": t["archaic"] * w100,
         "prompt_retrieval": retrieval, "distinct_2": distinct_n(distinct, 2),
         "assistant_register_line_rate": t["assistant"] / max(1, t["lines"]),
-        "base_model_nll_per_token": base_nll(sections),
+        "base_model_nll_per_token": nll, "weak_end_rate": weak_end_rate(ends),
+        "end_logp_median": float(np.median(ends)) if ends else float("nan"),
         "longest_copied_run_from_gutenberg": run, "longest_copied_phrase": phrase,
         "longest_copied_run_from_training_corpus": corpus_run, "longest_copied_corpus_phrase": corpus_phrase,
     }
 
 
 CORPUS_LINES: list[str] = []  # --corpus: every line of the adapter's training corpus (train.jsonl)
+CORPUS_ROWS: list[dict] = []  # --corpus: its stanzas (its real songs: the end measure's human figure)
 
 
 OLD_SCRIPT = """
@@ -223,6 +257,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--prompts", type=int, default=20)
     ap.add_argument("--tuning", action="store_true", help="use the tuning prompts instead of the held-out")
+    ap.add_argument("--prompt-file", type=Path, default=None,
+                    help="use these prompts (one per line) instead: a development set of your own")
     ap.add_argument("--methods", default="plan", help="plan and/or plain (this checkout's decoders)")
     ap.add_argument("--old-src", type=Path, default=None,
                     help="an older checkout (`git archive fe22cb2 src | tar -x -C DIR`): its lyrics as 'old'")
@@ -240,12 +276,19 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.corpus is not None:
-        rows = (json.loads(x) for x in (args.corpus / "train.jsonl").read_text("utf-8").splitlines() if x)
+        rows = [json.loads(x) for x in (args.corpus / "train.jsonl").read_text("utf-8").splitlines() if x]
+        CORPUS_ROWS.extend(rows)
         CORPUS_LINES.extend(line for r in rows for line in r["lines"])
     form, syl, scheme = FORM
     if args.evaluate:
         return evaluate_files(args.evaluate, syl, scheme, args.out, not args.no_copy)
-    prompts = (TUNING if args.tuning else HELD_OUT)[args.start: args.start + args.prompts]
+    if args.prompt_file is not None:
+        if not args.prompt_file.is_file():
+            ap.error(f"--prompt-file {args.prompt_file}: no such file; give a text file, one prompt per line")
+        pool = [x.strip() for x in args.prompt_file.read_text("utf-8").splitlines() if x.strip()]
+    else:
+        pool = TUNING if args.tuning else HELD_OUT
+    prompts = pool[args.start: args.start + args.prompts]
     methods = [m for m in args.methods.split(",") if m]
     songs: dict[str, list[tuple[str, str]]] = {m: [] for m in methods}
     secs: dict[str, list[float]] = {m: [] for m in methods}
@@ -266,12 +309,15 @@ def main() -> None:
                                               args.texts if not methods else None)
         stats["old"] = {}
         methods = ["old", *methods]
-    res: dict = {"prompts": "tuning" if args.tuning else "held-out", "form": form, "syllables": syl,
+    res: dict = {"prompts": (str(args.prompt_file) if args.prompt_file else
+                             "tuning" if args.tuning else "held-out"), "form": form, "syllables": syl,
                  "rhyme": scheme, "model": lm.name if lm else "", "threads": args.threads, "seed": args.seed}
     for m in methods:
         res[m] = evaluate(songs[m], syl, scheme)
         res[m]["seconds_per_song_median"] = statistics.median(secs[m])
         res[m]["relaxed_rhymes"] = stats[m].get("relaxed_rhymes", 0)
+    if CORPUS_ROWS:
+        res["real_songs_in_corpus"] = real_song_ends()
     res["load_avg_1min_at_end"] = os.getloadavg()[0]
     text = json.dumps(res, indent=2)
     print(text)
@@ -300,6 +346,8 @@ def evaluate_files(paths: list[Path], syl: list[int], scheme: str, out: Path | N
         rows = sorted((r for r in rows if r["prompt"] in common), key=lambda r: r["seed"])
         res[m] = evaluate([(r["prompt"], r["text"]) for r in rows], syl, scheme, copy)
         res[m]["seconds_per_song_median"] = statistics.median(r["seconds"] for r in rows)
+    if CORPUS_ROWS:
+        res["real_songs_in_corpus"] = real_song_ends()
     res["load_avg_1min_at_end"] = os.getloadavg()[0]
     text = json.dumps(res, indent=2)
     print(text)
