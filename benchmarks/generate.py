@@ -299,10 +299,12 @@ PREVIOUS_ALIGNER = {"CONTENT_STRESS": 1.0, "FUNCTION_STRESS": 1.0, "UNSTRESSED_O
 
 PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term in the music rerank
 PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets at any tempo
+PREVIOUS_CONTENT_STRESS = {"CONTENT_STRESS": 2.0}  # the aligner before session 6
 
 
 def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
-               music: bool | tuple[str, dict[str, float]] = False) -> dict:
+               music: bool | tuple[str, dict[str, float]] = False,
+               aligner: tuple[str, dict[str, float]] = ("previous_aligner", PREVIOUS_ALIGNER)) -> dict:
     """The music stage once more on each kept song's own plan and lyrics (seed = its index, as
     `bench_songs` composed it), that melody aligned with the shipped aligner and with PREVIOUS_ALIGNER:
     a same-run A/B of the aligner's stress weights alone (the previous arm must reproduce the kept
@@ -311,7 +313,8 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
 
     `music`: instead, the music stage with the shipped rerank and with PREVIOUS_RERANK (no key-profile
     term), each melody aligned by the shipped aligner: the A/B of the key profile. A (name, values) pair
-    instead: that arm sets those `musegen.music.generate` values (e.g. ("previous_floor", PREVIOUS_FLOOR))."""
+    instead: that arm sets those `musegen.music.generate` values (e.g. ("previous_floor", PREVIOUS_FLOOR)).
+    `aligner`: the other arm of the aligner A/B (default: the session-3 weights)."""
     import copy
     import importlib
     import tempfile as tf
@@ -336,7 +339,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
     model = load_music_model()
     songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
     other = music if isinstance(music, tuple) else ("previous_rerank", PREVIOUS_RERANK)
-    arms = (("shipped", {}), other if music else ("previous_aligner", PREVIOUS_ALIGNER))
+    arms = (("shipped", {}), other if music else aligner)
     mod = gen if music else aln
     acc: dict = {name: {"rows": [], "mels": [], "counts": []} for name, _ in arms}
     cpu = 0.0
@@ -801,6 +804,9 @@ def main() -> None:
     ap.add_argument("--floor-ab", action="store_true",
                     help="with --songs-dir: the music stage on each kept song's plan and lyrics with the "
                          "shipped syllable floor in seconds and without it (16ths at any tempo)")
+    ap.add_argument("--content-stress-ab", action="store_true",
+                    help="with --songs-dir: the music stage once more on each kept song's plan and lyrics, "
+                         "aligned with the shipped aligner and with PREVIOUS_CONTENT_STRESS")
     ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
                     help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
     ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
@@ -830,6 +836,10 @@ def main() -> None:
                 result["aligner_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus)
             if args.key_ab:
                 result["key_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus, music=True)
+            if args.content_stress_ab:
+                result["content_stress_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus,
+                                                         aligner=("previous_content_stress",
+                                                                  PREVIOUS_CONTENT_STRESS))
             if args.floor_ab:
                 result["floor_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus,
                                                 music=("previous_floor", PREVIOUS_FLOOR))
