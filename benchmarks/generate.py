@@ -295,26 +295,32 @@ def prior_ab(root: Path, corpus: Path) -> dict:
 
 
 PREVIOUS_ALIGNER = {"CONTENT_STRESS": 1.0, "FUNCTION_STRESS": 1.0, "UNSTRESSED_ON_STRONG": 0.3}  # session 3
-
-
 PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term in the music rerank
 PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets at any tempo
 PREVIOUS_CONTENT_STRESS = {"CONTENT_STRESS": 2.0}  # the aligner before session 6
 
+ALIGN, MUSIC = "musegen.conductor.align", "musegen.music.generate"
+# the same-run A/Bs on kept songs (--songs-dir): flag -> (module the other arm patches, its name, its values,
+# --help); a music-stage arm writes its own melody, an aligner arm re-aligns the shipped arm's melody
+AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
+    "aligner": (ALIGN, "previous_aligner", PREVIOUS_ALIGNER, "the previous aligner stress weights"),
+    "key": (MUSIC, "previous_rerank", PREVIOUS_RERANK, "the music rerank without its key-profile term"),
+    "content-stress": (ALIGN, "previous_content_stress", PREVIOUS_CONTENT_STRESS,
+                       "the aligner's PREVIOUS_CONTENT_STRESS"),
+    "floor": (MUSIC, "previous_floor", PREVIOUS_FLOOR,
+              "no syllable floor in seconds in the music stage (16ths at any tempo)"),
+}
+
 
 def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
-               music: bool | tuple[str, dict[str, float]] = False,
-               aligner: tuple[str, dict[str, float]] = ("previous_aligner", PREVIOUS_ALIGNER)) -> dict:
+               other: tuple[str, str, dict[str, float]] = AB_ARMS["aligner"][:3]) -> dict:
     """The music stage once more on each kept song's own plan and lyrics (seed = its index, as
-    `bench_songs` composed it), that melody aligned with the shipped aligner and with PREVIOUS_ALIGNER:
-    a same-run A/B of the aligner's stress weights alone (the previous arm must reproduce the kept
-    song.json's vocal line when the kept songs were made by that aligner). song.mid measures as in
-    `bench_folders` and `melody_overlap` (the file's beats), against the three references.
-
-    `music`: instead, the music stage with the shipped rerank and with PREVIOUS_RERANK (no key-profile
-    term), each melody aligned by the shipped aligner: the A/B of the key profile. A (name, values) pair
-    instead: that arm sets those `musegen.music.generate` values (e.g. ("previous_floor", PREVIOUS_FLOOR)).
-    `aligner`: the other arm of the aligner A/B (default: the session-3 weights)."""
+    `bench_songs` composed it), aligned, in two arms: the shipped code, and `other` = (module, arm name,
+    values that arm sets in that module). An `ALIGN` arm re-aligns the shipped arm's melody: a same-run A/B
+    of the aligner alone (the previous arm must reproduce the kept song.json's vocal line when the kept
+    songs were made by that aligner); a `MUSIC` arm writes its own melody (e.g. without the key-profile
+    term or the syllable floor), aligned by the shipped aligner. song.mid measures as in `bench_folders`
+    and `melody_overlap` (the file's beats), against the three references."""
     import copy
     import importlib
     import tempfile as tf
@@ -333,14 +339,14 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
     from musegen.songfile import load_song
     from musegen.types import Lyrics, LyricSection
 
-    aln = importlib.import_module("musegen.conductor.align")
-    gen = importlib.import_module("musegen.music.generate")
+    aln = importlib.import_module(ALIGN)
     refs = _references(corpus, sung_corpus)[0]
     model = load_music_model()
     songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
-    other = music if isinstance(music, tuple) else ("previous_rerank", PREVIOUS_RERANK)
-    arms = (("shipped", {}), other if music else aligner)
-    mod = gen if music else aln
+    module, arm, arm_values = other
+    arms = (("shipped", {}), (arm, arm_values))
+    music = module == MUSIC
+    mod = importlib.import_module(module)
     acc: dict = {name: {"rows": [], "mels": [], "counts": []} for name, _ in arms}
     cpu = 0.0
     for i, old in enumerate(songs):
@@ -794,19 +800,10 @@ def main() -> None:
     ap.add_argument("--prior-ab", action="store_true",
                     help="with --songs-dir (folders kept by --keep): re-run the music stage and aligner on "
                          "each song's plan and lyrics with the shipped and the previous stress prior")
-    ap.add_argument("--aligner-ab", action="store_true",
-                    help="with --songs-dir: the music stage once more on each kept song's plan and lyrics, "
-                         "aligned with the shipped and with the previous aligner stress weights")
-    ap.add_argument("--key-ab", action="store_true",
-                    help="with --songs-dir: the music stage on each kept song's plan and lyrics with the "
-                         "shipped rerank and without its key-profile term, both aligned by the shipped "
-                         "aligner")
-    ap.add_argument("--floor-ab", action="store_true",
-                    help="with --songs-dir: the music stage on each kept song's plan and lyrics with the "
-                         "shipped syllable floor in seconds and without it (16ths at any tempo)")
-    ap.add_argument("--content-stress-ab", action="store_true",
-                    help="with --songs-dir: the music stage once more on each kept song's plan and lyrics, "
-                         "aligned with the shipped aligner and with PREVIOUS_CONTENT_STRESS")
+    for flag, (_, _, _, what) in AB_ARMS.items():
+        ap.add_argument(f"--{flag}-ab", action="store_true",
+                        help="with --songs-dir: the music stage once more on each kept song's plan and "
+                             f"lyrics, aligned, with the shipped code and with {what}")
     ap.add_argument("--prompts", choices=("tuned", "untuned"), default="tuned",
                     help="prompt set: the one earlier changes were tuned on, or UNTUNED_PROMPTS")
     ap.add_argument("--keep", type=Path, default=None, help="write the song folders here (kept)")
@@ -832,17 +829,11 @@ def main() -> None:
             result["references"] = sung_references(melodies, args.corpus, args.sung_corpus)
             if args.prior_ab:
                 result["prior_ab"] = prior_ab(args.songs_dir, args.corpus)
-            if args.aligner_ab:
-                result["aligner_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus)
-            if args.key_ab:
-                result["key_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus, music=True)
-            if args.content_stress_ab:
-                result["content_stress_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus,
-                                                         aligner=("previous_content_stress",
-                                                                  PREVIOUS_CONTENT_STRESS))
-            if args.floor_ab:
-                result["floor_ab"] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus,
-                                                music=("previous_floor", PREVIOUS_FLOOR))
+            for flag, (module, arm, values, _) in AB_ARMS.items():
+                key = f"{flag.replace('-', '_')}_ab"  # the argparse dest, and the JSON key
+                if getattr(args, key):
+                    result[key] = aligner_ab(args.songs_dir, args.corpus, args.sung_corpus,
+                                             (module, arm, values))
             print(json.dumps(result, indent=1))
             if args.out:
                 args.out.write_text(json.dumps(result, indent=1))
