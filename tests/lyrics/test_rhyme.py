@@ -2,7 +2,7 @@ import pytest
 
 from musegen.errors import InputError
 from musegen.evaluation.lyrics import plain_rhyme
-from musegen.lyrics.rhyme import last_word, parse_scheme, rhymes, scheme_of
+from musegen.lyrics.rhyme import homophones, last_word, parse_scheme, rhymes, scheme_of
 
 
 @pytest.mark.parametrize(("a", "b", "yes"), [("night", "light", True), ("love", "above", True),
@@ -13,6 +13,13 @@ def test_rhymes(a, b, yes):
     assert rhymes(a, b) is yes
     assert rhymes(a, b, strict=True) is yes
     assert plain_rhyme(a.strip("!").lower(), b) is yes
+
+
+@pytest.mark.parametrize(("a", "b", "yes"), [("sea", "see", True), ("morning", "mourning", True),
+                                             ("night", "knight", True), ("night", "light", False),
+                                             ("sea", "sea", False), ("glorp", "glorp", False)])
+def test_homophones(a, b, yes):
+    assert homophones(a, b) is yes
 
 
 def test_scheme_of_and_last_word():

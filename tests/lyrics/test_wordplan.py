@@ -65,6 +65,17 @@ def test_identical_rhymes():
     assert identical_rhyme("daytime", "summertime")
     assert identical_rhyme("light", "twilight")
     assert not identical_rhyme("night", "bright")
+    assert identical_rhyme("sea", "see")  # the same sound is no rhyme
+
+
+def test_a_line_never_ends_on_a_homophone_of_an_earlier_end():
+    from musegen.lyrics.generate import forbidden_finals
+    from musegen.lyrics.vocab import default_words
+
+    words = default_words()
+    assert {"see", "sea"} <= words.rhyme_words("bee")  # both are allowed line ends otherwise
+    banned = forbidden_finals(words, [], ["sea"])
+    assert "see" in banned and "sea" in banned and "free" not in banned
 
 
 def test_end_words_are_everyday_words_and_never_names():

@@ -29,7 +29,7 @@ from musegen.lyrics.prompt import (
 )
 from musegen.lyrics.register import DANGLING, TASK_WORDS
 from musegen.lyrics.rerank import Reranker
-from musegen.lyrics.rhyme import parse_scheme, rhyming_parts
+from musegen.lyrics.rhyme import homophones, parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
 from musegen.lyrics.vocab import FINAL_MIN, WEAK_FINALS, WordTable, default_words
 from musegen.lyrics.wordplan import (
@@ -92,12 +92,14 @@ def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
 
 
 def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
-    """Words that may not end the next line: rhymes of other letters' finals, the finals themselves, names."""
+    """Words that may not end the next line: other letters' rhymes, the finals and their homophones, names."""
     out = set(names())
     for p in {p for o in others for p in rhyming_parts(o)}:
         out.update(words.by_part.get(p, ()))
     for b in {f.replace("'", "") for f in finals}:
         out.update(words.by_bare.get(b, ()))
+    for f in finals:  # sea … see, morning … mourning: the same sound is no rhyme
+        out.update(w for w in words.rhyme_words(f) if homophones(w, f))
     return frozenset(out)
 
 

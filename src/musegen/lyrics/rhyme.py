@@ -34,6 +34,15 @@ def rhyme_key(word: str) -> str | None:
     return parts[0] if parts else None
 
 
+def homophones(a: str, b: str) -> bool:
+    """Whether two different spellings share a CMU pronunciation (sea/see, morning/mourning): no rhyme."""
+    a, b = normalize(a), normalize(b)
+    if not a or not b or a == b:
+        return False
+    pa = {tuple(p) for p in cmu().get(a, [])}
+    return any(tuple(p) in pa for p in cmu().get(b, []))
+
+
 def rhymes(a: str, b: str, *, strict: bool = False) -> bool:
     """Whether two words rhyme: some pronunciations share a rhyming part (strict: the first ones do).
 

@@ -19,7 +19,7 @@ from importlib import resources
 import numpy as np
 
 from musegen.errors import InputError
-from musegen.lyrics.rhyme import parse_scheme, rhyme_key
+from musegen.lyrics.rhyme import homophones, parse_scheme, rhyme_key
 from musegen.lyrics.syllables import count_syllables
 from musegen.types import SongPlan
 
@@ -162,7 +162,9 @@ def _stem(w: str) -> str:
 
 
 def identical_rhyme(a: str, b: str) -> bool:
-    """Whether two words rhyme only through a shared final word (daytime/summertime, light/twilight)."""
+    """Whether two words rhyme only through a shared final word (day/midday) or sound the same (sea/see)."""
+    if homophones(a, b):
+        return True
     n = 0
     while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
         n += 1
