@@ -373,6 +373,7 @@ def main() -> None:
 
     result["pitch_median_abs_cents"] = summary(col("median_abs_cents"))
     result["notes_hit"] = summary(col("notes_hit"))
+    result["notes_hit_songs_at_target"] = sum(h >= 0.95 for h in col("notes_hit"))
     result["notes_hit_vowel"] = summary(col("notes_hit_vowel"))
     result["onset_lag_ms_median"] = summary(col("onset_lag_ms_median"))
     result["x_realtime"] = summary(col("x_realtime"))
