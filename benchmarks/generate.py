@@ -298,6 +298,7 @@ PREVIOUS_ALIGNER = {"CONTENT_STRESS": 1.0, "FUNCTION_STRESS": 1.0, "UNSTRESSED_O
 PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term in the music rerank
 PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets at any tempo
 PREVIOUS_CONTENT_STRESS = {"CONTENT_STRESS": 2.0}  # the aligner before session 6
+PREVIOUS_KEEP = {"KEEP_UNSTRESSED": 0.0, "CONTENT_STRESS": 3.0}  # the aligner before session 7
 
 ALIGN, MUSIC = "musegen.conductor.align", "musegen.music.generate"
 # the same-run A/Bs on kept songs (--songs-dir): flag -> (module the other arm patches, its name, its values,
@@ -309,6 +310,8 @@ AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
                        "the aligner's PREVIOUS_CONTENT_STRESS"),
     "floor": (MUSIC, "previous_floor", PREVIOUS_FLOOR,
               "no syllable floor in seconds in the music stage (16ths at any tempo)"),
+    "keep-unstressed": (ALIGN, "previous_keep", PREVIOUS_KEEP,
+                        "the aligner before session 7 (no KEEP_UNSTRESSED, CONTENT_STRESS 3)"),
 }
 
 
