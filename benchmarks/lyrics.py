@@ -22,6 +22,7 @@ import re
 import statistics
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +138,16 @@ def weak_end_rate(ends: list[float]) -> float:
     return float(np.mean(np.array(ends) < WEAK_END)) if ends else float("nan")
 
 
+def opener_repeats(sections: list[list[str]]) -> float:
+    """Share of a stanza's consecutive line pairs that open on the same word ("I am … / I am …")."""
+    def first(x: str) -> str:
+        return (words(x) or [""])[0].lower()
+
+    same = [first(a) != "" and first(a) == first(b)
+            for lines in sections for a, b in pairwise(lines)]
+    return float(np.mean(same)) if same else float("nan")
+
+
 def real_song_ends(n: int = 150) -> dict:
     """The same end measure on `n` stanzas of real public-domain songs in the --corpus (the human figure)."""
     import random
@@ -145,6 +156,7 @@ def real_song_ends(n: int = 150) -> dict:
     random.Random(0).shuffle(real)
     _, ends = base_scores([r["lines"] for r in real[:n]])
     return {"stanzas": min(n, len(real)), "lines": len(ends), "weak_end_rate": weak_end_rate(ends),
+            "repeated_opener_rate": opener_repeats([r["lines"] for r in real[:n]]),
             "end_logp_median": float(np.median(ends)) if ends else float("nan")}
 
 
@@ -205,6 +217,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
         "prompt_retrieval": retrieval, "distinct_2": distinct_n(distinct, 2),
         "assistant_register_line_rate": t["assistant"] / max(1, t["lines"]),
         "base_model_nll_per_token": nll, "weak_end_rate": weak_end_rate(ends),
+        "repeated_opener_rate": opener_repeats(sections),
         "end_logp_median": float(np.median(ends)) if ends else float("nan"),
         "longest_copied_run_from_gutenberg": run, "longest_copied_phrase": phrase,
         "longest_copied_run_from_training_corpus": corpus_run, "longest_copied_corpus_phrase": corpus_phrase,

@@ -162,3 +162,44 @@ def test_songbird_is_sung_only_when_the_prompt_asks_for_it():
     assert {"songbird", "songbird's", "verse", "syllables"} <= plain
     asked = sung_blocklist("a songbird at dawn", frozenset())
     assert "songbird" not in asked and "verse" in asked
+
+
+def test_a_line_is_steered_off_the_previous_lines_first_word_and_scored_without_it(lm):
+    """The opener bias shapes the first token only ("I am … / I am …"), never the candidate's score."""
+    import torch
+
+    from musegen.lyrics.decode import LineSampler, LineSpec, sample_line
+    from musegen.lyrics.generate import OPENER_PENALTY, _opener_bias
+    from musegen.lyrics.vocab import default_words
+
+    prev = lm.tokenizer.encode("I am cold", add_special_tokens=False)
+    b = _opener_bias(lm, prev)
+    assert b is not None and float(b[lm.sub_pos[prev[0]]]) == -OPENER_PENALTY and int((b != 0).sum()) == 1
+    assert _opener_bias(lm, None) is None
+
+    sampler = LineSampler(default_words(), lm.tokens)
+    cache, logp = lm.prefill(lm.tokenizer.encode("Rain on the window\n", add_special_tokens=False))
+    seen: list = []
+
+    def pick(cands):
+        seen.extend(cands)
+        return 0
+
+    def firsts(first_bias):
+        seen.clear()
+        sample_line(lm, cache, logp, LineSpec(5), sampler, batch=8, gen=torch.Generator().manual_seed(2),
+                    pick=pick, first_bias=first_bias)
+        return {c.ids[0] for c in seen}, list(seen)
+
+    free, _ = firsts(None)
+    banned = torch.zeros(logp.shape[-1])
+    banned[[lm.sub_pos[t] for t in free]] = -1e4
+    other, cands = firsts(banned)
+    assert cands and not other & free
+    c = cands[0]
+    own, step = 0.0, logp.reshape(-1)
+    for t in c.ids:
+        own += float(step[lm.sub_pos[t]])
+        cache, step = lm.prefill([t], cache)
+        step = step.reshape(-1)
+    assert c.logp == pytest.approx(own, abs=1e-2)  # the -1e4 on the other first tokens is not in it

@@ -251,11 +251,13 @@ def rhyme_bias(lm, spec: LineSpec, words: WordTable, strength: float) -> dict[in
 def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sampler: LineSampler, *,
                 batch: int, gen: torch.Generator, temperature: float = 0.9, rhyme_strength: float = 0.0,
                 max_tokens: int | None = None, pick: Callable[[list[Candidate]], int] | None = None,
-                word_bias: torch.Tensor | None = None) -> tuple[list[int], list[str], float] | None:
+                word_bias: torch.Tensor | None = None, first_bias: torch.Tensor | None = None
+                ) -> tuple[list[int], list[str], float] | None:
     """Sample `batch` candidate lines after a cached prefix; return (token ids, words, score) of the best.
 
     `lm` is a `LyricsModel`; `prefix_cache` the batch-1 KV cache of the prompt so far and `last_logits` the
-    sub-vocabulary log-probs after it; `word_bias` (sub-vocabulary) is added at every later step too.
+    sub-vocabulary log-probs after it; `word_bias` (sub-vocabulary) is added at every later step too,
+    `first_bias` to the first step only.
     The best is the one `pick` chooses among the finished candidates
     (None: the best mean log-probability). Returns None when no candidate met the constraints.
     A candidate's log-prob is the model's own: the rhyme steer and `word_bias` shape what is sampled, not
@@ -265,6 +267,8 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
     cache = prefix_cache.expanded(batch)
     logp = last_logits.expand(batch, -1)
     raw = logp if word_bias is None else logp - word_bias  # the model's log-probs, without the bias
+    if first_bias is not None:  # shapes the line's first token only, never its score
+        logp = logp + first_bias
     states = [_State() for _ in range(batch)]
     steer = rhyme_bias(lm, spec, sampler.words, rhyme_strength)
     for _ in range(max_tokens):
