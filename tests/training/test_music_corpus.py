@@ -11,6 +11,7 @@ from musegen.training.lyric_sheets import load_lyric_sheet
 from musegen.training.music_corpus import (
     Skip,
     build_corpus,
+    build_sheet,
     detect_chord,
     estimate_key,
     load_sheets,
@@ -217,3 +218,18 @@ w: 1.~the song they love to hear a- gain and a- gain for ev- er more we sing
     syl = [V.TOKENS[t] for s in sheet.meta["syl"] for t in s]
     assert syl[:3] == ["Syl_SW", "Syl_U", "Syl_SW"]  # HAP-py IS
     assert V.style_token(V.SOURCE_STYLE[sheet.source]) == V.style_token("folk")
+
+
+def test_build_sheet_holds_phrases_legato_unless_asked_for_the_source_note_offs():
+    """The corpus trains on legato phrases; the benchmarks' real reference keeps the performed note-offs."""
+    from musegen.music import vocab as V
+    from musegen.theory import Key
+
+    # a 4/4 bar of quarter-note onsets, each note sounding an eighth (steps of a sixteenth), twice over
+    melody = [(4 * i, 2, 60 + i % 5) for i in range(32)]
+    grid = {s: (0, "maj") for s in range(0, 128, 16)}
+    args = ("user/x", "user", Key(0, "major"), 100.0, (4, 4), melody, grid, 128)
+    held = [n.duration for sec in build_sheet(*args).sections for n in sec.notes]
+    raw = [n.duration for sec in build_sheet(*args, legato=False).sections for n in sec.notes]
+    assert set(raw) == {2 * V.STEP}
+    assert held.count(4 * V.STEP) > len(held) // 2  # inside a phrase each note reaches the next onset

@@ -216,8 +216,13 @@ def build_sheet(
     melody: list[tuple[int, int, int]],
     chord_at: dict[int, tuple[int, str] | None],
     total_steps: int,
+    legato: bool = True,
 ) -> LeadSheet:
-    """Assemble a LeadSheet from grid events (melody (step, dur, pitch); chords per bar/half-bar step)."""
+    """Assemble a LeadSheet from grid events (melody (step, dur, pitch); chords per bar/half-bar step).
+
+    `legato` holds each note to the next inside a phrase (`legato_phrases`), as the corpus trains on;
+    False keeps the source's own note-offs (the benchmarks' real POP909 reference).
+    """
     if meter not in V.METERS:
         raise Skip(f"meter {meter[0]}/{meter[1]}")
     steps = bar_steps(meter)
@@ -263,7 +268,8 @@ def build_sheet(
                     c.duration = (step - base) * V.STEP - c.onset
                     break
         sections.append(SectionMusic(kind, nb, sec_notes, chords, ph))
-    legato_phrases(sections)
+    if legato:
+        legato_phrases(sections)
     return LeadSheet(key, tempo, meter, sections, name=name, source=source)
 
 
@@ -278,8 +284,8 @@ def _grid_chords(steps: int, half: int | None, total_steps: int, labels) -> dict
 
 
 # ----------------------------------------------------------------------------- POP909
-def load_pop909_song(folder: Path) -> LeadSheet:
-    """One POP909 song folder -> LeadSheet (raises Skip with a reason)."""
+def load_pop909_song(folder: Path, legato: bool = True) -> LeadSheet:
+    """One POP909 song folder -> LeadSheet (raises Skip with a reason); `legato` as in `build_sheet`."""
     import symusic
 
     midi = folder / f"{folder.name}.mid"
@@ -346,7 +352,7 @@ def load_pop909_song(folder: Path) -> LeadSheet:
     k = max(keys, key=lambda r: float(r[1]) - float(r[0]))[2].strip()
     tonic, _, mode = k.partition(":")
     key = Key(Chord.parse(tonic).root, "minor" if mode.startswith("min") else "major")
-    return build_sheet(f"pop909/{folder.name}", "pop909", key, tempo, meter, melody, grid, total)
+    return build_sheet(f"pop909/{folder.name}", "pop909", key, tempo, meter, melody, grid, total, legato)
 
 
 # ----------------------------------------------------------------------------- MIDI files
