@@ -191,3 +191,29 @@ def test_free_branch_is_silent_below_the_fundamental():
     voiced, unvoiced = wav[edge:half - edge], wav[half + edge:-edge]
     assert low_share(voiced) < 1e-3
     assert low_share(unvoiced) > 0.01  # a flat spectrum: about 2.5 % of it lies in 50-352 Hz
+
+
+def test_a_line_final_consonant_is_sung_not_its_spoken_fade():
+    """The speech pass ends a line by fading its last consonant out over a long spoken duration ("maps":
+    s spoken 0.4 s); squeezed onto the note's end, the sung s read that fade and came out 27 dB under the
+    held vowel, and Whisper heard "map". A squeezed token reads its spoken frames up to where its energy
+    falls FADE_DROP under its peak."""
+    from musegen.sing import voice
+    from musegen.sing.model import SAMPLE_RATE, load_voice
+    from musegen.sing.score import sung_lines
+
+    line = sung_lines(phrase_song())[0][0]
+    v = load_voice()
+    lt = voice.line_timing(v, line)
+    audio = voice.render_line(v, line, np.random.default_rng(0)).audio
+    edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT
+
+    def level(k: int) -> float:
+        x = audio[int(edges[k] * SAMPLE_RATE):int(edges[k + 1] * SAMPLE_RATE)]
+        return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-18))
+
+    last = len(line.syllables) - 1
+    s = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "coda"][-1]
+    held = lt.held[last]
+    assert lt.tokens[s].sym == "s" and lt.speech_dur[s] > 2 * lt.dur[s]  # spoken long, sung short
+    assert level(s) > level(held) - 20, (level(s), level(held))  # was 27 dB under: 'map'

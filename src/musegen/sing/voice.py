@@ -15,7 +15,11 @@
    is released into the rest: its vowel lasts `RELEASE_VOWEL` and its end consonants follow, instead
    of being squeezed out of the note; rests are otherwise silent.
 3. **Time warp**: energy and voicing are read from the speech pass through a per-token time map; a
-   stretched vowel keeps its first and last `EDGE` at speech pace and stretches its middle.
+   stretched vowel keeps its first and last `EDGE` at speech pace and stretches its middle; a squeezed
+   token leaves out its spoken fade (`FADE_DROP`), which at a line's end is most of its spoken length
+   (the last consonant of "maps" was sung 27 dB under its vowel, now 13 dB). On 10 dev songs (paired)
+   Whisper tiny.en WER went 0.196 -> 0.190 mean (median 0.189 -> 0.173; 5 songs better, 3 worse; lost
+   line-final words 32.6 -> 27.3 %, those ending on a consonant 34 -> 28 %), notes hit 0.959 -> 0.965.
 4. **F0**: the notes, with a slide between them (`GLIDE` s, at most `GLIDE_SHARE` of either note, so
    that a short note reaches its pitch) and a light vibrato on notes longer than `VIBRATO_AFTER`.
 5. **Synthesis**: hibari's DSP (pulse train, STFT, overlap-add at 24 kHz), except that on held vowel
@@ -60,6 +64,7 @@ GAP_SHARE = 0.15  # ... but at most this share of the previous note
 CODA_SHARE = 0.25  # a syllable's coda consonants take at most this share of its sung length (from its vowel)
 RELEASE_VOWEL = 0.15  # before a rest, a word's vowel lasts at least this long (s), into the rest if need be
 FREE_HP = 0.95  # on voiced frames the free-phase branch is silenced below this share of F0 (0: off)
+FADE_DROP = 2.0  # a squeezed token reads its spoken frames only up to where its energy falls this far
 
 
 @dataclass
@@ -178,9 +183,15 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def _warp(speech_frames: np.ndarray, sung_frames: np.ndarray, held: set[int]) \
-        -> tuple[np.ndarray, np.ndarray]:
-    """Per sung frame: the (fractional) speech frame it reads, and 1.0 where a vowel is held (stretched)."""
+def _warp(speech_frames: np.ndarray, sung_frames: np.ndarray, held: set[int],
+          energy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per sung frame: the (fractional) speech frame it reads, and 1.0 where a vowel is held (stretched).
+
+    A token sung shorter than spoken reads its spoken frames squeezed, but (given the spoken `energy`)
+    only up to where its energy falls `FADE_DROP` under its peak, as far as its sung length allows: the
+    speech pass ends a line by fading its last consonant over a long spoken duration ("maps": s spoken
+    0.4 s), and squeezed whole onto the note's end that consonant was sung as its fade.
+    """
     total = int(sung_frames[-1])
     pos = np.zeros(total)
     hold = np.zeros(total)
@@ -197,6 +208,11 @@ def _warp(speech_frames: np.ndarray, sung_frames: np.ndarray, held: set[int]) \
                                                 a + e + (j - e) * (spoken - 2 * e) / max(sung - 2 * e, 1)))
             hold[sa:sb] = ((j >= e) & (sung - j > e)).astype(float)
         else:
+            if energy is not None and FADE_DROP > 0 and sung < spoken:
+                spoken_en = energy[a:b]
+                loud = int(np.flatnonzero(spoken_en >= spoken_en.max() - FADE_DROP)[-1]) + 1
+                spoken = min(spoken, max(loud, sung))
+                b = a + spoken
             p = a + (j + 0.5) * spoken / sung - 0.5 if spoken > 0 else np.full(sung, float(a))
         pos[sa:sb] = np.clip(p, a, max(b - 1, a))
     return pos, hold
@@ -318,7 +334,7 @@ def render_line(voice: VoiceModel, line: SungLine, rng: np.random.Generator) -> 
     toks, speech_dur, energy, dur = lt.tokens, lt.speech_dur, lt.energy, lt.dur
     sung_frames = np.concatenate([[0], np.cumsum(dur * FRAMES_PER_UNIT)])
     speech_frames = np.concatenate([[0], np.cumsum(speech_dur * FRAMES_PER_UNIT)])
-    pos, hold = _warp(speech_frames, sung_frames, set(lt.held))
+    pos, hold = _warp(speech_frames, sung_frames, set(lt.held), energy)
     idx = np.arange(len(energy))
     en = np.interp(pos, idx, energy).astype(np.float32)
     voiced = np.interp(pos, idx, (lt.f0 > VOICED_HZ).astype(float)) > 0.5
