@@ -257,6 +257,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         tries += [None] * 3  # give up on the rhyme rather than on the syllable count
         got = None
         tried: set[str] = set()
+        opener = _opener_bias(lm, prev_ids)  # the same for every try of this line
         head: list[int] = []
         for r, finals_set in enumerate(tries):
             start = line_start(lm, cache, logp, syl, finals_set, tried, rank)
@@ -273,7 +274,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                               rhyme_strength=RHYME_STRENGTH * (1 + min(r, 3)),
                               pick=_prefer_exact(rerank, rhyme_set, finals_set, loose),
                               word_bias=bias if planned is not None else None,
-                              first_bias=_opener_bias(lm, prev_ids))
+                              first_bias=opener)
             if got is not None:
                 if stats is not None and planned is not None:
                     key = "planned_ends" if r < planned_tries else "unplanned_ends"
