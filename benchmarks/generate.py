@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from musegen.errors import InputError
+
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = [
     "melancholic rainy night", "euphoric summer dance party", "angry rebellious rock anthem",
@@ -576,7 +578,7 @@ def _references(corpus: Path, sung_corpus: Path):
     from music import corpus_sheets, held_out_pop
 
     pop_ref, pop_other = held_out_pop(corpus_sheets(corpus))
-    sung = sorted((s for sp, s in corpus_sheets(sung_corpus)
+    sung = sorted((s for sp, s in corpus_sheets(sung_corpus, sung=True)
                    if sp == "valid" and s.source not in ("pop909", "nottingham")), key=lambda s: s.name)
     mel = {id(s): melody_from_notes(melody_notes(s)) for s in (*pop_ref, *pop_other, *sung)}
     refs = {"pop909": [mel[id(s)] for s in pop_ref],
@@ -862,4 +864,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except InputError as exc:  # a missing or wrong corpus: one line, not a traceback
+        sys.exit(f"error: {exc}")

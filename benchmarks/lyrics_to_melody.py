@@ -147,7 +147,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    songs = [s for sp, s in corpus_sheets(a.corpus)
+    songs = [s for sp, s in corpus_sheets(a.corpus, sung=True)
              if sp == "valid" and s.meta.get("syl") and s.source in ("openewld", "openhymnal")]
     songs = sorted(songs, key=lambda s: s.name)[: a.songs]
     model = load_music_model(a.model)
@@ -231,4 +231,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except InputError as exc:  # a missing or wrong corpus: one line, not a traceback
+        sys.exit(f"error: {exc}")

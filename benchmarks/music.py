@@ -138,12 +138,22 @@ def _markov_sections(markov: Markov, plan: SongPlan, real_secs, rng) -> list:
     return out
 
 
-def corpus_sheets(corpus: Path) -> list[tuple[str, LeadSheet]]:
-    """(split, sheet) of the music corpus in `corpus`, built from ../shared/data when missing."""
+def corpus_sheets(corpus: Path, *, sung: bool = False) -> list[tuple[str, LeadSheet]]:
+    """(split, sheet) of the music corpus in `corpus`, built from ../shared/data when missing.
+
+    `sung`: the corpus must hold lead sheets with syllables under the notes (songs-pd; built with them
+    when missing); one without is refused, since every songs-pd measure would silently read nothing.
+    """
+    data = ROOT.parent / "shared" / "data"
     if not (corpus / "sheets.jsonl.gz").exists():
-        data = ROOT.parent / "shared" / "data"
-        build_corpus(corpus, pop909=data / "pop909", nottingham=data / "nottingham", progress=False)
-    return load_sheets(corpus / "sheets.jsonl.gz")
+        build_corpus(corpus, pop909=data / "pop909", nottingham=data / "nottingham",
+                     songs_pd=data / "songs-pd" if sung else None, progress=False)
+    sheets = load_sheets(corpus / "sheets.jsonl.gz")
+    if sung and not any(s.meta.get("syl") for _, s in sheets):
+        raise InputError(f"{corpus}: this music corpus has no songs-pd lead sheets; rebuild it with "
+                         f"`musegen corpus build --out {corpus} --force --pop909 {data / 'pop909'} "
+                         f"--nottingham {data / 'nottingham'} --songs-pd {data / 'songs-pd'}`")
+    return sheets
 
 
 def held_out_pop(sheets: list[tuple[str, LeadSheet]]) -> tuple[list[LeadSheet], list[LeadSheet]]:
@@ -346,4 +356,7 @@ def _with_beta(m: Markov, beta: float) -> Markov:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except InputError as exc:  # a missing or wrong corpus: one line, not a traceback
+        sys.exit(f"error: {exc}")

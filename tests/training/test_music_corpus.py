@@ -233,3 +233,19 @@ def test_build_sheet_holds_phrases_legato_unless_asked_for_the_source_note_offs(
     raw = [n.duration for sec in build_sheet(*args, legato=False).sections for n in sec.notes]
     assert set(raw) == {2 * V.STEP}
     assert held.count(4 * V.STEP) > len(held) // 2  # inside a phrase each note reaches the next onset
+
+
+def test_the_benchmarks_refuse_a_sung_corpus_without_syllables(tmp_path):
+    """A music corpus built without songs-pd once stood in for the sung one: its measures read NaN."""
+    import sys
+    from pathlib import Path
+
+    from musegen.errors import InputError
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from music import corpus_sheets
+
+    corpus = tiny_corpus(tmp_path)
+    assert len(corpus_sheets(corpus)) == 10
+    with pytest.raises(InputError, match="no songs-pd lead sheets; rebuild it with"):
+        corpus_sheets(corpus, sung=True)
