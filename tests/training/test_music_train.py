@@ -45,3 +45,15 @@ def test_train_resume_and_checkpoint(corpus, tmp_path):
     assert float(rows[-1]["valid_nll_per_token"]) < float(rows[0]["valid_nll_per_token"])
     m = load_checkpoint(out)
     assert m.config.n_layer == 2
+
+
+def test_a_lyric_weight_needs_songs_with_syllables(corpus, tmp_path):
+    """--lyric-weight on a corpus without syllables would silently weigh nothing: refused before training."""
+    from musegen.errors import InputError
+
+    mc = MusicConfig(V.VOCAB_SIZE, 128, 2, 2, 16, 0.0)
+    with pytest.raises(InputError, match="no training song has syllables"):
+        train_music(corpus, tmp_path / "run", mc,
+                    TrainConfig(steps=2, batch=2, compile=False, lyric_weight=6.0),
+                    device=torch.device("cpu"), progress=False)
+    assert not (tmp_path / "run" / "loss.csv").exists()

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from musegen.errors import InputError
 from musegen.music import vocab as V
 from musegen.music.model import MusicConfig, MusicTransformer, save_checkpoint
 
@@ -217,6 +218,10 @@ def train_music(
     train, valid = load_songs(tokens, "train"), load_songs(tokens, "valid")
     if not train or not valid:
         raise ValueError(f"{tokens}: needs train and valid songs")
+    if tcfg.lyric_weight != 1.0 and not any(((s >= V.SYL[2]) & (s <= V.SYL[-1])).any() for s in train):
+        raise InputError(f"{tokens}: no training song has syllables under its notes, so --lyric-weight "
+                         f"{tcfg.lyric_weight:g} would weigh nothing; build the corpus with "
+                         "`musegen corpus build --songs-pd DIR` or leave --lyric-weight at 1")
     if init is not None:
         from musegen.music.model import load_checkpoint
 
