@@ -237,13 +237,16 @@ def test_build_sheet_holds_phrases_legato_unless_asked_for_the_source_note_offs(
 
 def test_the_benchmarks_refuse_a_sung_corpus_without_syllables(tmp_path):
     """A music corpus built without songs-pd once stood in for the sung one: its measures read NaN."""
-    import sys
+    import importlib.util
     from pathlib import Path
 
     from musegen.errors import InputError
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    from music import corpus_sheets
+    bench = Path(__file__).resolve().parents[2] / "benchmarks" / "music.py"
+    spec = importlib.util.spec_from_file_location("bench_music", bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # by path: `music` alone is tests/music in a full run
+    corpus_sheets = module.corpus_sheets
 
     corpus = tiny_corpus(tmp_path)
     assert len(corpus_sheets(corpus)) == 10
