@@ -58,6 +58,11 @@ def load_songs(path: Path, split: str) -> list[np.ndarray]:
     return [toks[offs[i] : offs[i + 1]] for i in range(len(offs) - 1)]
 
 
+def is_sung(song: np.ndarray) -> bool:
+    """Whether a tokenised song carries known syllables (a Syl token other than unknown or melisma)."""
+    return bool(((song >= V.SYL[2]) & (song <= V.SYL[-1])).any())
+
+
 class Windows:
     """Random training windows: header + a stretch that starts at a Bar or Section token."""
 
@@ -68,7 +73,7 @@ class Windows:
             np.flatnonzero((s == V.BAR) | ((s >= V.SECTION[0]) & (s <= V.SECTION[-1]))) for s in songs
         ]
         w = np.array([max(1, len(s) - HEADER) for s in songs], dtype=np.float64)
-        sung = np.array([bool(((s >= V.SYL[2]) & (s <= V.SYL[-1])).any()) for s in songs], dtype=bool)
+        sung = np.array([is_sung(s) for s in songs], dtype=bool)
         w[sung] *= lyric_weight  # songs with lyrics are few: sample them more often
         self.p = w / w.sum()
         self.rng = np.random.default_rng(seed)
@@ -213,15 +218,15 @@ def train_music(
 
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(tcfg.seed)
-    out.mkdir(parents=True, exist_ok=True)
     tokens = data / "tokens.npz" if data.is_dir() else data
     train, valid = load_songs(tokens, "train"), load_songs(tokens, "valid")
     if not train or not valid:
         raise ValueError(f"{tokens}: needs train and valid songs")
-    if tcfg.lyric_weight != 1.0 and not any(((s >= V.SYL[2]) & (s <= V.SYL[-1])).any() for s in train):
+    if tcfg.lyric_weight != 1.0 and not any(is_sung(s) for s in train):
         raise InputError(f"{tokens}: no training song has syllables under its notes, so --lyric-weight "
                          f"{tcfg.lyric_weight:g} would weigh nothing; build the corpus with "
                          "`musegen corpus build --songs-pd DIR` or leave --lyric-weight at 1")
+    out.mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder behind
     if init is not None:
         from musegen.music.model import load_checkpoint
 
