@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import itertools
 import json
 import math
@@ -44,6 +45,7 @@ from musegen.training.music_train import evaluate
 from musegen.types import PPQ, ChordEvent, Note, SectionPlan, SongPlan
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPORA = Path(__file__).with_name("corpora.json")  # what the default corpora hold
 DURS = np.array(V.DURATIONS)
 
 
@@ -153,7 +155,39 @@ def corpus_sheets(corpus: Path, *, sung: bool = False) -> list[tuple[str, LeadSh
         raise InputError(f"{corpus}: this music corpus has no songs-pd lead sheets; rebuild it with "
                          f"`musegen corpus build --out {corpus} --force --pop909 {data / 'pop909'} "
                          f"--nottingham {data / 'nottingham'} --songs-pd {data / 'songs-pd'}`")
+    check_corpus(corpus, sheets)
     return sheets
+
+
+def corpus_profile(sheets: list[tuple[str, LeadSheet]]) -> dict:
+    """Songs per split/source and a short SHA-256 of the sorted validation song names."""
+    counts = Counter(f"{sp}/{s.source}" for sp, s in sheets)
+    names = "\n".join(sorted(s.name for sp, s in sheets if sp == "valid"))
+    return {"songs": dict(sorted(counts.items())),
+            "valid_names_sha256": hashlib.sha256(names.encode()).hexdigest()[:16]}
+
+
+def check_corpus(corpus: Path, sheets: list[tuple[str, LeadSheet]], manifest: Path = CORPORA,
+                 root: Path = ROOT) -> None:
+    """Refuse a default benchmark corpus (`corpora.json`) whose songs differ from what it should hold.
+
+    Corpora elsewhere (a composer's own) are not checked.
+    """
+    try:
+        key = corpus.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return
+    want = json.loads(manifest.read_text("utf-8")).get(key)
+    if want is None:
+        return
+    got = corpus_profile(sheets)
+    if got != {k: want[k] for k in got}:
+        g, w = got["songs"], want["songs"]
+        diff = sorted(k for k in {*g, *w} if g.get(k) != w.get(k))
+        what = ", ".join(f"{k} {g.get(k, 0)} (expected {w.get(k, 0)})" for k in diff)
+        what = what or "other validation songs"
+        raise InputError(f"{corpus}: not the benchmark corpus {manifest.name} describes ({what}); rebuild it "
+                         f"with `musegen corpus build --out {corpus} --force {want['build']}`")
 
 
 def held_out_pop(sheets: list[tuple[str, LeadSheet]]) -> tuple[list[LeadSheet], list[LeadSheet]]:

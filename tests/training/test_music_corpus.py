@@ -235,20 +235,50 @@ def test_build_sheet_holds_phrases_legato_unless_asked_for_the_source_note_offs(
     assert held.count(4 * V.STEP) > len(held) // 2  # inside a phrase each note reaches the next onset
 
 
-def test_the_benchmarks_refuse_a_sung_corpus_without_syllables(tmp_path):
-    """A music corpus built without songs-pd once stood in for the sung one: its measures read NaN."""
+def _bench_music():
+    """benchmarks/music.py, loaded by path: `music` alone is tests/music in a full run."""
     import importlib.util
     from pathlib import Path
-
-    from musegen.errors import InputError
 
     bench = Path(__file__).resolve().parents[2] / "benchmarks" / "music.py"
     spec = importlib.util.spec_from_file_location("bench_music", bench)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # by path: `music` alone is tests/music in a full run
-    corpus_sheets = module.corpus_sheets
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmarks_refuse_a_sung_corpus_without_syllables(tmp_path):
+    """A music corpus built without songs-pd once stood in for the sung one: its measures read NaN."""
+    from musegen.errors import InputError
+
+    corpus_sheets = _bench_music().corpus_sheets
 
     corpus = tiny_corpus(tmp_path)
     assert len(corpus_sheets(corpus)) == 10
     with pytest.raises(InputError, match="no songs-pd lead sheets; rebuild it with"):
         corpus_sheets(corpus, sung=True)
+
+
+def test_the_benchmarks_refuse_a_default_corpus_that_differs_from_its_manifest(tmp_path):
+    """`.devcarry/` corpora are rebuilt per machine; a build with a source or a song missing is refused."""
+    import json
+    from types import SimpleNamespace
+
+    from musegen.errors import InputError
+
+    bench = _bench_music()
+    sheets = [("valid", SimpleNamespace(source="pop909", name=f"pop909/{i:03d}")) for i in range(3)]
+    sheets.append(("train", SimpleNamespace(source="nottingham", name="nottingham/a")))
+    manifest = tmp_path / "corpora.json"
+    entry = {**bench.corpus_profile(sheets), "build": "--pop909 P"}
+    manifest.write_text(json.dumps({".devcarry/music": entry}))
+    corpus = tmp_path / ".devcarry" / "music"
+    bench.check_corpus(corpus, sheets, manifest, root=tmp_path)  # as described: accepted
+    with pytest.raises(InputError, match=r"valid/pop909 2 \(expected 3\)\); rebuild it with `musegen corpus "
+                                         r"build --out .*music --force --pop909 P`"):
+        bench.check_corpus(corpus, sheets[1:], manifest, root=tmp_path)
+    renamed = [("valid", SimpleNamespace(source="pop909", name=f"pop909/x{i}")) for i in range(3)]
+    renamed += sheets[3:]
+    with pytest.raises(InputError, match="other validation songs"):
+        bench.check_corpus(corpus, renamed, manifest, root=tmp_path)
+    bench.check_corpus(tmp_path / "mine", sheets[1:], manifest, root=tmp_path)  # not a default corpus

@@ -293,8 +293,7 @@ def _syl_stresses(syl: list[list[int]] | None) -> list[list[int]] | None:
     """Stress-prior stresses of Syl tokens (1 stressed, 0 unstressed, -1 melisma/unknown)."""
     if syl is None:
         return None
-    code = {V.SYL[2]: 1, V.SYL[3]: 0, V.SYL[4]: 1, V.SYL[5]: 0}
-    return [[code.get(t, -1) for t in phrase] for phrase in syl]
+    return [[V.SYL_STRESS.get(t, -1) for t in phrase] for phrase in syl]
 
 
 PRIOR_WEIGHT = 8.0  # weight of the style-prior overlap against the mean log-probability in the rerank

@@ -35,7 +35,7 @@ PACE = 0.5  # logit penalty per grid step by which a move would force the phrase
 # words). On 14 songs-pd validation songs with their real syllables (79 words) the model's melodies had
 # 38 % inverted words without it and 24 % at 4.0, and the aligner then moved 8.9 % vs 7.4 % of the notes.
 INVERSION_PENALTY = 4.0
-_SYL_STRESS = {V.SYL[2]: 1, V.SYL[3]: 0, V.SYL[4]: 1, V.SYL[5]: 0}  # Syl_S, Syl_U, Syl_SW, Syl_UW
+_SYL_STRESS = V.SYL_STRESS
 _WORD_START = (V.SYL[4], V.SYL[5])
 
 

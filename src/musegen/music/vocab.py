@@ -91,6 +91,8 @@ PITCH = _span("Pitch_")
 DURATION = _span("Duration_")
 SYL = _span("Syl_")
 SYL_X, SYL_M = SYL[0], SYL[1]
+# the stress a syllable-start Syl token announces (1 stressed, 0 unstressed); Syl_X and Syl_M have none
+SYL_STRESS: dict[int, int] = {SYL[2]: 1, SYL[3]: 0, SYL[4]: 1, SYL[5]: 0}  # Syl_S, Syl_U, Syl_SW, Syl_UW
 
 assert (
     3 + 2 + 6 + 4 + 3 + 6 + 1 + MAX_POSITIONS + 1 + 12 * len(QUALITIES) + 32 + 8 + 61 + len(DURATIONS)
