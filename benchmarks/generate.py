@@ -301,6 +301,7 @@ PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term i
 PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets at any tempo
 PREVIOUS_CONTENT_STRESS = {"CONTENT_STRESS": 2.0}  # the aligner before session 6
 PREVIOUS_KEEP = {"KEEP_UNSTRESSED": 0.0, "CONTENT_STRESS": 3.0}  # the aligner before session 7
+SLOW_MOVES = {"MOVE_COST": 0.8}  # session 10: an aligner that moves the model's onsets half as readily
 
 ALIGN, MUSIC = "musegen.conductor.align", "musegen.music.generate"
 # the same-run A/Bs on kept songs (--songs-dir): flag -> (module the other arm patches, its name, its values,
@@ -314,6 +315,7 @@ AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
               "no syllable floor in seconds in the music stage (16ths at any tempo)"),
     "keep-unstressed": (ALIGN, "previous_keep", PREVIOUS_KEEP,
                         "the aligner before session 7 (no KEEP_UNSTRESSED, CONTENT_STRESS 3)"),
+    "move-cost": (ALIGN, "move_cost_0.8", SLOW_MOVES, "the aligner at MOVE_COST 0.8 (shipped 0.4)"),
 }
 
 
