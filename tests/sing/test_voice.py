@@ -217,3 +217,30 @@ def test_a_line_final_consonant_is_sung_not_its_spoken_fade():
     held = lt.held[last]
     assert lt.tokens[s].sym == "s" and lt.speech_dur[s] > 2 * lt.dur[s]  # spoken long, sung short
     assert level(s) > level(held) - 20, (level(s), level(held))  # was 27 dB under: 'map'
+
+
+def _timing(syms_roles: list[tuple[str, str]], unit_each: int = 4):
+    """A LineTiming whose tokens (pads around `syms_roles`) last `unit_each` units, one span over them."""
+    from musegen.sing import voice
+
+    toks = [voice._Token("", -1, "pad")] + [voice._Token(s, 0, r) for s, r in syms_roles]
+    toks.append(voice._Token("", -1, "pad"))
+    dur = np.full(len(toks), unit_each)
+    end = (len(toks) - 1) * unit_each * voice.UNIT  # where the last sung token ends
+    return voice.LineTiming(toks, np.zeros((1, len(toks)), np.int64), dur, np.zeros(4), np.zeros(4), 0.0,
+                            dur, [2], [(unit_each * voice.UNIT, end)])
+
+
+def test_a_stretch_ending_on_a_sonorant_is_released_not_cut():
+    """Cut in RAMP, a voiced end at full energy clicks like a stop ("far" -> "fart"): it fades out instead."""
+    from musegen.sing import voice
+
+    assert voice.open_span_ends(_timing([("f", "onset"), ("ɑ", "nucleus"), ("ɹ", "coda")])) == [True]
+    assert voice.open_span_ends(_timing([("ɡ", "onset"), ("A", "nucleus")])) == [True]
+    assert voice.open_span_ends(_timing([("ɑ", "nucleus"), ("t", "coda")])) == [False]
+    rate, b = 24_000, 0.5
+    cut, released = (voice._gate([(0.1, b)], rate, rate, ends) for ends in ([False], [True]))
+    at = int((b - 0.03) * rate)
+    assert cut[at] == 1.0 and 0.0 < released[at] < 0.9
+    assert released[int((b - voice.RELEASE_FADE - 0.03) * rate)] == 1.0  # the vowel before it is whole
+    assert not released[int((b + 0.05) * rate):].any() and not cut[int((b + 0.05) * rate):].any()
