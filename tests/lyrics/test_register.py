@@ -1,4 +1,4 @@
-from musegen.lyrics.register import archaic_words, dangling, line_problems, orphan_break, task_words
+from musegen.lyrics.register import archaic_words, dangling, echo_end, line_problems, orphan_break, task_words
 
 
 def test_dangling_ends_on_function_words_only():
@@ -20,3 +20,15 @@ def test_archaic_and_task_words():
     assert task_words("a bridge over water", prompt="the bridge at night") == []
     assert line_problems("The rain keeps falling down") == []
     assert set(line_problems("Hark, I write a verse for")) == {"dangling", "archaic", "task"}
+
+
+def test_echo_end_catches_an_end_word_bolted_onto_its_own_clause():
+    # lines the shipped decoder wrote for the held-out prompts (session 8 texts)
+    for line in ["I'll leave my parents crying cried", "A man who had been praying prayer",
+                 "A time to be shedding tears shed", "My friends on my weekends weekend",
+                 "I will be a broken piece broke", "We are of old towns. I'm a town"]:
+        assert echo_end(line), line
+    # a refrain repeats the very word; other lines end on a word of their own
+    for line in ["Day after day", "Dance, dance", "I need your love, your love", "Side by side",
+                 "The moon was rising, but the rain", "I've been going to the runner", "Rain"]:
+        assert not echo_end(line), line

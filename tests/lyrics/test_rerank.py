@@ -39,6 +39,17 @@ def test_rerank_prefers_the_relevant_line_and_rejects_hard_problems():
     assert r.stats["rejected"] == 1
 
 
+def test_an_echoed_end_word_loses_to_a_line_with_its_own_end():
+    texts = {}
+    r = Reranker(decode=lambda ids: texts[ids[0]], prompt="rain at night", embed=fake_embed)
+    r.set_plan("rain night window")
+    cands = [cand("the rain is raining rained", -4.0), cand("the rain falls on my window", -18.0)]
+    for i, c in enumerate(cands):
+        c.ids = [i]
+        texts[i] = " ".join(c.words)
+    assert r(cands) == 1 and r.stats["rejected"] == 1
+
+
 def test_assistant_talk_loses_to_a_sung_line():
     texts = {}
     r = Reranker(decode=lambda ids: texts[ids[0]], prompt="rain at night", embed=fake_embed)

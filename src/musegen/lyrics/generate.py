@@ -27,7 +27,7 @@ from musegen.lyrics.prompt import (
     line_head,
     theme_words,
 )
-from musegen.lyrics.register import DANGLING, TASK_WORDS
+from musegen.lyrics.register import DANGLING, TASK_WORDS, echo_end
 from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import homophones, parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
@@ -275,6 +275,13 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                               pick=_prefer_exact(rerank, rhyme_set, finals_set, loose),
                               word_bias=bias if planned is not None else None,
                               first_bias=opener)
+            if got is not None and echo_end(" ".join(got[1])) and r < len(tries) - 3:
+                # every candidate bolted the end word onto a clause that said it already ("crying cried"):
+                # another end word, unless only the last-resort tries are left
+                if stats is not None:
+                    stats["echo_ends_retried"] = stats.get("echo_ends_retried", 0) + 1
+                got = None
+                continue
             if got is not None:
                 if stats is not None and planned is not None:
                     key = "planned_ends" if r < planned_tries else "unplanned_ends"

@@ -68,6 +68,35 @@ def task_words(line: str, prompt: str = "") -> list[str]:
     return [w for w in words(line) if (b := w.removesuffix("'s")) in TASK_WORDS and b not in allowed]
 
 
+def _stem(w: str) -> str:
+    w = w.removesuffix("'s")
+    for suf in ("ings", "ing", "ers", "er", "ed", "es", "s", "y"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: -len(suf)]
+            break
+    w = w[:-1] if len(w) > 3 and w[-1] == w[-2] else w
+    return w[:-1] + "y" if w.endswith("i") else w  # cried, cries -> cry
+
+
+def echo_end(line: str) -> bool:
+    """Whether the line's last word echoes another form of an earlier word ("praying prayer", "crying cried").
+
+    The end word bolted onto a clause that already said it: another word with the same stem (or the same
+    first four letters). The very same word again is a refrain ("day after day", "your love, your love").
+    """
+    w = words(line)
+    if len(w) < 2:
+        return False
+    last, stem = w[-1], _stem(w[-1])
+    for x in w[:-1]:
+        if len(x) < 3 or x in DANGLING or x == last:
+            continue
+        s = _stem(x)
+        if s == stem or (len(s) >= 4 and len(stem) >= 4 and s[:4] == stem[:4]):
+            return True
+    return False
+
+
 def line_problems(line: str, prompt: str = "") -> list[str]:
     """The hard rejections a line fails ('dangling', 'orphan', 'archaic', 'task'); [] when clean."""
     out = []

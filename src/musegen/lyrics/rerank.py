@@ -5,8 +5,8 @@ fluent than real lyrics), so the constrained sampler's finished candidates are r
 - SLOR (Kann et al. 2018): the line's log-prob under the LM minus its unigram log-prob (wordfreq), per word;
 - all-MiniLM-L6-v2 cosine of the line to the section's plan (prompt + keywords) and to the previous line;
 - the register: its cosine to a prototype of song lines minus that to a prototype of assistant talk;
-and any candidate with a dangling end, an orphan sentence break, an archaic or a task word loses to every
-clean one.
+and any candidate with a dangling end, an orphan sentence break, an archaic or a task word, or an end word
+that echoes another form of an earlier word ("praying prayer") loses to every clean one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from musegen.lyrics.decode import Candidate
-from musegen.lyrics.register import line_problems
+from musegen.lyrics.register import echo_end, line_problems
 
 SLOR_WEIGHT = 1.0
 PLAN_WEIGHT = 4.0
@@ -124,7 +124,8 @@ class Reranker:
             if self.prev_vec is not None:
                 s += PREV_WEIGHT * float(v @ self.prev_vec)
             s += REGISTER_WEIGHT * float(v @ self.register_vec)  # a song's line, not an assistant's
-            s -= PROBLEM_COST * (len(line_problems(t, self.prompt)) + bool(ASSISTANT_TALK.match(t)))
+            s -= PROBLEM_COST * (len(line_problems(t, self.prompt)) + bool(ASSISTANT_TALK.match(t))
+                                 + echo_end(t))
             scores.append(s)
         if bonus is not None:
             scores = [s + b for s, b in zip(scores, bonus, strict=True)]
