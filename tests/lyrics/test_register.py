@@ -26,7 +26,8 @@ def test_echo_end_catches_an_end_word_bolted_onto_its_own_clause():
     # lines the shipped decoder wrote for the held-out prompts (session 8 texts)
     for line in ["I'll leave my parents crying cried", "A man who had been praying prayer",
                  "A time to be shedding tears shed", "My friends on my weekends weekend",
-                 "I will be a broken piece broke", "We are of old towns. I'm a town"]:
+                 "I will be a broken piece broke", "We are of old towns. I'm a town",
+                 "A man who had to pray for prayer", "They are a runners face facing", "We danced the dance"]:
         assert echo_end(line), line
     # a refrain repeats the very word; other lines end on a word of their own
     for line in ["Day after day", "Dance, dance", "I need your love, your love", "Side by side",

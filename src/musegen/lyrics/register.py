@@ -70,12 +70,13 @@ def task_words(line: str, prompt: str = "") -> list[str]:
 
 def _stem(w: str) -> str:
     w = w.removesuffix("'s")
-    for suf in ("ings", "ing", "ers", "er", "ed", "es", "s", "y"):
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
+    for suf in ("ings", "ing", "ers", "er", "ed", "es", "s", "y"):  # rainy -> rain, but pray stays pray
+        if w.endswith(suf) and len(w) - len(suf) >= (4 if suf == "y" else 3):
             w = w[: -len(suf)]
             break
     w = w[:-1] if len(w) > 3 and w[-1] == w[-2] else w
-    return w[:-1] + "y" if w.endswith("i") else w  # cried, cries -> cry
+    w = w[:-1] + "y" if w.endswith("i") else w  # cried, cries -> cry
+    return w[:-1] if len(w) > 3 and w.endswith("e") else w  # face, facing -> fac; dance, danced -> danc
 
 
 def echo_end(line: str) -> bool:
