@@ -223,3 +223,22 @@ def test_a_line_that_echoes_its_end_word_is_written_again_on_another(lm, monkeyp
     ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
     assert ly.sections[0].lines[0].text == "The rain falls on me"
     assert stats["echo_ends_retried"] == 1 and len(tries) == 2
+
+
+def test_the_chorus_hook_line_is_kept_even_when_it_echoes(lm, monkeypatch):
+    """The chorus carries its hook: an echo there is left to the reranker, never a reason to drop the hook."""
+    import musegen.lyrics.generate as gen
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    tries: list[frozenset | None] = []
+
+    def fake(lm_, cache, logp, spec, sampler, **kw):
+        tries.append(spec.finals)
+        text = f"the {sorted(spec.finals)[0]}s of my {sorted(spec.finals)[0]}"
+        return lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0
+
+    monkeypatch.setattr(gen, "sample_line", fake)
+    stats: dict = {}
+    plan = plan_for_lyrics("rain on the window, lost love", ["chorus"], [5], "X")
+    write_lyrics(plan, seed=7, model=lm3, stats=stats)
+    assert tries == [frozenset({stats["hook"]})] and "echo_ends_retried" not in stats

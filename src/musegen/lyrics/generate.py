@@ -275,9 +275,11 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                               pick=_prefer_exact(rerank, rhyme_set, finals_set, loose),
                               word_bias=bias if planned is not None else None,
                               first_bias=opener)
-            if got is not None and echo_end(" ".join(got[1])) and r < len(tries) - 3:
+            hook_try = planned is not None and wplan is not None and finals_set == frozenset({wplan.hook}) \
+                and sec.type == "chorus" and i == 0
+            if got is not None and echo_end(" ".join(got[1])) and r < len(tries) - 3 and not hook_try:
                 # every candidate bolted the end word onto a clause that said it already ("crying cried"):
-                # another end word, unless only the last-resort tries are left
+                # another end word, unless only the last-resort tries are left (or it is the chorus's hook)
                 if stats is not None:
                     stats["echo_ends_retried"] = stats.get("echo_ends_retried", 0) + 1
                 got = None

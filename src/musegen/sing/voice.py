@@ -257,7 +257,7 @@ def _gate(spans: list[tuple[float, float]], frames_samples: int, rate: int,
           open_ends: list[bool] | None = None) -> np.ndarray:
     """Gain per sample: 1 inside the sung stretches, 0 outside, with `RAMP` edges.
 
-    A stretch that `open_ends` marks as ending on its vowel is released over `RELEASE_FADE` instead.
+    A stretch that `open_ends` marks as ending on a sonorant is released over `RELEASE_FADE` instead.
     """
     g = np.zeros(frames_samples, np.float32)
     r = max(int(RAMP * rate), 1)
