@@ -155,11 +155,12 @@ def real_song_ends(n: int = 150) -> dict:
 
     real = [x for x in CORPUS_ROWS if x.get("source") in ("songs-pd", "openewld")]
     random.Random(0).shuffle(real)
-    _, ends = base_scores([r["lines"] for r in real[:n]])
-    lines = [x for r in real[:n] for x in r["lines"]]
+    stanzas = [r["lines"] for r in real[:n]]
+    _, ends = base_scores(stanzas)
+    lines = [x for st in stanzas for x in st]
     return {"stanzas": min(n, len(real)), "lines": len(ends), "weak_end_rate": weak_end_rate(ends),
             "echo_end_rate": float(np.mean([echo_end(x) for x in lines])) if lines else float("nan"),
-            "repeated_opener_rate": opener_repeats([r["lines"] for r in real[:n]]),
+            "repeated_opener_rate": opener_repeats(stanzas),
             "end_logp_median": float(np.median(ends)) if ends else float("nan")}
 
 

@@ -226,13 +226,15 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         rhyme_set = None if first is None else words.rhyme_words(finals[first]) - forbidden
         loose: frozenset[str] = frozenset()  # near rhymes a round may end on (the reranker prefers exact)
         tries: list[frozenset[str] | None] = []
+        hook: frozenset[str] | None = None  # the chorus hook's tries (never rewritten for an echo)
         if planned is not None and wplan is not None:
             known = frozenset(words.syl) - forbidden
             # a line first tries the exact end word its prompt names (formats 2 and 3 write toward it)
             told = planned.ends[i] if planned.ends[i] in known else None
             if first is None:
                 if sec.type == "chorus" and i == 0 and wplan.hook in known:
-                    tries += [frozenset({wplan.hook})] * PLAN_ROUNDS  # the chorus opens on its hook
+                    hook = frozenset({wplan.hook})
+                    tries += [hook] * PLAN_ROUNDS  # the chorus opens on its hook
                 elif told:
                     tries.append(frozenset({told}))
                 opts = planned.options[i] & known if planned.options else frozenset()
@@ -275,9 +277,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                               pick=_prefer_exact(rerank, rhyme_set, finals_set, loose),
                               word_bias=bias if planned is not None else None,
                               first_bias=opener)
-            hook_try = planned is not None and wplan is not None and finals_set == frozenset({wplan.hook}) \
-                and sec.type == "chorus" and i == 0
-            if got is not None and echo_end(" ".join(got[1])) and r < len(tries) - 3 and not hook_try:
+            if got is not None and echo_end(" ".join(got[1])) and r < len(tries) - 3 \
+                    and (hook is None or finals_set is not hook):
                 # every candidate bolted the end word onto a clause that said it already ("crying cried"):
                 # another end word, unless only the last-resort tries are left (or it is the chorus's hook)
                 if stats is not None:

@@ -35,7 +35,6 @@ PACE = 0.5  # logit penalty per grid step by which a move would force the phrase
 # words). On 14 songs-pd validation songs with their real syllables (79 words) the model's melodies had
 # 38 % inverted words without it and 24 % at 4.0, and the aligner then moved 8.9 % vs 7.4 % of the notes.
 INVERSION_PENALTY = 4.0
-_SYL_STRESS = V.SYL_STRESS
 _WORD_START = (V.SYL[4], V.SYL[5])
 
 
@@ -233,16 +232,16 @@ class Cursor:
         if s.syl is None or s.levels is None or self.phrase >= len(s.syl):
             return 0.0
         line, k = s.syl[self.phrase], self.placed
-        if k >= len(line) or line[k] not in _SYL_STRESS or line[k] in _WORD_START:
+        if k >= len(line) or line[k] not in V.SYL_STRESS or line[k] in _WORD_START:
             return 0.0
-        me, level = _SYL_STRESS[line[k]], s.levels[t % s.steps]
+        me, level = V.SYL_STRESS[line[k]], s.levels[t % s.steps]
         phrase_notes = self.notes[len(self.notes) - k :]
         for j in range(k - 1, -1, -1):
             tok = line[j]
-            if tok not in _SYL_STRESS:  # a melisma note inside the word: not a syllable start
+            if tok not in V.SYL_STRESS:  # a melisma note inside the word: not a syllable start
                 continue
             other = s.levels[phrase_notes[j][0] % s.steps]
-            if _SYL_STRESS[tok] != me and (level > other if me == 1 else level < other):
+            if V.SYL_STRESS[tok] != me and (level > other if me == 1 else level < other):
                 return INVERSION_PENALTY
             if tok in _WORD_START:
                 break
