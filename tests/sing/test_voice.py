@@ -244,3 +244,31 @@ def test_a_stretch_ending_on_a_sonorant_is_released_not_cut():
     assert cut[at] == 1.0 and 0.0 < released[at] < 0.9
     assert released[int((b - voice.RELEASE_FADE - 0.03) * rate)] == 1.0  # the vowel before it is whole
     assert not released[int((b + 0.05) * rate):].any() and not cut[int((b + 0.05) * rate):].any()
+
+
+def test_a_phrase_final_nasal_is_held_and_sung():
+    """Speech lets a phrase's last consonant fade; sung that way, Whisper heard "warm" as "war" and "tomb"
+    as "two". A nasal or liquid before a rest or at the line's end lasts at least END_SONORANT, voiced, at
+    no less than END_SONORANT_PCT of the line's spoken vowel energy."""
+    from musegen.sing import voice
+    from musegen.sing.model import SAMPLE_RATE, load_voice
+    from musegen.sing.score import sung_lines
+
+    text = "Purple engines whisper under the warm"
+    line = sung_lines(phrase_song(text, PITCHES[:10]))[0][0]
+    assert voice.phrase_ends(line) == [False] * 9 + [True]
+    v = load_voice()
+    lt = voice.line_timing(v, line)
+    last = len(line.syllables) - 1
+    m = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "coda"][-1]
+    assert lt.tokens[m].sym == "m"
+    assert lt.dur[m] * voice.UNIT >= voice.END_SONORANT - voice.UNIT / 2, lt.dur[m]
+    audio = voice.render_line(v, line, np.random.default_rng(0)).audio
+    edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT
+
+    def level(k: int) -> float:
+        x = audio[int(edges[k] * SAMPLE_RATE):int(edges[k + 1] * SAMPLE_RATE)]
+        return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-18))
+
+    # a nasal sounds 10-15 dB under its vowel; read from speech's fade it was 30 dB under (-53 vs -22.5 dB)
+    assert level(m) > level(lt.held[last]) - 16, (level(m), level(lt.held[last]))
