@@ -56,74 +56,6 @@ def test_phrase_f0_follows_the_notes(phrase):
     assert np.sqrt(np.mean(vox.audio[int(first * OUT_RATE):int(end * OUT_RATE)] ** 2)) > 0.01
 
 
-def test_words_stay_apart_in_legato(monkeypatch):
-    """The phrase's notes are back to back; each word still ends GAP_MIN before the next word starts."""
-    from musegen.sing import voice
-    from musegen.sing.model import load_voice
-    from musegen.sing.score import sung_lines
-
-    line = sung_lines(phrase_song())[0][0]
-
-    def gaps(lt: voice.LineTiming) -> list[int]:
-        return [int(lt.dur[k]) for k, t in enumerate(lt.tokens) if t.role == "gap"]
-
-    sung = gaps(voice.line_timing(load_voice(), line))
-    assert len(sung) == 5 and min(sung) >= round(voice.GAP_MIN / voice.UNIT) >= 1, sung
-    monkeypatch.setattr(voice, "GAP_MIN", 0.0)  # without it, legato runs the words together
-    assert min(gaps(voice.line_timing(load_voice(), line))) == 0
-
-
-def test_short_notes_are_held_on_their_vowels():
-    """On 200 ms notes the consonants and word gaps are scaled to the note (ONSET_SHARE, GAP_SHARE,
-    CODA_SHARE): the vowels fill most of each note's middle 60 %, where its pitch is measured (the
-    previous layout left them 52 % of it on this phrase)."""
-    from musegen.sing import voice
-    from musegen.sing.model import load_voice
-    from musegen.sing.score import sung_lines
-    from musegen.types import PPQ
-
-    song = phrase_song(melisma_to=None)
-    for i, n in enumerate(song.vocal):  # sixteenth-note triplets at 100 BPM: 0.2 s each
-        n.onset, n.duration = 4 * PPQ + i * (PPQ // 3), PPQ // 3
-    line = sung_lines(song)[0][0]
-    lt = voice.line_timing(load_voice(), line)
-    edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT + lt.start
-    shares = []
-    for i, syl in enumerate(line.syllables[:-1]):
-        n = syl.notes[0]
-        a, b = n.start + 0.2 * (n.end - n.start), n.end - 0.2 * (n.end - n.start)
-        held = sum(max(0.0, min(b, edges[k + 1]) - max(a, edges[k])) for k, t in enumerate(lt.tokens)
-                   if t.syl == i and t.role == "nucleus")
-        shares.append(held / (b - a))
-    assert np.mean(shares) >= 0.65, shares
-    gaps = [int(lt.dur[k]) for k, t in enumerate(lt.tokens) if t.role == "gap"]
-    assert len(gaps) == 5 and min(gaps) >= 1, gaps  # the words stay apart
-
-
-def test_a_short_last_note_keeps_its_end_consonants():
-    """A word on a short note before a rest is released into the rest: its vowel lasts RELEASE_VOWEL and
-    its end consonants follow inside the sung span, instead of being squeezed out of the note."""
-    from musegen.sing import voice
-    from musegen.sing.model import load_voice
-    from musegen.sing.score import sung_lines
-    from musegen.types import PPQ
-
-    song = phrase_song(melisma_to=None)
-    song.vocal[-1].duration = PPQ // 8  # "maps" on a 75 ms note at 100 BPM, then silence
-    line = sung_lines(song)[0][0]
-    lt = voice.line_timing(load_voice(), line)
-    last = len(line.syllables) - 1
-    coda = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "coda"]
-    vowel = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "nucleus"]
-    assert [lt.tokens[k].sym for k in coda] == ["p", "s"]
-    assert min(lt.dur[coda]) >= 1 and lt.dur[coda].sum() >= 3, lt.dur[coda]
-    assert lt.dur[vowel].sum() * voice.UNIT >= voice.RELEASE_VOWEL - voice.UNIT / 2
-    edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT
-    assert lt.spans[-1][1] >= edges[coda[-1] + 1] - voice.UNIT / 2  # the gate lets the consonants through
-    note_end = line.syllables[-1].notes[-1].end - lt.start
-    assert edges[coda[-1] + 1] > note_end + 0.05  # sung after the written note, in the rest
-
-
 def test_same_seed_same_samples_other_seed_differs():
     a, b, c = (sing(phrase_song(seed=s)).audio for s in (3, 3, 4))
     assert np.array_equal(a, b)
@@ -221,10 +153,10 @@ def test_a_line_final_consonant_is_sung_not_its_spoken_fade():
 
 def _timing(syms_roles: list[tuple[str, str]], unit_each: int = 4):
     """A LineTiming whose tokens (pads around `syms_roles`) last `unit_each` units, one span over them."""
-    from musegen.sing import voice
+    from musegen.sing import layout, voice
 
-    toks = [voice._Token("", -1, "pad")] + [voice._Token(s, 0, r) for s, r in syms_roles]
-    toks.append(voice._Token("", -1, "pad"))
+    toks = [layout.Token("", -1, "pad")] + [layout.Token(s, 0, r) for s, r in syms_roles]
+    toks.append(layout.Token("", -1, "pad"))
     dur = np.full(len(toks), unit_each)
     end = (len(toks) - 1) * unit_each * voice.UNIT  # where the last sung token ends
     return voice.LineTiming(toks, np.zeros((1, len(toks)), np.int64), dur, np.zeros(4), np.zeros(4), 0.0,
@@ -250,19 +182,19 @@ def test_a_phrase_final_nasal_is_held_and_sung():
     """Speech lets a phrase's last consonant fade; sung that way, Whisper heard "warm" as "war" and "tomb"
     as "two". A nasal or liquid before a rest or at the line's end lasts at least END_SONORANT, voiced, at
     no less than END_SONORANT_PCT of the line's spoken vowel energy."""
-    from musegen.sing import voice
+    from musegen.sing import layout, voice
     from musegen.sing.model import SAMPLE_RATE, load_voice
     from musegen.sing.score import sung_lines
 
     text = "Purple engines whisper under the warm"
     line = sung_lines(phrase_song(text, PITCHES[:10]))[0][0]
-    assert voice.phrase_ends(line) == [False] * 9 + [True]
+    assert layout.phrase_ends(line) == [False] * 9 + [True]
     v = load_voice()
     lt = voice.line_timing(v, line)
     last = len(line.syllables) - 1
     m = [k for k, t in enumerate(lt.tokens) if t.syl == last and t.role == "coda"][-1]
     assert lt.tokens[m].sym == "m"
-    assert lt.dur[m] * voice.UNIT >= voice.END_SONORANT - voice.UNIT / 2, lt.dur[m]
+    assert lt.dur[m] * voice.UNIT >= layout.END_SONORANT - voice.UNIT / 2, lt.dur[m]
     audio = voice.render_line(v, line, np.random.default_rng(0)).audio
     edges = np.concatenate([[0], np.cumsum(lt.dur)]) * voice.UNIT
 

@@ -2,6 +2,7 @@
 
     score (sing.score)  lyric lines → syllables with phonemes (sing.phonemes) and notes in seconds
     voice (sing.voice)  one line at a time: speech pass → layout → warp → F0 → patched model → DSP
+    layout (sing.layout)  where each onset, vowel and coda of a line goes on its notes
     model (sing.model)  hibari-tts 0.2.1's ONNX voice, patched once into speech + sing graphs (cached)
 
 `sing(song)` returns the vocal track as mono float32 at 44.1 kHz, ready for the mix in
