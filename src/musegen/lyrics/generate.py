@@ -31,6 +31,7 @@ from musegen.lyrics.register import DANGLING, TASK_WORDS, echo_end
 from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import homophones, parse_scheme, rhyming_parts
 from musegen.lyrics.syllables import syllabify_line
+from musegen.lyrics.topic import lyric_topic
 from musegen.lyrics.vocab import FINAL_MIN, WEAK_FINALS, WordTable, default_words
 from musegen.lyrics.wordplan import (
     SectionWords,
@@ -365,6 +366,7 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
         stats.setdefault("relaxed_rhymes", 0)
     theme = theme_words(plan.mood)
     about, note = prompt_reading(plan.mood)
+    about = lyric_topic(about)  # "rock anthem" names the music, not what the words are about
     if stats is not None and note:
         stats["language_note"] = note
     wplan: WordPlan | None = None
