@@ -97,6 +97,16 @@ ASSISTANT_REGISTER = re.compile(
 NLL_HEADER = "Here are the lyrics of a popular song:\n\n"
 
 
+# words about music or singing (not in EVALUATION.md): for a prompt that names a genre or form ("rock
+# anthem") the words once sang about singing ("When was the last time I sang hymns sing?"); counted whether
+# or not the prompt holds them
+MUSIC_TALK = frozenset({
+    "sing", "sang", "sung", "sings", "singing", "singer", "singers", "song", "songs", "hymn", "hymns",
+    "anthem", "anthems", "music", "musical", "musician", "melody", "melodies", "tune", "tunes", "ballad",
+    "ballads", "lullaby", "waltz", "rock", "jazz", "blues", "pop", "punk", "disco", "reggae", "gospel",
+    "choir", "chorus", "verse", "lyric", "lyrics", "guitar", "drum", "drums", "band", "beat", "beats",
+    "rhythm", "track", "metal", "folk", "shanty", "notes", "piano", "radio", "rap", "dj",
+})
 WEAK_END = -15.0  # a line's last word + line break under the base model below this: a bent line end
 
 
@@ -170,7 +180,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
     from musegen.plan.embed import embed
 
     t = {"lines": 0, "exact": 0, "req": 0, "exact_rhyme": 0, "any_rhyme": 0, "dangling": 0, "orphan": 0,
-         "words": 0, "task": 0, "archaic": 0, "assistant": 0, "echo": 0}
+         "words": 0, "task": 0, "archaic": 0, "assistant": 0, "echo": 0, "music": 0}
     distinct: list[str] = []
     docs = []
     sections: list[list[str]] = []
@@ -199,6 +209,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
                 t["words"] += len(words(x))
                 t["task"] += len(task_words(x, prompt))
                 t["archaic"] += len(archaic_words(x))
+                t["music"] += sum(w.lower() in MUSIC_TALK for w in words(x))
             mine += lines
         distinct.append("\n".join(mine))
         docs.append(" ".join(mine))
@@ -220,6 +231,7 @@ def evaluate(songs: list[tuple[str, str]], syl: list[int], scheme: str, copy: bo
         "orphan_break_rate": t["orphan"] / max(1, t["lines"]),
         "echo_end_rate": t["echo"] / max(1, t["lines"]),
         "task_words_per_100": t["task"] * w100, "archaic_words_per_100": t["archaic"] * w100,
+        "music_talk_words_per_100": t["music"] * w100,
         "prompt_retrieval": retrieval, "distinct_2": distinct_n(distinct, 2),
         "assistant_register_line_rate": t["assistant"] / max(1, t["lines"]),
         "base_model_nll_per_token": nll, "weak_end_rate": weak_end_rate(ends),
@@ -301,6 +313,10 @@ def main() -> None:
     form, syl, scheme = FORM
     if args.evaluate:
         return evaluate_files(args.evaluate, syl, scheme, args.out, not args.no_copy)
+    if args.old_src is not None and not (args.old_src / "src" / "musegen").is_dir():
+        # without it the old arm silently imported this checkout's code: both arms the same
+        ap.error(f"--old-src {args.old_src}: no src/musegen under it; give the folder that "
+                 "`git archive REV src | tar -x -C DIR` filled (DIR, not DIR/src)")
     if args.prompt_file is not None:
         if not args.prompt_file.is_file():
             ap.error(f"--prompt-file {args.prompt_file}: no such file; give a text file, one prompt per line")
