@@ -93,6 +93,43 @@ def wer(ref: str, hyp: str, spelling: bool = False) -> tuple[int, int]:
     return d[len(r)][len(h)], len(r)
 
 
+def heard_right(ref: str, hyp: str) -> list[bool]:
+    """Per reference word: whether a minimal word alignment (Levenshtein, as `wer`) matches it exactly."""
+    r, h = words(ref), words(hyp)
+    d = [[i + j if i == 0 or j == 0 else 0 for j in range(len(h) + 1)] for i in range(len(r) + 1)]
+    for i in range(1, len(r) + 1):
+        for j in range(1, len(h) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (r[i - 1] != h[j - 1]))
+    ok, i, j = [False] * len(r), len(r), len(h)
+    while i > 0 and j > 0:
+        if d[i][j] == d[i - 1][j - 1] + (r[i - 1] != h[j - 1]):
+            ok[i - 1] = r[i - 1] == h[j - 1]
+            i, j = i - 1, j - 1
+        elif d[i][j] == d[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return ok
+
+
+def missed_by_position(rows: list[dict], key: str = "") -> dict[str, float]:
+    """Share of sung words Whisper got wrong by their place in the line (first, middle, last), over the
+    songs' distinct lines: a line's last word is its rhyme word and ends a held note."""
+    miss = {"first": [0, 0], "middle": [0, 0], "last": [0, 0]}
+    for row in rows:
+        seen: set[str] = set()
+        for h in row.get(f"heard{key}", []):
+            if h["line"] in seen:
+                continue
+            seen.add(h["line"])
+            ok = heard_right(h["line"], h["sung_heard"])
+            for k, good in enumerate(ok):
+                at = "last" if k == len(ok) - 1 else "first" if k == 0 else "middle"
+                miss[at][0] += not good
+                miss[at][1] += 1
+    return {at: round(m / n, 4) for at, (m, n) in miss.items() if n}
+
+
 def vowel_spans(lines, timing=None) -> list[tuple[float, float]]:
     """Song-time (start, end) of every sung vowel (nucleus token) as the singer lays the lines out."""
     if timing is None:
@@ -384,6 +421,7 @@ def main() -> None:
         result[f"wer_spoken_reference{key}"] = summary(col(f"wer_spoken{key}"))
         result[f"wer_sung_spelling{key}"] = summary(col(f"wer_spelling{key}"))
         result[f"wer_spoken_reference_spelling{key}"] = summary(col(f"wer_spoken_spelling{key}"))
+        result[f"words_missed_by_position{key}"] = missed_by_position(rows, key)
     if args.cli_runs:
         with tempfile.TemporaryDirectory(prefix="musegen-sing-bench-") as work:
             result["cli"] = bench_cli(args.cli_runs, args.seed, Path(work))
