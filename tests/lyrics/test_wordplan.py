@@ -108,3 +108,19 @@ def test_near_rhymes_share_the_stressed_vowel_and_its_tail_length():
     assert {"time", "life", "alive"} <= near
     assert not near & words.rhyme_words("night") and "night" not in near  # exact rhymes are not near
     assert "nation" not in words.near_words("day")  # another vowel follows: a different rhythm
+
+
+def test_the_commonest_song_line_ends_are_in_the_pool():
+    """"me" and "you" end more songs-pd lines than any other word; the pool had neither
+    (data/endwords-common.txt)."""
+    import numpy as np
+
+    from musegen.lyrics.wordplan import common_end_words
+    from musegen.plan.embed import embed
+
+    pool = end_word_pool()
+    assert {"me", "you", "go", "down", "again"} <= common_end_words()
+    i = pool.index["me"]
+    assert len(pool.words) == len(pool.emb) == len(pool.zipf) == len(pool.song)
+    assert float(pool.emb[i] @ embed(["me"])[0]) > 0.999 and pool.song[i] == 0.0
+    assert np.isfinite(pool.zipf[i]) and pool.zipf[i] > 6

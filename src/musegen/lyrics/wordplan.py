@@ -2,10 +2,12 @@
 
 End words come from a pool of common modern words in song register (`data/endwords.tsv`: words of the
 song-register corpus and the most frequent English words, CMU-known, no archaic, task or function words)
-with precomputed all-MiniLM-L6-v2 embeddings (`data/endwords.safetensors`). Each word is scored by its
-cosine to the prompt plus a little frequency (wordfreq Zipf) and seeded noise; a rhyme letter gets the
-best-scoring group of exact CMU rhymes, or — capped at `NEAR_SHARE` of the pairs — a near rhyme (same last
-stressed vowel) when no exact partner is related to the song (Hafez; LYRICS.md levers 1, 4, 5).
+with precomputed all-MiniLM-L6-v2 embeddings (`data/endwords.safetensors`), plus the commonest song line ends
+that list left out (`data/endwords-common.txt`: me, you, go, down, again …; embedded at first use).
+Each word is scored by its cosine to the prompt plus a little frequency (wordfreq Zipf) and seeded noise;
+a rhyme letter gets the best-scoring group of exact CMU rhymes, or — capped at `NEAR_SHARE` of the pairs —
+a near rhyme (same last stressed vowel) when no exact partner is related to the song (Hafez; LYRICS.md
+levers 1, 4, 5).
 """
 
 from __future__ import annotations
@@ -120,11 +122,28 @@ def end_word_pool() -> EndWordPool:
     text = data.joinpath("endwords.tsv").read_text("utf-8")
     rows = [r.split("\t") for r in text.splitlines() if r]
     words = [r[0] for r in rows]
-    song = np.log1p(np.array([int(r[1]) for r in rows], dtype=np.float32))
-    emb = load_file(str(data.joinpath("endwords.safetensors")))["embeddings"].astype(np.float32)
+    counts = [int(r[1]) for r in rows]
+    emb = load_file(str(data.joinpath("endwords.safetensors")))["embeddings"]
+    extra_text = data.joinpath("endwords-common.txt").read_text("utf-8")
+    have = set(words)
+    extra = [w for w in extra_text.split("\n") if w and not w.startswith("#") and w not in have]
+    if extra:  # embedded as the pool's own rows were (the bare word), stored at their precision
+        vecs = cached("endword-extra", source_key(extra, modules=["musegen.plan.minilm"]),
+                      lambda: _embed(extra))
+        emb = np.concatenate([emb, np.asarray(vecs, dtype=np.float32).astype(emb.dtype)])
+        words, counts = words + extra, counts + [0] * len(extra)
+        text += extra_text
+    emb = emb.astype(np.float32)
+    song = np.log1p(np.array(counts, dtype=np.float32))
     zipf = np.array(cached("endword-zipf", source_key(text, packages=["wordfreq"]), lambda: _zipf(words)),
                     dtype=np.float32)
     return EndWordPool(words, emb, zipf, song)
+
+
+def _embed(words: list[str]) -> list[list[float]]:
+    from musegen.plan.embed import embed
+
+    return embed(words).tolist()
 
 
 def _zipf(words: list[str]) -> list[float]:
