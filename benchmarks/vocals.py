@@ -77,7 +77,11 @@ def wer(ref: str, hyp: str, spelling: bool = False) -> tuple[int, int]:
     r, h = words(ref), words(hyp)
     if spelling:
         r, h = [w.replace("'", "") for w in r], [w.replace("'", "") for w in h]
+    return _edits(r, h, spelling)[len(r)][len(h)], len(r)
 
+
+def _edits(r: list[str], h: list[str], spelling: bool = False) -> list[list[int]]:
+    """The Levenshtein table over words: d[i][j] edits between r[:i] and h[:j] (see `wer`'s `spelling`)."""
     inf = len(r) + len(h) + 1
     d = [[inf] * (len(h) + 1) for _ in range(len(r) + 1)]
     for i in range(len(r) + 1):
@@ -90,16 +94,13 @@ def wer(ref: str, hyp: str, spelling: bool = False) -> tuple[int, int]:
                 d[i][j] = min(d[i][j], d[i - 1][j - 2])
             if spelling and i > 1 and r[i - 2] + r[i - 1] == h[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 1])
-    return d[len(r)][len(h)], len(r)
+    return d
 
 
 def heard_right(ref: str, hyp: str) -> list[bool]:
     """Per reference word: whether a minimal word alignment (Levenshtein, as `wer`) matches it exactly."""
     r, h = words(ref), words(hyp)
-    d = [[i + j if i == 0 or j == 0 else 0 for j in range(len(h) + 1)] for i in range(len(r) + 1)]
-    for i in range(1, len(r) + 1):
-        for j in range(1, len(h) + 1):
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (r[i - 1] != h[j - 1]))
+    d = _edits(r, h)
     ok, i, j = [False] * len(r), len(r), len(h)
     while i > 0 and j > 0:
         if d[i][j] == d[i - 1][j - 1] + (r[i - 1] != h[j - 1]):
@@ -130,16 +131,21 @@ def missed_by_position(rows: list[dict], key: str = "") -> dict[str, float]:
     return {at: round(m / n, 4) for at, (m, n) in miss.items() if n}
 
 
-def vowel_spans(lines, timing=None) -> list[tuple[float, float]]:
-    """Song-time (start, end) of every sung vowel (nucleus token) as the singer lays the lines out."""
-    if timing is None:
-        from musegen.sing.voice import line_timing as timing
+def line_timings(lines) -> list:
+    """The singer's `LineTiming` of each line (its speech pass and layout), computed once per song."""
     from musegen.sing.model import load_voice
+    from musegen.sing.voice import line_timing
+
+    voice = load_voice()
+    return [line_timing(voice, line) for line in lines]
+
+
+def vowel_spans(timings) -> list[tuple[float, float]]:
+    """Song-time (start, end) of every sung vowel (nucleus token) as the singer lays the lines out."""
     from musegen.sing.voice import UNIT
 
-    voice, spans = load_voice(), []
-    for line in lines:
-        lt = timing(voice, line)
+    spans = []
+    for lt in timings:
         edges = np.concatenate([[0], np.cumsum(lt.dur)]) * UNIT + lt.start
         spans += [(edges[k], edges[k + 1]) for k, tok in enumerate(lt.tokens) if tok.role == "nucleus"]
     return spans
@@ -235,17 +241,9 @@ CUT_BEFORE = 0.15  # a line's cut opens this long before its first sung sound (s
 CUT_AFTER = 0.3  # ... and closes this long after its last (the room's tail), never past the neighbours
 
 
-def sung_spans(lines) -> list[tuple[float, float]]:
+def sung_spans(timings) -> list[tuple[float, float]]:
     """Per line: its first and last sung sound (s, song time), from the singer's own layout."""
-    from musegen.sing.model import load_voice
-    from musegen.sing.voice import line_timing
-
-    voice = load_voice()
-    out = []
-    for line in lines:
-        lt = line_timing(voice, line)
-        out.append((lt.start + lt.spans[0][0], lt.start + lt.spans[-1][1]))
-    return out
+    return [(lt.start + lt.spans[0][0], lt.start + lt.spans[-1][1]) for lt in timings]
 
 
 def line_cuts(lines, total: float,
@@ -311,13 +309,14 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
         voc = sing(song)
         sing_s, sing_cpu = time.perf_counter() - t, time.process_time() - cpu
         lines, _ = sung_lines(song, octave_shift(song))
+        timings = line_timings(lines)
         row = {"prompt": prompt, "seed": song.meta.get("seed"),
                "song_seconds": round(song.duration_seconds, 1),
                "sung_seconds": round(sum(line.end - line.start for line in lines), 1), "lines": len(lines),
                "transpose": voc.transpose, "problems": voc.problems, "sing_seconds": round(sing_s, 2),
                "x_realtime": round(song.duration_seconds / sing_s, 1), "sing_cpu_seconds": round(sing_cpu, 2),
                "x_realtime_cpu": round(song.duration_seconds / max(sing_cpu, 1e-9), 1),
-               **pitch_metrics(voc.audio, SAMPLE_RATE, lines, vowel_spans(lines))}
+               **pitch_metrics(voc.audio, SAMPLE_RATE, lines, vowel_spans(timings))}
         mix = mix_song(song)
         stem = mix.vocals.mean(axis=1)
         if keep is not None:
@@ -328,7 +327,7 @@ def bench_songs(n: int, seed: int, keep: Path | None, ears: list[Whisper],
             from musegen.songfile import save_song
 
             save_song(song, folder / "song.json")
-        cuts = line_cuts(lines, len(stem) / SAMPLE_RATE, sung_spans(lines))
+        cuts = line_cuts(lines, len(stem) / SAMPLE_RATE, sung_spans(timings))
         spoken_audio = [speaker(line.text, seed=0) for line in lines] if ears else []
         for ear in ears:
             key = "" if ear.size == "tiny" else f"_{ear.size}"
