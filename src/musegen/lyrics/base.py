@@ -11,6 +11,8 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -71,7 +73,8 @@ def convert_gguf(out: Path | None = None, *, quiet: bool = False) -> Path:
     src = gguf_path()
     if not quiet:
         print(f"musegen: converting {src.name} to safetensors in {out} (once, ~20 s)…", file=sys.stderr)
-    model = AutoModelForCausalLM.from_pretrained(str(src.parent), gguf_file=src.name)
+    with _quiet_gguf():
+        model = AutoModelForCausalLM.from_pretrained(str(src.parent), gguf_file=src.name)
     model.hf_quantizer = None  # the GGUF was dequantised to fp32 on load: save plain weights
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
@@ -88,6 +91,25 @@ def convert_gguf(out: Path | None = None, *, quiet: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+@contextmanager
+def _quiet_gguf() -> Iterator[None]:
+    """Hide transformers' per-tensor GGUF progress bar (a bare tqdm that its logging switch does not reach).
+
+    Our own line says what is happening; the terminal of a first run shows no third-party bar.
+    """
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is None:
+        yield
+        return
+    gguf_utils.tqdm = lambda items, *args, **kwargs: items
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = bar
 
 
 def resolve_base(base: str | Path | None = None) -> Path:
@@ -129,7 +151,8 @@ def _load_base(base: str | Path | None, dtype):
 
     path = resolve_base(base)
     if path.suffix == ".gguf":  # dequantised on load (slow); used where no converted copy exists
-        model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
+        with _quiet_gguf():
+            model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
         model.hf_quantizer = None
         model.eval()
         return model, load_tokenizer()
