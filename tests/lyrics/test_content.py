@@ -17,3 +17,10 @@ def test_custom_list_and_missing_file(tmp_path):
     assert not is_clean("the moons", bl) and is_clean("what the fuck", bl)
     with pytest.raises(InputError, match="--blocklist"):
         load_blocklist(tmp_path / "nope.txt")
+
+
+def test_common_insults_a_small_model_writes_are_filtered():
+    # "They would not want to call them ass" came out of a dev song in session 12
+    assert not is_clean("They would not want to call them ass")
+    assert not is_clean("a badass jackass")
+    assert is_clean("the grass and the glass of the class")  # words that contain it are sung
