@@ -85,7 +85,7 @@ def build_lyric_catalog(book: str, files: int = 20, per_file: int = 4) -> Path:
 def lyric_copy_rate(adapter: Path | None, index, samples: int, limit: int = 8) -> dict:
     """Write `samples` short songs of words with the style and measure runs shared with the catalog."""
     from musegen.lyrics import load_lyrics_model, write_lyrics
-    from musegen.lyrics.generate import plan_for_lyrics
+    from musegen.lyrics.sections import plan_for_lyrics
     from musegen.styles.guard import Guard
 
     model = load_lyrics_model(adapter=adapter)

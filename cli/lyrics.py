@@ -50,9 +50,10 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
     from musegen.errors import InputError, ModelError
     from musegen.fsutil import atomic_write_text
     from musegen.lyrics.content import load_blocklist
-    from musegen.lyrics.generate import plan_for_lyrics, write_lyrics
+    from musegen.lyrics.generate import write_lyrics
     from musegen.lyrics.model import load_lyrics_model
     from musegen.lyrics.parse import lyrics_to_text
+    from musegen.lyrics.sections import plan_for_lyrics
     from musegen.lyrics.wordplan import check_rhymable
 
     syl = [_int_list(x, "--syllables") for x in _sections(syllables)]

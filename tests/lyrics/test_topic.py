@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from musegen.lyrics.sections import plan_for_lyrics
 from musegen.lyrics.topic import lyric_topic
 
 
@@ -42,7 +43,7 @@ def test_the_lyrics_plan_reads_the_topic(monkeypatch):
         raise RuntimeError("planned")
 
     monkeypatch.setattr(gen, "plan_words", stop)
-    plan = gen.plan_for_lyrics("angry rebellious rock anthem", ["verse"], [8, 8, 8, 8], "ABAB")
+    plan = plan_for_lyrics("angry rebellious rock anthem", ["verse"], [8, 8, 8, 8], "ABAB")
     with pytest.raises(RuntimeError, match="planned"):
         gen.write_lyrics(plan, seed=0, model=object())
     assert seen["about"] == "angry rebellious"

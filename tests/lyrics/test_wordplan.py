@@ -1,8 +1,8 @@
 import pytest
 
 from musegen.errors import InputError
-from musegen.lyrics.generate import plan_for_lyrics
 from musegen.lyrics.rhyme import rhyme_key, rhymes
+from musegen.lyrics.sections import plan_for_lyrics
 from musegen.lyrics.wordplan import NEAR_SHARE, end_word_pool, identical_rhyme, plan_words
 
 FORM = ["verse", "chorus", "verse", "chorus", "bridge", "chorus"]

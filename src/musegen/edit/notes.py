@@ -51,7 +51,7 @@ def section_plan(song: Song, k: int, lines: list[LyricLine], chords: list[str] |
 
 def capacity(song: Song, k: int, i: int) -> int:
     """The most syllables line i of section k can carry in its phrase (16th notes, a breath at the end)."""
-    from musegen.lyrics.generate import MAX_SYLLABLES
+    from musegen.lyrics.sections import MAX_SYLLABLES
     from musegen.music import vocab as V
     from musegen.music.generate import phrase_windows
     from musegen.music.sampler import BREATH

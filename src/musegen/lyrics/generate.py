@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -18,6 +19,7 @@ from musegen.device import torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
+from musegen.lyrics.ends import end_word_logp
 from musegen.lyrics.language import prompt_reading
 from musegen.lyrics.prompt import (
     STOPWORDS,
@@ -30,6 +32,7 @@ from musegen.lyrics.prompt import (
 from musegen.lyrics.register import DANGLING, TASK_WORDS, echo_end
 from musegen.lyrics.rerank import Reranker
 from musegen.lyrics.rhyme import homophones, parse_scheme, rhyming_parts
+from musegen.lyrics.sections import check_plan
 from musegen.lyrics.syllables import syllabify_line
 from musegen.lyrics.topic import lyric_topic
 from musegen.lyrics.vocab import FINAL_MIN, WEAK_FINALS, WordTable, default_words
@@ -41,7 +44,7 @@ from musegen.lyrics.wordplan import (
     names,
     plan_words,
 )
-from musegen.types import SECTION_TYPES, LyricLine, Lyrics, LyricSection, SectionPlan, SongPlan
+from musegen.types import LyricLine, Lyrics, LyricSection, SectionPlan, SongPlan
 
 BATCH = 8  # candidates sampled together per line
 ROUNDS = 2  # rounds (the second with twice the candidates) before a rhyme is relaxed
@@ -68,7 +71,10 @@ PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "
 # the word "song" (a task word) leaks through its compounds: "songbird" was in 9 of the 20 held-out songs
 # of session 5 ("You are a songbird …"), a tic a reader notices from song to song. Sung only when asked for
 TIC_WORDS = frozenset({"songbird", "songbirds"})
-MAX_SYLLABLES = 16
+# nats per unit of the planner's relevance score added to the model's own log-prob of naming an end word
+# (`line_start`): the model's choice alone drifted off the prompt on two-topic prompts of our own ("a
+# mermaid working in a coffee shop": prompt retrieval 1.0 -> 0.90); at 10 it stays 1.0 (20 then 0.95)
+RELEVANCE = 10.0
 TEMPERATURE = 0.9  # sampling temperature of a line's first round (each later round adds TEMPERATURE_STEP)
 TEMPERATURE_STEP = 0.05
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
@@ -117,20 +123,6 @@ def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> 
     return frozenset(out)
 
 
-def check_plan(plan: SongPlan) -> None:
-    """Raise InputError for a plan the lyrics stage cannot honour."""
-    for k, sec in enumerate(plan.sections):
-        if sec.type not in SECTION_TYPES:
-            raise InputError(f"section {k}: unknown type {sec.type!r}; use one of {', '.join(SECTION_TYPES)}")
-        if sec.repeat_of is not None and not 0 <= sec.repeat_of < k:
-            raise InputError(f"section {k}: repeat_of={sec.repeat_of} must name an earlier section")
-        for n in sec.syllables:
-            if not 1 <= n <= MAX_SYLLABLES:
-                raise InputError(f"section {k}: {n} syllables per line (--syllables); "
-                                 f"use 1 to {MAX_SYLLABLES}")
-        parse_scheme(sec.rhyme, len(sec.syllables), what=f"section {k} rhyme")
-
-
 def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords: list[str],
                    ends: list[str] | None) -> str:
     """The prompt the model reads for a section, in the format its adapter was trained on.
@@ -146,13 +138,14 @@ def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords
 
 
 def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[str] | None, tried: set[str],
-               rank=None) -> tuple | None:
+               rank=None, relevance=None) -> tuple | None:
     """What the next line is sampled after: (cache, log-probs, header ids, allowed end words).
 
-    For a format-3 model the line opens with a header naming its syllables and one end word: the best of
-    `finals` by `rank` (a word -> sort key; None: alphabetical) not yet in `tried`, which it joins, never a
-    dangling or weak word; None when every word was tried. `finals` None: a header without an end word.
-    Other formats: no header.
+    For a format-3 model the line opens with a header naming its syllables and one end word: of `finals`
+    not yet in `tried` (never a dangling or weak word), the one the model itself would most likely name
+    after the song so far (`ends.end_word_logp`; the rest by `rank`, a word -> sort key, None:
+    alphabetical); it joins `tried`. None when every word was tried. `finals` None: a header without an
+    end word. Other formats: no header.
     """
     if getattr(lm, "prompt_format", 1) != 3:
         return cache, logp, [], finals
@@ -161,6 +154,13 @@ def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[
         # a pronoun or conjunction would end every candidate of the try dangling ("… summer they")
         left = sorted((w for w in finals - tried if w not in DANGLING and w not in WEAK_FINALS),
                       key=rank or (lambda w: w))
+        if len(left) > 1:  # the words the song so far leads to first
+            lp = end_word_logp(lm, cache, syllables, left)
+            if relevance is not None:  # a word the planner did not score counts as its least relevant one
+                rel = {w: relevance(w) for w in lp}
+                floor = min((v for v in rel.values() if v is not None), default=0.0)
+                lp = {w: v + RELEVANCE * (floor if rel[w] is None else rel[w]) for w, v in lp.items()}
+            left = sorted(lp, key=lambda w: (-lp[w], w)) + [w for w in left if w not in lp]
         if not left:
             return None
         end = left[0]
@@ -176,6 +176,19 @@ def _prefer_exact(rerank: Reranker | None, exact: frozenset[str] | None, allowed
     if rerank is None or not exact or not allowed or not (allowed & loose):
         return rerank
     return lambda cands: rerank(cands, bonus=[EXACT_BONUS * (c.words[-1] in exact) for c in cands])
+
+
+def end_relevance(wplan: WordPlan | None):
+    """A word's relevance to the song (the planner's score: MiniLM cosine to the topic), None if unscored."""
+    pl = wplan.planner if wplan is not None else None
+    if pl is None:
+        return None
+
+    def rel(w: str) -> float | None:
+        j = pl.pool.index.get(w)
+        return float(pl.score[j]) if j is not None and np.isfinite(pl.score[j]) else None
+
+    return rel
 
 
 def end_rank(words: WordTable, wplan: WordPlan | None):
@@ -195,14 +208,16 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                   wplan: WordPlan | None = None, rerank: Reranker | None = None) -> list[str]:
     """The lines of one section (each exact in syllables, rhyming as `sec.rhyme` asks).
 
-    With `planned` words (from `wplan`) a line first has to end on one of its planned options (a
-    chorus first on the hook), a rhyming line on one of the best related rhymes of its partner; then on any
-    rhyme; then freely. `rerank` chooses among each line's candidates.
+    With `planned` words (from `wplan`) a line first has to end on its planned word or one of its options
+    (a chorus first on the hook), a rhyming line on one of the best related rhymes of its partner; then on
+    any rhyme; then freely. Within a try the model writes toward the allowed word its context leads to
+    best (`line_start`); `rerank` chooses among each line's candidates.
     """
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
     sampler = LineSampler(words, lm.tokens)
     rank = end_rank(words, wplan)
+    relevance = end_relevance(wplan)
     common = common_end_words() if planned is not None else None  # what a planned song's lines may end on
     prompt = section_prompt(lm, sec.type, sec.syllables, scheme, planned.keywords if planned else theme,
                             planned.ends if planned else None)
@@ -236,9 +251,9 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                 if sec.type == "chorus" and i == 0 and wplan.hook in known:
                     hook = frozenset({wplan.hook})
                     tries += [hook] * PLAN_ROUNDS  # the chorus opens on its hook
-                elif told:
-                    tries.append(frozenset({told}))
                 opts = planned.options[i] & known if planned.options else frozenset()
+                if told and hook is None:  # the planned word competes with its options (`ends`)
+                    opts = opts | {told}
                 tries += [opts] * ROUNDS if opts else []
             else:
                 good = wplan.rhymes_for(finals[first], max(1, syl - 1)) & known
@@ -263,7 +278,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         opener = _opener_bias(lm, prev_ids)  # the same for every try of this line
         head: list[int] = []
         for r, finals_set in enumerate(tries):
-            start = line_start(lm, cache, logp, syl, finals_set, tried, rank)
+            start = line_start(lm, cache, logp, syl, finals_set, tried, rank, relevance)
             if start is None:
                 continue  # format 3: every word of this set was tried
             hcache, hlogp, head, spec.finals = start
@@ -400,64 +415,3 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
             on_section(k, out[-1])
     bar.close()
     return Lyrics(out)
-
-
-def plan_for_lyrics(prompt: str, form: list[str], syllables: list[int] | list[list[int]],
-                    rhyme: str | list[str], *, bars: int = 8) -> SongPlan:
-    """A minimal `SongPlan` for writing words alone.
-
-    `syllables` is one list for every sung section or one list per sung (non-intro/outro) section of
-    `form`, in order; `rhyme` likewise one scheme or one per sung section. Intro/outro are instrumental;
-    a chorus or pre-chorus after the first repeats the first (`repeat_of`) and must have its settings.
-    """
-    if not prompt.strip():
-        raise InputError("prompt: empty; describe the mood, e.g. \"rainy night, lost love\"")
-    if not form:
-        raise InputError("--form: empty; give sections like verse,chorus,verse,chorus")
-    types = [t.strip().lower() for t in form]
-    for t in types:
-        if t not in SECTION_TYPES:
-            raise InputError(f"--form: unknown section {t!r}; use {', '.join(SECTION_TYPES)}")
-    sung = [t for t in types if t not in ("intro", "outro")]
-    per_syl = _per_section(syllables, len(sung), "--syllables")
-    per_rhyme = [rhyme] * len(sung) if isinstance(rhyme, str) else _per_section(rhyme, len(sung), "--rhyme")
-    for k, (syl, rh) in enumerate(zip(per_syl, per_rhyme, strict=True)):
-        if not syl:
-            raise InputError(f"--syllables: section {k + 1} is empty; give syllables per line like 8,8,8,8")
-        if len(rh.strip()) > len(syl):
-            raise InputError(f"--rhyme {rh!r}: {len(rh.strip())} letters for a section of {len(syl)} lines "
-                             f"(sung section {k + 1}); give at most one letter per line")
-        parse_scheme(rh, len(syl))  # names --rhyme in its error
-    sections: list[SectionPlan] = []
-    first: dict[str, int] = {}
-    j = 0
-    for k, t in enumerate(types):
-        if t in ("intro", "outro"):
-            sections.append(SectionPlan(t, bars))
-            continue
-        syl, rh = list(per_syl[j]), per_rhyme[j]
-        j += 1
-        rep = first.get(t) if t in ("chorus", "pre-chorus") else None
-        if rep is not None and (sections[rep].syllables != syl or sections[rep].rhyme != rh):
-            raise InputError(f"--syllables/--rhyme: section {k + 1} ({t}) repeats section {rep + 1}'s words; "
-                             "give it the same syllables and rhyme")
-        first.setdefault(t, k)
-        sections.append(SectionPlan(t, bars, syl, rh, repeat_of=rep))
-    plan = SongPlan(title=prompt.strip()[:40], mood=prompt, key="C", mode="major", tempo=100.0, meter=(4, 4),
-                    sections=sections)
-    check_plan(plan)
-    return plan
-
-
-def _per_section(values: list, n: int, name: str) -> list:
-    """`values` as one entry per sung section: a flat list of ints is shared by all."""
-    if not values:
-        raise InputError(f"{name}: empty; give syllables per line like 8,8,8,8")
-    if not isinstance(values[0], list | str):
-        return [values] * n
-    if len(values) == 1:
-        return list(values) * n
-    if len(values) != n:
-        raise InputError(f"{name}: {len(values)} sections given for {n} sung sections of --form; "
-                         "give one per sung section (separated by /) or one for all")
-    return list(values)
