@@ -2,7 +2,7 @@ import pytest
 
 from musegen.errors import InputError
 from musegen.evaluation.lyrics import plain_rhyme
-from musegen.lyrics.rhyme import homophones, last_word, parse_scheme, rhymes, scheme_of
+from musegen.lyrics.rhyme import base_form, homophones, last_word, parse_scheme, rhymes, scheme_of
 
 
 @pytest.mark.parametrize(("a", "b", "yes"), [("night", "light", True), ("love", "above", True),
@@ -33,3 +33,11 @@ def test_parse_scheme():
     assert parse_scheme("", 2) == "XX"
     with pytest.raises(InputError, match="--rhyme"):
         parse_scheme("A-B", 4)
+
+
+def test_inflections_share_a_base_form():
+    for a, b in [("mile", "miles"), ("dance", "dancing"), ("run", "running"), ("lie", "lies"),
+                 ("sea", "seas"), ("watch", "watches"), ("tree", "trees")]:
+        assert base_form(a) == base_form(b), (a, b)
+    for a, b in [("mile", "smile"), ("night", "light"), ("sing", "sin"), ("string", "strong")]:
+        assert base_form(a) != base_form(b), (a, b)

@@ -78,6 +78,20 @@ def test_a_line_never_ends_on_a_homophone_of_an_earlier_end():
     assert "see" in banned and "sea" in banned and "free" not in banned
 
 
+def test_a_line_never_ends_on_an_inflection_of_an_earlier_end():
+    # "He was a mighty runner mile / That's how he was a mighty miles / … file / … files" (session 12):
+    # the model, asked which end word comes next, likes the word it just sang
+    from musegen.lyrics.generate import forbidden_finals
+    from musegen.lyrics.vocab import default_words
+
+    words = default_words()
+    banned = forbidden_finals(words, [], ["mile", "watch", "dance"])
+    forms = {"miles", "watches", "watching", "watched", "dancing", "danced", "dances"}
+    assert forms & set(words.syl) <= banned
+    assert "miles" in banned and "dancing" in banned
+    assert not {"smile", "while", "chance", "match"} & banned  # rhymes stay allowed
+
+
 def test_end_words_are_everyday_words_and_never_names():
     from wordfreq import zipf_frequency
 

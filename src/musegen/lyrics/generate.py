@@ -112,12 +112,14 @@ def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
 
 
 def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
-    """Words that may not end the next line: other letters' rhymes, the finals and their homophones, names."""
+    """Words that may not end the next line: other rhymes, the finals, homophones, inflections, names."""
     out = set(names())
     for p in {p for o in others for p in rhyming_parts(o)}:
         out.update(words.by_part.get(p, ()))
     for b in {f.replace("'", "") for f in finals}:
         out.update(words.by_bare.get(b, ()))
+    for f in finals:  # mile … miles, watch … watches: an inflection of an earlier end word is no new end
+        out.update(words.inflections(f))
     for f in finals:  # sea … see, morning … mourning: the same sound is no rhyme
         out.update(w for w in words.rhyme_words(f) if homophones(w, f))
     return frozenset(out)

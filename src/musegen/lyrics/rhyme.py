@@ -85,3 +85,24 @@ def parse_scheme(scheme: str, n_lines: int, what: str = "--rhyme") -> str:
     if not SCHEME_RE.match(s):
         raise InputError(f"{what} {scheme!r}: use letters only, e.g. ABAB or AABB (X marks a free line)")
     return (s * (n_lines // len(s) + 1))[:n_lines]
+
+
+def stem(w: str) -> str:
+    """A crude stem for telling inflections of one word apart from rhymes: miles, mile; running, run."""
+    for suf in ("ing", "ed", "es", "s", "er", "y"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: -len(suf)]
+            break
+    return w[:-1] if len(w) > 3 and w[-1] == w[-2] else w
+
+
+def base_form(w: str) -> str:
+    """A key shared by a word's inflections: mile, miles; dance, dancing, danced; run, running; lie, lies.
+
+    `stem` with a final silent e and a doubled last consonant dropped (summer and sum share one too, which
+    only matters where a key is used to keep an inflection of a word from ending a line after it).
+    """
+    w = stem(w)
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w[:-1] if len(w) > 3 and w[-1] == w[-2] else w

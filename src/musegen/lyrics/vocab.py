@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from musegen.lyrics.rhyme import rhyme_key, rhyming_parts
+from musegen.lyrics.rhyme import base_form, rhyme_key, rhyming_parts
 from musegen.lyrics.syllables import cmu, count_syllables
 
 MAX_WORD_SYL = 6
@@ -93,6 +93,16 @@ class WordTable:
         table.__dict__.update(fields)
         table._rhyme_masks = {}
         return table
+
+    def inflections(self, word: str) -> list[str]:
+        """Allowed words of `word`'s `rhyme.base_form` (mile, miles; watch, watches), `word` if allowed."""
+        index = self.__dict__.get("_by_base")
+        if index is None:
+            built: dict[str, list[str]] = defaultdict(list)
+            for w in self.syl:
+                built[base_form(w)].append(w)
+            index = self.__dict__["_by_base"] = dict(built)
+        return index.get(base_form(word), [])
 
     def rhyme_words(self, word: str) -> frozenset[str]:
         """Allowed words whose first-pronunciation rhyming part equals `word`'s (never `word` itself)."""

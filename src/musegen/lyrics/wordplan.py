@@ -21,7 +21,7 @@ from importlib import resources
 import numpy as np
 
 from musegen.errors import InputError
-from musegen.lyrics.rhyme import homophones, parse_scheme, rhyme_key
+from musegen.lyrics.rhyme import homophones, parse_scheme, rhyme_key, stem
 from musegen.lyrics.syllables import count_syllables
 from musegen.types import SongPlan
 
@@ -172,14 +172,6 @@ def _letters(w: str) -> bool:
     return 2 <= len(w) <= 4 and count_syllables(w) == len(w)
 
 
-def _stem(w: str) -> str:
-    for suf in ("ing", "ed", "es", "s", "er", "y"):
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            w = w[: -len(suf)]
-            break
-    return w[:-1] if len(w) > 3 and w[-1] == w[-2] else w
-
-
 def identical_rhyme(a: str, b: str) -> bool:
     """Whether two words rhyme only through a shared final word (day/midday) or sound the same (sea/see)."""
     if homophones(a, b):
@@ -237,20 +229,20 @@ class _Planner:
         return got
 
     def free(self, w: str) -> bool:
-        return w not in self.used and _stem(w) not in self.used_stems
+        return w not in self.used and stem(w) not in self.used_stems
 
     def take(self, w: str) -> None:
         self.used.add(w)
-        self.used_stems.add(_stem(w))
+        self.used_stems.add(stem(w))
 
     def keywords(self, n: int) -> list[str]:
         out: list[str] = []
         stems: set[str] = set()
         for i in self.order:
             w = self.pool.words[i]
-            if _stem(w) not in stems:
+            if stem(w) not in stems:
                 out.append(w)
-                stems.add(_stem(w))
+                stems.add(stem(w))
             if len(out) >= n:
                 break
         return out
@@ -273,14 +265,14 @@ class _Planner:
             k = pool.keys[h]
             if k is None:
                 continue
-            stems = {_stem(pool.words[h])}
+            stems = {stem(pool.words[h])}
             mates = []
             for j in self._ranked(pool.by_key, k):
                 w = pool.words[j]
-                if (j != h and self._fits(j, max_syl, avoid) and _stem(w) not in stems
+                if (j != h and self._fits(j, max_syl, avoid) and stem(w) not in stems
                         and not any(identical_rhyme(w, pool.words[m]) for m in [h, *mates])):
                     mates.append(j)
-                    stems.add(_stem(w))
+                    stems.add(stem(w))
                 if len(mates) == need - 1:
                     break
             if len(mates) == need - 1:
@@ -293,7 +285,7 @@ class _Planner:
                     if len(cand) == need - 1:
                         break
                     if (j != h and pool.keys[j] != k and self._fits(j, max_syl, avoid)
-                            and _stem(pool.words[j]) not in stems):
+                            and stem(pool.words[j]) not in stems):
                         cand.append(j)
                 if len(cand) == need - 1:
                     s = self.score[h] + float(np.mean([self.score[j] for j in cand]))
@@ -313,10 +305,10 @@ class _Planner:
                 continue
             k = self.pool.keys[h]
             w = self.pool.words[h]
-            mates = {_stem(self.pool.words[j]) for j in self.pool.by_key.get(k, ())  # type: ignore[arg-type]
+            mates = {stem(self.pool.words[j]) for j in self.pool.by_key.get(k, ())  # type: ignore[arg-type]
                      if j != h and self._fits(j, max_syl, avoid)
                      and not identical_rhyme(w, self.pool.words[j])}
-            if len(mates - {_stem(w)}) >= need - 1:
+            if len(mates - {stem(w)}) >= need - 1:
                 out.append(w)
             if len(out) >= n:
                 break
@@ -329,7 +321,7 @@ class _Planner:
         out = [self.pool.words[j] for j in js
                if self.pool.words[j] != word and self.free(self.pool.words[j])
                and count_syllables(self.pool.words[j]) <= max_syl and np.isfinite(self.score[j])
-               and _stem(self.pool.words[j]) != _stem(word) and not identical_rhyme(word, self.pool.words[j])]
+               and stem(self.pool.words[j]) != stem(word) and not identical_rhyme(word, self.pool.words[j])]
         return frozenset(out[:n])
 
     def single(self, max_syl: int, avoid: set[str]) -> str | None:
