@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -19,7 +18,6 @@ from musegen.device import torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
-from musegen.lyrics.ends import end_word_logp
 from musegen.lyrics.language import prompt_reading
 from musegen.lyrics.prompt import (
     STOPWORDS,
@@ -71,10 +69,6 @@ PROMPT_WORDS = frozenset({"syllable", "syllables", "rhyme", "rhymes", "theme", "
 # the word "song" (a task word) leaks through its compounds: "songbird" was in 9 of the 20 held-out songs
 # of session 5 ("You are a songbird …"), a tic a reader notices from song to song. Sung only when asked for
 TIC_WORDS = frozenset({"songbird", "songbirds"})
-# nats per unit of the planner's relevance score added to the model's own log-prob of naming an end word
-# (`line_start`): the model's choice alone drifted off the prompt on two-topic prompts of our own ("a
-# mermaid working in a coffee shop": prompt retrieval 1.0 -> 0.90); at 10 it stays 1.0 (20 then 0.95)
-RELEVANCE = 10.0
 TEMPERATURE = 0.9  # sampling temperature of a line's first round (each later round adds TEMPERATURE_STEP)
 TEMPERATURE_STEP = 0.05
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
@@ -140,14 +134,13 @@ def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords
 
 
 def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[str] | None, tried: set[str],
-               rank=None, relevance=None) -> tuple | None:
+               rank=None) -> tuple | None:
     """What the next line is sampled after: (cache, log-probs, header ids, allowed end words).
 
-    For a format-3 model the line opens with a header naming its syllables and one end word: of `finals`
-    not yet in `tried` (never a dangling or weak word), the one the model itself would most likely name
-    after the song so far (`ends.end_word_logp`; the rest by `rank`, a word -> sort key, None:
-    alphabetical); it joins `tried`. None when every word was tried. `finals` None: a header without an
-    end word. Other formats: no header.
+    For a format-3 model the line opens with a header naming its syllables and one end word: the best of
+    `finals` by `rank` (a word -> sort key; None: alphabetical) not yet in `tried`, which it joins, never a
+    dangling or weak word; None when every word was tried. `finals` None: a header without an end word.
+    Other formats: no header.
     """
     if getattr(lm, "prompt_format", 1) != 3:
         return cache, logp, [], finals
@@ -156,13 +149,6 @@ def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[
         # a pronoun or conjunction would end every candidate of the try dangling ("… summer they")
         left = sorted((w for w in finals - tried if w not in DANGLING and w not in WEAK_FINALS),
                       key=rank or (lambda w: w))
-        if len(left) > 1:  # the words the song so far leads to first
-            lp = end_word_logp(lm, cache, syllables, left)
-            if relevance is not None:  # a word the planner did not score counts as its least relevant one
-                rel = {w: relevance(w) for w in lp}
-                floor = min((v for v in rel.values() if v is not None), default=0.0)
-                lp = {w: v + RELEVANCE * (floor if rel[w] is None else rel[w]) for w, v in lp.items()}
-            left = sorted(lp, key=lambda w: (-lp[w], w)) + [w for w in left if w not in lp]
         if not left:
             return None
         end = left[0]
@@ -178,19 +164,6 @@ def _prefer_exact(rerank: Reranker | None, exact: frozenset[str] | None, allowed
     if rerank is None or not exact or not allowed or not (allowed & loose):
         return rerank
     return lambda cands: rerank(cands, bonus=[EXACT_BONUS * (c.words[-1] in exact) for c in cands])
-
-
-def end_relevance(wplan: WordPlan | None):
-    """A word's relevance to the song (the planner's score: MiniLM cosine to the topic), None if unscored."""
-    pl = wplan.planner if wplan is not None else None
-    if pl is None:
-        return None
-
-    def rel(w: str) -> float | None:
-        j = pl.pool.index.get(w)
-        return float(pl.score[j]) if j is not None and np.isfinite(pl.score[j]) else None
-
-    return rel
 
 
 def end_rank(words: WordTable, wplan: WordPlan | None):
@@ -210,16 +183,14 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                   wplan: WordPlan | None = None, rerank: Reranker | None = None) -> list[str]:
     """The lines of one section (each exact in syllables, rhyming as `sec.rhyme` asks).
 
-    With `planned` words (from `wplan`) a line first has to end on its planned word or one of its options
-    (a chorus first on the hook), a rhyming line on one of the best related rhymes of its partner; then on
-    any rhyme; then freely. Within a try the model writes toward the allowed word its context leads to
-    best (`line_start`); `rerank` chooses among each line's candidates.
+    With `planned` words (from `wplan`) a line first has to end on one of its planned options (a
+    chorus first on the hook), a rhyming line on one of the best related rhymes of its partner; then on any
+    rhyme; then freely. `rerank` chooses among each line's candidates.
     """
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
     sampler = LineSampler(words, lm.tokens)
     rank = end_rank(words, wplan)
-    relevance = end_relevance(wplan)
     common = common_end_words() if planned is not None else None  # what a planned song's lines may end on
     prompt = section_prompt(lm, sec.type, sec.syllables, scheme, planned.keywords if planned else theme,
                             planned.ends if planned else None)
@@ -253,9 +224,9 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                 if sec.type == "chorus" and i == 0 and wplan.hook in known:
                     hook = frozenset({wplan.hook})
                     tries += [hook] * PLAN_ROUNDS  # the chorus opens on its hook
+                elif told:
+                    tries.append(frozenset({told}))
                 opts = planned.options[i] & known if planned.options else frozenset()
-                if told and hook is None:  # the planned word competes with its options (`ends`)
-                    opts = opts | {told}
                 tries += [opts] * ROUNDS if opts else []
             else:
                 good = wplan.rhymes_for(finals[first], max(1, syl - 1)) & known
@@ -280,7 +251,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         opener = _opener_bias(lm, prev_ids)  # the same for every try of this line
         head: list[int] = []
         for r, finals_set in enumerate(tries):
-            start = line_start(lm, cache, logp, syl, finals_set, tried, rank, relevance)
+            start = line_start(lm, cache, logp, syl, finals_set, tried, rank)
             if start is None:
                 continue  # format 3: every word of this set was tried
             hcache, hlogp, head, spec.finals = start
