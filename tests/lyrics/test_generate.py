@@ -165,6 +165,17 @@ def test_songbird_is_sung_only_when_the_prompt_asks_for_it():
     assert "songbird" not in asked and "verse" in asked
 
 
+def test_drug_and_violence_words_are_sung_only_when_the_prompt_names_them():
+    from musegen.lyrics.generate import sung_blocklist
+
+    elegy = sung_blocklist("my grandfather's watch stopped the day he died")
+    assert {"meth", "heroin", "rape", "raped", "suicide"} <= elegy  # "I could never see her through meth"
+    assert "death" not in elegy and "died" not in elegy
+    asked = sung_blocklist("cocaine blues in a heroin town")
+    assert "cocaine" not in asked and "heroin" not in asked and "meth" in asked
+    assert "meth" not in sung_blocklist("rainy night", frozenset())  # --no-filter leaves them to the user
+
+
 def test_a_line_is_steered_off_the_previous_lines_first_word_and_scored_without_it(lm):
     """The opener bias shapes the first token only ("I am … / I am …"), never the candidate's score."""
     import torch

@@ -27,6 +27,12 @@ def default_blocklist() -> frozenset[str]:
     return _read(resources.files("musegen.lyrics").joinpath("data/blocklist.txt").read_text("utf-8"))
 
 
+@lru_cache(maxsize=1)
+def unprompted_words() -> frozenset[str]:
+    """Words generated lyrics may use only when the prompt names them (`data/unprompted.txt`), inflected."""
+    return _read(resources.files("musegen.lyrics").joinpath("data/unprompted.txt").read_text("utf-8"))
+
+
 def load_blocklist(path: str | Path | None) -> frozenset[str]:
     """The blocklist from a file (one word a line, '#' comments), or the shipped one for None."""
     if path is None:

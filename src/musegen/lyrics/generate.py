@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from musegen.device import torch_threads
 from musegen.errors import InputError, ModelError
-from musegen.lyrics.content import default_blocklist
+from musegen.lyrics.content import default_blocklist, unprompted_words
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
 from musegen.lyrics.language import prompt_reading
 from musegen.lyrics.prompt import (
@@ -329,12 +329,14 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
 def sung_blocklist(mood: str, blocklist: frozenset[str] | None = None) -> frozenset[str]:
     """Words never sung for this prompt, each with its possessive.
 
-    The content filter's (`blocklist`, None: the default), words about the task, and the task's tics
-    unless the prompt names them.
+    The content filter's (`blocklist`, None: the default), words about the task, and, unless the prompt
+    names them, the task's tics and (with the default filter) `content.unprompted_words`.
     """
     prompt_words = set(re.findall(r"[a-z]+", mood.lower()))
+    # with the default filter, words of drugs, sexual violence and self-harm only when the prompt names them
+    unasked = unprompted_words() if blocklist is None else frozenset()
     bl = default_blocklist() if blocklist is None else blocklist
-    bl = bl | PROMPT_WORDS | ((TASK_WORDS | TIC_WORDS) - prompt_words)
+    bl = bl | PROMPT_WORDS | ((TASK_WORDS | TIC_WORDS | unasked) - prompt_words)
     return bl | {f"{w}'s" for w in bl}  # "writer's", "song's": a banned word's possessive is banned too
 
 
