@@ -94,15 +94,17 @@ class WordTable:
         table._rhyme_masks = {}
         return table
 
+    @cached_property
+    def _by_base(self) -> dict[str, list[str]]:
+        """`rhyme.base_form` → allowed words (built at first use; `fields()` leaves it out)."""
+        built: dict[str, list[str]] = defaultdict(list)
+        for w in self.syl:
+            built[base_form(w)].append(w)
+        return dict(built)
+
     def inflections(self, word: str) -> list[str]:
         """Allowed words of `word`'s `rhyme.base_form` (mile, miles; watch, watches), `word` if allowed."""
-        index = self.__dict__.get("_by_base")
-        if index is None:
-            built: dict[str, list[str]] = defaultdict(list)
-            for w in self.syl:
-                built[base_form(w)].append(w)
-            index = self.__dict__["_by_base"] = dict(built)
-        return index.get(base_form(word), [])
+        return self._by_base.get(base_form(word), [])
 
     def rhyme_words(self, word: str) -> frozenset[str]:
         """Allowed words whose first-pronunciation rhyming part equals `word`'s (never `word` itself)."""
