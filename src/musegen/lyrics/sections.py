@@ -28,7 +28,6 @@ def check_plan(plan: SongPlan) -> None:
         parse_scheme(sec.rhyme, len(sec.syllables), what=f"section {k} rhyme")
 
 
-
 def plan_for_lyrics(prompt: str, form: list[str], syllables: list[int] | list[list[int]],
                     rhyme: str | list[str], *, bars: int = 8) -> SongPlan:
     """A minimal `SongPlan` for writing words alone.
