@@ -31,3 +31,13 @@ def test_the_bar_is_restored_when_loading_fails() -> None:
     buf = io.StringIO()
     list(gguf_utils.tqdm(range(2), file=buf, desc="shown"))
     assert "shown" in buf.getvalue()
+
+
+def test_transformers_own_bars_are_hidden_during_the_conversion_and_restored(capsys) -> None:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.enable_progress_bar()
+    with _quiet_gguf():
+        list(hf_logging.tqdm(range(3), desc="Writing model shards"))
+    assert "Writing model shards" not in capsys.readouterr().err
+    assert hf_logging.is_progress_bar_enabled()

@@ -81,7 +81,8 @@ def convert_gguf(out: Path | None = None, *, quiet: bool = False) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        model.save_pretrained(tmp, safe_serialization=True)
+        with _quiet_gguf():  # save_pretrained draws a "Writing model shards" bar
+            model.save_pretrained(tmp, safe_serialization=True)
         for name in TOKENIZER_FILES:
             shutil.copy(tokenizer_dir() / name, tmp / name)
         if out.exists():
@@ -95,21 +96,26 @@ def convert_gguf(out: Path | None = None, *, quiet: bool = False) -> Path:
 
 @contextmanager
 def _quiet_gguf() -> Iterator[None]:
-    """Hide transformers' per-tensor GGUF progress bar (a bare tqdm that its logging switch does not reach).
+    """Hide transformers' progress bars while converting; restore them afterwards.
 
-    Our own line says what is happening; the terminal of a first run shows no third-party bar.
+    Its per-tensor GGUF bar is a bare tqdm that its logging switch does not reach; save_pretrained's
+    "Writing model shards" is behind that switch. Our own line says what is happening; the terminal of a first run shows no third-party bar.
     """
     import transformers.modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
 
     bar = getattr(gguf_utils, "tqdm", None)
-    if bar is None:
-        yield
-        return
-    gguf_utils.tqdm = lambda items, *args, **kwargs: items
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    if bar is not None:
+        gguf_utils.tqdm = lambda items, *args, **kwargs: items
     try:
         yield
     finally:
-        gguf_utils.tqdm = bar
+        if bar is not None:
+            gguf_utils.tqdm = bar
+        if shown:
+            hf_logging.enable_progress_bar()
 
 
 def resolve_base(base: str | Path | None = None) -> Path:
