@@ -99,7 +99,8 @@ def _quiet_gguf() -> Iterator[None]:
     """Hide transformers' progress bars while converting; restore them afterwards.
 
     Its per-tensor GGUF bar is a bare tqdm that its logging switch does not reach; save_pretrained's
-    "Writing model shards" is behind that switch. Our own line says what is happening; the terminal of a first run shows no third-party bar.
+    "Writing model shards" is behind that switch. Our own line says what is happening; the terminal of a
+    first run shows no third-party bar.
     """
     import transformers.modeling_gguf_pytorch_utils as gguf_utils
     from transformers.utils import logging as hf_logging
