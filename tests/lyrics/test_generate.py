@@ -254,3 +254,52 @@ def test_the_chorus_hook_line_is_kept_even_when_it_echoes(lm, monkeypatch):
     plan = plan_for_lyrics("rain on the window, lost love", ["chorus"], [5], "X")
     write_lyrics(plan, seed=7, model=lm3, stats=stats)
     assert tries == [frozenset({stats["hook"]})] and "echo_ends_retried" not in stats
+
+
+def _scripted(lines: list[str], tries: list):
+    """A `sample_line` that writes `lines` in turn, one candidate each, chosen by the real reranker."""
+    from musegen.lyrics.decode import Candidate
+
+    def fake(lm_, cache, logp, spec, sampler, **kw):
+        tries.append(spec.finals)
+        text = lines[min(len(tries), len(lines)) - 1]
+        ids = lm_.tokenizer.encode(text, add_special_tokens=False)
+        kw["pick"]([Candidate(ids, text.split(), -10.0, len(ids))])
+        return ids, text.split(), -1.0
+
+    return fake
+
+
+def test_a_bent_line_end_is_written_again_on_the_next_end_word(lm, monkeypatch):
+    """ "… the dance floor for wall": the line is written again on another end word; the likelier kept."""
+    import musegen.lyrics.generate as gen
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    tries: list[frozenset | None] = []
+    lines = ["we danced on the floor for wall", "the rain falls on me"]
+    monkeypatch.setattr(gen, "sample_line", _scripted(lines, tries))
+    monkeypatch.setattr(gen.EndScorer, "__call__",
+                        lambda self, ts: [-20.0 if "wall" in t else -5.0 for t in ts])
+    stats: dict = {}
+    plan = plan_for_lyrics("rain on the window, lost love", ["verse"], [5], "X")
+    ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
+    assert ly.sections[0].lines[0].text == "The rain falls on me"
+    assert stats["bent_ends_retried"] == 1 and len(tries) == 2
+
+
+def test_bent_ends_are_retried_at_most_twice_and_the_likeliest_is_kept(lm, monkeypatch):
+    import musegen.lyrics.generate as gen
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    tries: list[frozenset | None] = []
+    lines = ["we danced on the floor for wall", "the night is a little cold brick",
+             "they are a map of the loud"]
+    monkeypatch.setattr(gen, "sample_line", _scripted(lines, tries))
+    scores = {"wall": -19.0, "brick": -17.0, "loud": -21.0}
+    monkeypatch.setattr(gen.EndScorer, "__call__",
+                        lambda self, ts: [scores[t.split()[-1]] for t in ts])
+    stats: dict = {}
+    plan = plan_for_lyrics("rain on the window, lost love", ["verse"], [5], "X")
+    ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
+    assert ly.sections[0].lines[0].text == "The night is a little cold brick"
+    assert stats["bent_ends_retried"] == gen.END_RETRIES == 2 and len(tries) == 3

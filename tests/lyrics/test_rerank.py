@@ -90,3 +90,18 @@ def test_register_prototype_moves_the_choice_toward_the_song_line():
     cands = [Candidate([0], texts[0].split(), -10.0, 6), Candidate([1], texts[1].split(), -10.6, 6)]
     assert r(cands) == 1  # equal fluency within 0.1 per word: the song's register wins
     assert r(cands, bonus=[R.REGISTER_WEIGHT * 3, 0.0]) == 0  # a bonus is added to the score
+
+
+def test_a_bent_end_loses_to_a_line_that_reaches_its_end_word():
+    texts = {}
+    r = Reranker(decode=lambda ids: texts[ids[0]], prompt="rain at night", embed=fake_embed,
+                 ends=lambda ts: [-20.0 if "wall" in t else -6.0 for t in ts])
+    r.set_plan("rain night window")
+    cands = [cand("the rain falls on the window wall", -8.0), cand("the rain falls on my window", -9.0)]
+    for i, c in enumerate(cands):
+        c.ids = [i]
+        texts[i] = " ".join(c.words)
+    assert r(cands) == 1 and r.last_end == -6.0
+    assert r.prev_vec is None  # chosen, not yet the previous line
+    r.accept()
+    assert r.prev_vec is not None

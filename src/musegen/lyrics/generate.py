@@ -18,6 +18,7 @@ from musegen.device import torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.lyrics.content import default_blocklist, unprompted_words
 from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
+from musegen.lyrics.endscore import EndScorer, printed_line
 from musegen.lyrics.language import prompt_reading
 from musegen.lyrics.prompt import (
     STOPWORDS,
@@ -74,6 +75,11 @@ TEMPERATURE_STEP = 0.05
 # one thread: batched decoding of a 135 M model gains little from a second core, and on a shared 2-core
 # machine two OpenMP threads measured 9× slower (8 min 40 s vs 58 s for `musegen lyrics` at load ~5)
 DECODE_THREADS = 1
+# a line whose chosen candidate reaches its end word this unlikely (nats, `endscore`: "I've been on the dance
+# floor for wall") is written again on the try's next end word, at most END_RETRIES times; the likelier of
+# the two lines is kept
+END_RETRY = -16.0
+END_RETRIES = 2
 
 
 def _theme_bias(lm, theme: list[str], weight: float = 1.0) -> torch.Tensor:
@@ -99,10 +105,7 @@ def _opener_bias(lm, prev_ids: list[int] | None) -> torch.Tensor | None:
 
 def _line_text(words: list[str], ids: list[int], tokenizer) -> str:
     """The printed line: decoded tokens, first letter and sentence starts capitalised, 'i' as 'I'."""
-    text = tokenizer.decode(ids).strip()
-    text = re.sub(r"\bi\b", "I", text)
-    text = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
-    return text[:1].upper() + text[1:]
+    return printed_line(tokenizer.decode(ids))
 
 
 def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> frozenset[str]:
@@ -180,12 +183,15 @@ def end_rank(words: WordTable, wplan: WordPlan | None):
 def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen: torch.Generator,
                   words: WordTable, banned: frozenset[str], batch: int = BATCH,
                   stats: dict | None = None, planned: SectionWords | None = None,
-                  wplan: WordPlan | None = None, rerank: Reranker | None = None) -> list[str]:
+                  wplan: WordPlan | None = None, rerank: Reranker | None = None,
+                  ender: EndScorer | None = None) -> list[str]:
     """The lines of one section (each exact in syllables, rhyming as `sec.rhyme` asks).
 
     With `planned` words (from `wplan`) a line first has to end on one of its planned options (a
     chorus first on the hook), a rhyming line on one of the best related rhymes of its partner; then on any
-    rhyme; then freely. `rerank` chooses among each line's candidates.
+    rhyme; then freely. `rerank` chooses among each line's candidates; `ender` (the one `rerank` scores
+    ends with) reads the section's lines as they are written, and a line whose end is bent (`END_RETRY`)
+    is written again on the next end word its tries allow.
     """
     n = len(sec.syllables)
     scheme = parse_scheme(sec.rhyme, n)
@@ -198,6 +204,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
     bias = _theme_bias(lm, planned.keywords, PLAN_THEME_WEIGHT) if planned else _theme_bias(lm, theme)
     if rerank is not None:
         rerank.new_section()
+    if ender is not None:
+        ender.new_section()
     lines: list[str] = []
     finals: list[str] = []
     starts: list[tuple[str, ...]] = []
@@ -250,7 +258,11 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         tried: set[str] = set()
         opener = _opener_bias(lm, prev_ids)  # the same for every try of this line
         head: list[int] = []
+        bent: tuple | None = None  # the likeliest line set aside for a bent end: (end log-prob, its take)
+        retries = END_RETRIES if ender is not None and rerank is not None else 0
         for r, finals_set in enumerate(tries):
+            if bent is not None and r >= len(tries) - 3:
+                break  # the line set aside keeps its rhyme: better than a last-resort try without one
             start = line_start(lm, cache, logp, syl, finals_set, tried, rank)
             if start is None:
                 continue  # format 3: every word of this set was tried
@@ -274,14 +286,34 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                     stats["echo_ends_retried"] = stats.get("echo_ends_retried", 0) + 1
                 got = None
                 continue
-            if got is not None:
-                if stats is not None and planned is not None:
-                    key = "planned_ends" if r < planned_tries else "unplanned_ends"
-                    stats[key] = stats.get(key, 0) + 1
-                break
-        if got is None:
+            if got is None:
+                continue
+            take = (got, r, head, spec.finals, rerank.chosen_vec if rerank is not None else None)
+            end = rerank.last_end if rerank is not None else 0.0
+            if bent is not None and bent[0] > end:
+                end, take = bent  # the line set aside reached its end more naturally
+            if end < END_RETRY and retries > 0 and r + 1 < len(tries) - 3 \
+                    and (hook is None or finals_set is not hook):
+                # the end word is bolted on ("… the dance floor for wall"): the next end word this line allows
+                retries -= 1
+                bent = (end, take)
+                if stats is not None:
+                    stats["bent_ends_retried"] = stats.get("bent_ends_retried", 0) + 1
+                got = None
+                continue
+            break
+        if got is None and bent is not None:
+            take = bent[1]  # the later tries wrote nothing: the line set aside
+        elif got is None:
             raise ModelError(f"the lyrics model could not write a {syl}-syllable line for a {sec.type} "
                              f"in {len(tries)} tries; try another --seed or adapter")
+        got, r, head, spec.finals, vec = take
+        if stats is not None and planned is not None:
+            key = "planned_ends" if r < planned_tries else "unplanned_ends"
+            stats[key] = stats.get(key, 0) + 1
+        if rerank is not None:
+            rerank.chosen_vec = vec
+            rerank.accept()
         ids, ws, _ = got
         prev_ids = ids
         exact = rhyme_set or frozenset()
@@ -290,6 +322,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         if ws[-1] in loose and wplan is not None:
             wplan.took_near()
         line = _line_text(ws, ids, lm.tokenizer)
+        if ender is not None:
+            ender.accept(line)
         lines.append(line)
         finals.append(ws[-1])
         if wplan is not None:
@@ -361,10 +395,13 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
         stats["language_note"] = note
     wplan: WordPlan | None = None
     rerank: Reranker | None = None
+    ender: EndScorer | None = None
     if method == "plan":
         allowed = {w for w, f in words.freq.items() if f >= FINAL_MIN and w not in WEAK_FINALS}
         wplan = plan_words(plan, seed=seed, allowed=allowed, about=about)
-        rerank = Reranker(lm.tokenizer.decode, plan.mood, stats=stats if stats is not None else {})
+        ender = EndScorer(lm)
+        rerank = Reranker(lm.tokenizer.decode, plan.mood, stats=stats if stats is not None else {},
+                          ends=ender)
         if stats is not None:
             stats["hook"] = wplan.hook
     used: set[str] = set()
@@ -383,7 +420,7 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
             if rerank is not None and planned is not None:
                 rerank.set_plan(f"{about}. {', '.join(planned.keywords)}")
             texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch,
-                                  stats=stats, planned=planned, wplan=wplan, rerank=rerank)
+                                  stats=stats, planned=planned, wplan=wplan, rerank=rerank, ender=ender)
             out.append(LyricSection(sec.type, [LyricLine(t, syllabify_line(t)) for t in texts]))
             bar.update(1)
         if on_section is not None:

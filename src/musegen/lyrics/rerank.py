@@ -5,6 +5,8 @@ fluent than real lyrics), so the constrained sampler's finished candidates are r
 - SLOR (Kann et al. 2018): the line's log-prob under the LM minus its unigram log-prob (wordfreq), per word;
 - all-MiniLM-L6-v2 cosine of the line to the section's plan (prompt + keywords) and to the previous line;
 - the register: its cosine to a prototype of song lines minus that to a prototype of assistant talk;
+- the end (`endscore`): how likely its last word is after the words before it, read as plain lyrics,
+  where that falls under `END_OK`;
 and any candidate with a dangling end, an orphan sentence break, an archaic or a task word, or an end word
 that echoes another form of an earlier word ("praying prayer") loses to every clean one.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -25,6 +28,8 @@ SLOR_WEIGHT = 1.0
 PLAN_WEIGHT = 4.0
 PREV_WEIGHT = 2.0
 PROBLEM_COST = 100.0
+END_OK = -12.0  # an end log-prob (nats, `endscore`) above this costs nothing: about the median line's
+END_WEIGHT = 0.5  # score lost per nat under END_OK
 MIN_FREQ = 1e-8  # unigram probability of a word wordfreq does not know
 # the base model's assistant register leaking into a line ("How to create a sweet summer", "The following
 # is a play's love", "The first question is about quit", "The user provided their love"): costs like a hard
@@ -91,6 +96,9 @@ class Reranker:
     embed: object = None  # texts -> unit vectors (None: MiniLM from musegen.plan.embed)
 
     register_vec: np.ndarray | None = None  # song prototype − assistant prototype
+    ends: Callable[[list[str]], list[float]] | None = None  # texts -> end log-probs (`endscore.EndScorer`)
+    last_end: float = 0.0  # the chosen candidate's end log-prob (0.0 without `ends`)
+    chosen_vec: np.ndarray | None = None  # the chosen candidate's embedding, until `accept`
 
     def __post_init__(self) -> None:
         if self.embed is None:
@@ -107,18 +115,23 @@ class Reranker:
 
     def new_section(self) -> None:
         """Forget the previous line (a new stanza starts)."""
-        self.prev_vec = None
+        self.prev_vec = self.chosen_vec = None
+
+    def accept(self) -> None:
+        """The last chosen candidate is the section's next line: later lines are compared with it."""
+        self.prev_vec = self.chosen_vec
 
     def __call__(self, cands: list[Candidate], bonus: list[float] | None = None) -> int:
-        """Index of the best candidate; its embedding becomes the previous line.
+        """Index of the best candidate (`accept` makes it the previous line of the next call).
 
         `bonus`, when given, is added to each candidate's score.
         """
         texts = [self.decode(c.ids).strip() for c in cands]  # type: ignore[operator]
         vecs = self.embed(texts)  # type: ignore[operator]
+        ends = self.ends(texts) if self.ends is not None else [0.0] * len(texts)
         scores = []
-        for c, t, v in zip(cands, texts, vecs, strict=True):
-            s = SLOR_WEIGHT * slor(c.words, c.logp)
+        for c, t, v, e in zip(cands, texts, vecs, ends, strict=True):
+            s = SLOR_WEIGHT * slor(c.words, c.logp) + END_WEIGHT * min(0.0, e - END_OK)
             if self.plan_vec is not None:
                 s += PLAN_WEIGHT * float(v @ self.plan_vec)
             if self.prev_vec is not None:
@@ -130,7 +143,7 @@ class Reranker:
         if bonus is not None:
             scores = [s + b for s, b in zip(scores, bonus, strict=True)]
         best = int(np.argmax(scores))
-        self.prev_vec = vecs[best]
+        self.chosen_vec, self.last_end = vecs[best], ends[best]
         self.stats["candidates"] = self.stats.get("candidates", 0) + len(cands)
         self.stats["rejected"] = self.stats.get("rejected", 0) + sum(s < -PROBLEM_COST / 2 for s in scores)
         return best
