@@ -303,3 +303,31 @@ def test_bent_ends_are_retried_at_most_twice_and_the_likeliest_is_kept(lm, monke
     ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
     assert ly.sections[0].lines[0].text == "The night is a little cold brick"
     assert stats["bent_ends_retried"] == gen.END_RETRIES == 2 and len(tries) == 3
+
+
+def test_a_bent_hook_line_is_written_again_on_the_hook(lm, monkeypatch):
+    """The chorus opens on its hook: a bent hook line is written toward the same word again, never another."""
+    import musegen.lyrics.generate as gen
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    tries: list[frozenset | None] = []
+
+    def fake(lm_, cache, logp, spec, sampler, **kw):
+        from musegen.lyrics.decode import Candidate
+
+        tries.append(spec.finals)
+        word = sorted(spec.finals)[0]
+        text = f"the sun for {word}" if len(tries) == 1 else f"we sing of {word}"
+        ids = lm_.tokenizer.encode(text, add_special_tokens=False)
+        kw["pick"]([Candidate(ids, text.split(), -10.0, len(ids))])
+        return ids, text.split(), -1.0
+
+    monkeypatch.setattr(gen, "sample_line", fake)
+    monkeypatch.setattr(gen.EndScorer, "__call__",
+                        lambda self, ts: [-20.0 if "sun for" in t else -17.0 for t in ts])
+    stats: dict = {}
+    plan = plan_for_lyrics("rain on the window, lost love", ["chorus"], [5], "X")
+    ly = write_lyrics(plan, seed=7, model=lm3, stats=stats)
+    hook = frozenset({stats["hook"]})
+    assert tries == [hook, hook] and stats["bent_ends_retried"] == 1  # both bent: no third word tried
+    assert ly.sections[0].lines[0].text.startswith("We sing of")
