@@ -8,6 +8,7 @@ from lyrics_tiny import tiny_model
 from musegen.errors import InputError
 from musegen.evaluation.lyrics import final_word, line_syllables, plain_rhyme, rhyme_pairs
 from musegen.lyrics.base import load_tokenizer
+from musegen.lyrics.decode import SampledLine
 from musegen.lyrics.generate import write_lyrics
 from musegen.lyrics.model import wrap
 from musegen.lyrics.parse import lyrics_to_text
@@ -227,7 +228,7 @@ def test_a_line_that_echoes_its_end_word_is_written_again_on_another(lm, monkeyp
     def fake(lm_, cache, logp, spec, sampler, **kw):
         tries.append(spec.finals)
         text = "they are crying cried" if len(tries) == 1 else "the rain falls on me"
-        return lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0
+        return SampledLine(lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0, cache)
 
     monkeypatch.setattr(gen, "sample_line", fake)
     stats: dict = {}
@@ -247,7 +248,7 @@ def test_the_chorus_hook_line_is_kept_even_when_it_echoes(lm, monkeypatch):
     def fake(lm_, cache, logp, spec, sampler, **kw):
         tries.append(spec.finals)
         text = f"the {sorted(spec.finals)[0]}s of my {sorted(spec.finals)[0]}"
-        return lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0
+        return SampledLine(lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0, cache)
 
     monkeypatch.setattr(gen, "sample_line", fake)
     stats: dict = {}
@@ -265,7 +266,7 @@ def _scripted(lines: list[str], tries: list):
         text = lines[min(len(tries), len(lines)) - 1]
         ids = lm_.tokenizer.encode(text, add_special_tokens=False)
         kw["pick"]([Candidate(ids, text.split(), -10.0, len(ids))])
-        return ids, text.split(), -1.0
+        return SampledLine(ids, text.split(), -1.0, cache)
 
     return fake
 
@@ -322,7 +323,7 @@ def test_a_bent_hook_line_is_written_again_on_the_hook(lm, monkeypatch):
         text = f"the sun for {word}" if len(tries) == 1 else f"we sing of {word}"
         ids = lm_.tokenizer.encode(text, add_special_tokens=False)
         kw["pick"]([Candidate(ids, text.split(), -10.0, len(ids))])
-        return ids, text.split(), -1.0
+        return SampledLine(ids, text.split(), -1.0, cache)
 
     monkeypatch.setattr(gen, "sample_line", fake)
     monkeypatch.setattr(gen.EndScorer, "__call__",

@@ -110,7 +110,7 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
             got = sample_line(lm, hcache, hlogp, spec, sampler, batch=BATCH * (1 + r % 2), gen=gen,
                               temperature=0.9 + 0.1 * r, rhyme_strength=RHYME_STRENGTH * (1 + r))
             if got is not None:
-                text = lm.tokenizer.decode(got[0]).strip()
+                text = lm.tokenizer.decode(got.ids).strip()
                 break
     if text is None:
         raise ModelError(f"the lyrics model could not write a new {target}-syllable line in {MAX_TRIES} "
@@ -137,7 +137,7 @@ def _lead_in(lm, cache, logp, spec, sampler, gen: torch.Generator, target: int) 
         got = sample_line(lm, cache, logp, head, sampler, batch=BATCH, gen=gen)
         if got is None:
             continue
-        text = f"{lm.tokenizer.decode(got[0]).strip().rstrip(',.;:!?')} {w}"
+        text = f"{lm.tokenizer.decode(got.ids).strip().rstrip(',.;:!?')} {w}"
         if count_line(text) == target:
             return text
     return None

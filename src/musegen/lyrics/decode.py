@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from musegen.lyrics.lean import BranchCache, KVCache
 from musegen.lyrics.vocab import (
     FINAL_MIN,
     KIND_CONT,
@@ -42,6 +43,28 @@ class Candidate:
     words: list[str]
     logp: float
     n: int
+
+
+@dataclass
+class SampledLine:
+    """The chosen line: token ids (its newline last), words, score, and the candidates' cache."""
+
+    ids: list[int]
+    words: list[str]
+    score: float
+    prefix: KVCache | None = None  # the cache the line was sampled after
+    branch: BranchCache | None = None  # the batch it was sampled in (None: only `prefix` is known)
+    row: int = 0  # its row there
+
+    def cache_after(self, lm) -> tuple[KVCache, torch.Tensor]:
+        """(batch-1 cache, sub-vocab log-probs) after the line, as `lm.prefill(ids, prefix)` gives them.
+
+        The tokens the batch already ran are taken from its cache; the rest (at least the last) are run.
+        """
+        if self.branch is None:
+            return lm.prefill(self.ids, self.prefix)
+        fed = min(len(self.ids) - 1, self.branch.n)
+        return lm.prefill(self.ids[fed:], self.branch.row(self.row, fed))
 
 
 @dataclass
@@ -252,8 +275,8 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
                 batch: int, gen: torch.Generator, temperature: float = 0.9, rhyme_strength: float = 0.0,
                 max_tokens: int | None = None, pick: Callable[[list[Candidate]], int] | None = None,
                 word_bias: torch.Tensor | None = None, first_bias: torch.Tensor | None = None
-                ) -> tuple[list[int], list[str], float] | None:
-    """Sample `batch` candidate lines after a cached prefix; return (token ids, words, score) of the best.
+                ) -> SampledLine | None:
+    """Sample `batch` candidate lines after a cached prefix; return the best (ids, words, score).
 
     `lm` is a `LyricsModel`; `prefix_cache` the batch-1 KV cache of the prompt so far and `last_logits` the
     sub-vocabulary log-probs after it; `word_bias` (sub-vocabulary) is added at every later step too,
@@ -264,47 +287,50 @@ def sample_line(lm, prefix_cache, last_logits: torch.Tensor, spec: LineSpec, sam
     how it is scored (a forced rhyme word must not look fluent to the reranker).
     """
     max_tokens = max_tokens or 4 * spec.syllables + 6
-    cache = prefix_cache.expanded(batch)
+    cache = BranchCache(prefix_cache, batch, max_tokens)
     logp = last_logits.expand(batch, -1)
     raw = logp if word_bias is None else logp - word_bias  # the model's log-probs, without the bias
     if first_bias is not None:  # shapes the line's first token only, never its score
         logp = logp + first_bias
     states = [_State() for _ in range(batch)]
     steer = rhyme_bias(lm, spec, sampler.words, rhyme_strength)
+    rows = list(range(batch))  # the candidates the rows of `logp` belong to (finished ones are not run)
     for _ in range(max_tokens):
-        next_ids = []
-        for b, s in enumerate(states):
-            if s.done or s.dead:
-                next_ids.append(sampler.tokens.newline_id)
-                continue
-            row = logp[b]
+        run, next_ids = [], []
+        for j, b in enumerate(rows):
+            s = states[b]
+            row = logp[j]
             if steer and not s.p and s.started and (spec.syllables - s.c) in steer:
                 row = row.clone()
                 row[steer[spec.syllables - s.c]] += rhyme_strength
             got = _sample_row(row, lm, s, spec, sampler, gen, temperature)
             if got is None:
                 s.dead = True
-                next_ids.append(sampler.tokens.newline_id)
                 continue
             tok, at, ns = got
-            ns.logp, ns.n, ns.ids = s.logp + float(raw[b, at]), s.n + 1, [*s.ids, tok]
+            ns.logp, ns.n, ns.ids = s.logp + float(raw[j, at]), s.n + 1, [*s.ids, tok]
             if ns.done:
                 line = " ".join(ns.words)
                 if line in spec.used_lines or tuple(ns.words[:START_WORDS]) in spec.used_starts:
                     ns.dead = True
             states[b] = ns
-            next_ids.append(tok)
+            if not ns.done and not ns.dead:
+                run.append(b)
+                next_ids.append(tok)
         n_done = sum(s.done and not s.dead for s in states)
-        if all(s.done or s.dead for s in states) or n_done >= max(2, batch // 2):
+        if not run or n_done >= max(2, batch // 2):
             break  # enough finished candidates to choose from: do not wait for the longest
+        cache.keep(run)  # a finished or dropped candidate costs no more steps
         raw = logp = lm.step(torch.tensor(next_ids).unsqueeze(1), cache)
+        rows = run
         if word_bias is not None:
             logp = logp + word_bias
-    best = [s for s in states if s.done and not s.dead]
+    best = [b for b, s in enumerate(states) if s.done and not s.dead]
     if not best:
         return None
     if pick is not None:
-        top = best[pick([Candidate(s.ids, s.words, s.logp, s.n) for s in best])]
+        row = best[pick([Candidate(s.ids, s.words, s.logp, s.n) for s in (states[b] for b in best)])]
     else:
-        top = max(best, key=lambda s: s.logp / s.n)
-    return top.ids, top.words, top.logp / top.n
+        row = max(best, key=lambda b: states[b].logp / states[b].n)
+    top = states[row]
+    return SampledLine(top.ids, top.words, top.logp / top.n, prefix_cache, cache, row)

@@ -14,7 +14,7 @@ import re
 
 import torch
 
-from musegen.lyrics.lean import KVCache
+from musegen.lyrics.lean import BranchCache, KVCache
 
 HEADER = "Here are the lyrics of a popular song:\n\n"
 OUTSIDE = -20.0  # log-prob of a token outside the scored sub-vocabulary (a very unlikely one)
@@ -63,7 +63,7 @@ class EndScorer:
         width = max(len(s) for s in seqs)
         pad = self.newline[0]
         batch = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
-        hidden = self.lm.model(batch, self.cache.expanded(len(seqs)))
+        hidden = self.lm.model(batch, BranchCache(self.cache, len(seqs), width))
         # token j's log-prob is read after token j - 1 (the line's first token's after the cached lines):
         # only those rows go through the 45k-word output layer
         reads = [(b, j) for b, s in enumerate(seqs) for j in range(self._tail(s), len(s))]

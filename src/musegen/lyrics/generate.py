@@ -259,7 +259,6 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         got = None
         tried: set[str] = set()
         opener = _opener_bias(lm, prev_ids)  # the same for every try of this line
-        head: list[int] = []
         bent: tuple | None = None  # the likeliest line set aside for a bent end: (end log-prob, its take)
         retries = END_RETRIES if ender is not None and rerank is not None else 0
         for r, finals_set in enumerate(tries):
@@ -270,7 +269,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             start = line_start(lm, cache, logp, syl, finals_set, set() if is_hook else tried, rank)
             if start is None:
                 continue  # format 3: every word of this set was tried
-            hcache, hlogp, head, spec.finals = start
+            hcache, hlogp, _, spec.finals = start
             if finals_set is None and first is not None and stats is not None and r == len(tries) - 3:
                 stats["relaxed_rhymes"] = stats.get("relaxed_rhymes", 0) + 1
             if finals_set is None:
@@ -282,7 +281,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                               pick=_prefer_exact(rerank, rhyme_set, finals_set, loose),
                               word_bias=bias if planned is not None else None,
                               first_bias=opener)
-            if got is not None and echo_end(" ".join(got[1])) and r < len(tries) - 3 \
+            if got is not None and echo_end(" ".join(got.words)) and r < len(tries) - 3 \
                     and (hook is None or finals_set is not hook):
                 # every candidate bolted the end word onto a clause that said it already ("crying cried"):
                 # another end word, unless only the last-resort tries are left (or it is the chorus's hook)
@@ -292,7 +291,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                 continue
             if got is None:
                 continue
-            take = (got, r, head, spec.finals, rerank.chosen_vec if rerank is not None else None)
+            take = (got, r, spec.finals, rerank.chosen_vec if rerank is not None else None)
             end = rerank.last_end if rerank is not None else 0.0
             if bent is not None and bent[0] > end:
                 end, take = bent  # the line set aside reached its end more naturally
@@ -312,14 +311,14 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
         elif got is None:
             raise ModelError(f"the lyrics model could not write a {syl}-syllable line for a {sec.type} "
                              f"in {len(tries)} tries; try another --seed or adapter")
-        got, r, head, spec.finals, vec = take
+        got, r, spec.finals, vec = take
         if stats is not None and planned is not None:
             key = "planned_ends" if r < planned_tries else "unplanned_ends"
             stats[key] = stats.get(key, 0) + 1
         if rerank is not None:
             rerank.chosen_vec = vec
             rerank.accept()
-        ids, ws, _ = got
+        ids, ws = got.ids, got.words
         prev_ids = ids
         exact = rhyme_set or frozenset()
         if stats is not None and first is not None and spec.finals is not None and ws[-1] not in exact:
@@ -335,7 +334,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             wplan.take(ws[-1])
         used.add(" ".join(ws))
         starts.append(tuple(ws[:START_WORDS]))
-        cache, logp = lm.prefill(head + ids, cache)
+        cache, logp = got.cache_after(lm)  # the header and the line, mostly from the sampled batch
         if planned is not None:  # a section says a content word once: no "summer … summer's … summer"
             bias = bias - REPEAT_PENALTY * _theme_bias(lm, [w for w in ws if w not in STOPWORDS], 1.0)
     return lines

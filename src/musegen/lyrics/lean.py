@@ -88,6 +88,111 @@ class KVCache:
         return out
 
 
+class BranchCache:
+    """`batch` continuations of one batch-1 prefix (a prompt's candidate lines).
+
+    The prefix's keys and values are read once per step for every row instead of being copied per row, and
+    each row's own tokens go into buffers of `capacity` tokens allocated once, so a step concatenates
+    nothing. `len` counts the prefix and the tokens so far; the prefix cache is never modified.
+    """
+
+    def __init__(self, prefix: KVCache, batch: int, capacity: int) -> None:
+        self.prefix, self.batch, self.capacity = prefix, batch, capacity
+        self.k: list[torch.Tensor | None] = [None] * len(prefix.kv)
+        self.v: list[torch.Tensor | None] = [None] * len(prefix.kv)
+        self.n = 0  # tokens of each row so far
+        self.live: torch.Tensor | None = None  # the rows later steps run (None: all)
+
+    def keep(self, rows: list[int]) -> None:
+        """Later steps run only these rows (in this order); the others keep the tokens they have."""
+        self.live = None if rows == list(range(self.batch)) else torch.tensor(rows)
+
+    @property
+    def len(self) -> int:
+        """Positions so far: the prefix and each row's own tokens."""
+        return self.prefix.len + self.n
+
+    def row(self, r: int, n: int) -> KVCache:
+        """A batch-1 cache of the prefix and the first `n` own tokens of row `r` (a copy of them).
+
+        A row that stopped running holds only the tokens it had then.
+        """
+        if n > self.n:
+            raise ValueError(f"BranchCache.row: {n} tokens asked, {self.n} held")
+        out = KVCache(len(self.k))
+        for i, (k, v) in enumerate(zip(self.k, self.v, strict=True)):
+            past = self.prefix.kv[i]
+            if k is None or n == 0:
+                out.kv[i] = past
+                continue
+            own = (k[r:r + 1, :, :n], v[r:r + 1, :, :n])
+            if past is not None:
+                own = (torch.cat((past[0], own[0]), -2), torch.cat((past[1], own[1]), -2))
+            out.kv[i] = (own[0].clone(), own[1].clone()) if past is None else own
+        out.len = self.prefix.len + n
+        return out
+
+    def put(self, i: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store layer `i`'s new keys and values (B, kv_heads, t, d); return the rows' own so far."""
+        t = k.shape[2]
+        if self.n + t > self.capacity:
+            raise ValueError(f"BranchCache: {self.n + t} tokens exceed its capacity of {self.capacity}")
+        if self.k[i] is None:
+            b, h, _, d = k.shape
+            self.k[i] = k.new_empty(b, h, self.capacity, d)
+            self.v[i] = v.new_empty(b, h, self.capacity, d)
+        if self.live is not None:  # the running rows' own tokens, gathered (a few dozen at most)
+            self.k[i][self.live, :, self.n:self.n + t] = k
+            self.v[i][self.live, :, self.n:self.n + t] = v
+            return self.k[i][self.live, :, :self.n + t], self.v[i][self.live, :, :self.n + t]
+        self.k[i][:, :, self.n:self.n + t] = k
+        self.v[i][:, :, self.n:self.n + t] = v
+        return self.k[i][:, :, :self.n + t], self.v[i][:, :, :self.n + t]
+
+
+def _branch_attention(q: torch.Tensor, kp: torch.Tensor | None, vp: torch.Tensor | None, ks: torch.Tensor,
+                      vs: torch.Tensor, scale: float) -> torch.Tensor:
+    """Attention of q (B, H, t, d) over one shared prefix kp/vp (1, h, T, d) and own keys ks/vs (B, h, S, d).
+
+    The t new tokens are the last of the S own ones (causal among them); query head j reads key head
+    j // (H // h), as grouped-query attention does.
+    """
+    b, heads, t, d = q.shape
+    h, s = ks.shape[1], ks.shape[2]
+    g = heads // h
+    qg = q.view(b, h, g, t, d)
+    own = torch.matmul(qg, ks.unsqueeze(2).transpose(-1, -2)) * scale  # (B, h, g, t, S)
+    if t > 1:  # new token j sits at own position S - t + j and sees own positions up to it
+        seen = torch.arange(s)[None, :] <= torch.arange(s - t, s)[:, None]
+        own = own.masked_fill(~seen, float("-inf"))
+    if kp is None or kp.shape[2] == 0:
+        w = torch.softmax(own, dim=-1)
+        return torch.matmul(w, vs.unsqueeze(2)).view(b, heads, t, d)
+    n = kp.shape[2]
+    qp = qg.permute(1, 0, 2, 3, 4).reshape(h, b * g * t, d)  # every row's queries against the one prefix
+    pre = (torch.matmul(qp, kp[0].transpose(-1, -2)) * scale).view(h, b, g, t, n).permute(1, 0, 2, 3, 4)
+    w = torch.softmax(torch.cat((pre, own), dim=-1), dim=-1)
+    wp = w[..., :n].permute(1, 0, 2, 3, 4).reshape(h, b * g * t, n)
+    out = torch.matmul(wp, vp[0]).view(h, b, g, t, d).permute(1, 0, 2, 3, 4)
+    out = out + torch.matmul(w[..., n:], vs.unsqueeze(2))
+    return out.reshape(b, heads, t, d)
+
+
+def _attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cache: KVCache, i: int,
+               mask: torch.Tensor | None, scale: float, groups: int) -> torch.Tensor:
+    """Layer `i`'s attention as transformers runs it; its keys and values join `cache`."""
+    past = cache.kv[i]
+    if past is not None:
+        k, v = torch.cat([past[0], k], dim=-2), torch.cat([past[1], v], dim=-2)
+    cache.kv[i] = (k, v)
+    if mask is None:  # one new token, or a prompt from scratch: SDPA's own causal form
+        return F.scaled_dot_product_attention(q, k, v, dropout_p=0.0, scale=scale, is_causal=q.shape[2] > 1,
+                                              enable_gqa=True)
+    # several tokens after a cached prefix (keys repeated per group)
+    return F.scaled_dot_product_attention(q, _repeat_kv(k, groups), _repeat_kv(v, groups), attn_mask=mask,
+                                          dropout_p=0.0, scale=scale)
+
+
 def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
     x32 = x.to(torch.float32)
     x32 = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + eps)
@@ -175,8 +280,12 @@ class LeanLlama(nn.Module):
         return lean
 
     @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, cache: KVCache) -> torch.Tensor:
-        """Final-norm hidden states (B, T, D) of `ids` (B, T) after `cache`, which is extended in place."""
+    def forward(self, ids: torch.Tensor, cache: KVCache | BranchCache) -> torch.Tensor:
+        """Final-norm hidden states (B, T, D) of `ids` (B, T) after `cache`, which is extended in place.
+
+        With a `KVCache` the arithmetic is transformers' own; with a `BranchCache` the attention reads the
+        shared prefix once for all rows (the same result up to float rounding).
+        """
         c = self.c
         b, t = ids.shape
         x = self.embed(ids)
@@ -187,7 +296,8 @@ class LeanLlama(nn.Module):
         sin = (e.sin() * 1.0).to(x.dtype).unsqueeze(1)
         scale, groups = c.head_dim ** -0.5, c.heads // c.kv_heads
         mask = None
-        if t > 1 and cache.len:  # token i sees the prefix and new tokens up to itself
+        branch = isinstance(cache, BranchCache)
+        if t > 1 and cache.len and not branch:  # token i sees the prefix and new tokens up to itself
             mask = (torch.arange(cache.len + t)[None, :] <= torch.arange(cache.len, cache.len + t)[:, None])
             mask = mask[None, None].expand(b, 1, t, cache.len + t)
         for i, layer in enumerate(self.layers):
@@ -197,21 +307,20 @@ class LeanLlama(nn.Module):
             v = layer.v_proj(h).view(b, t, -1, c.head_dim).transpose(1, 2)
             q = (q * cos) + (_rotate_half(q) * sin)
             k = (k * cos) + (_rotate_half(k) * sin)
-            past = cache.kv[i]
-            if past is not None:
-                k, v = torch.cat([past[0], k], dim=-2), torch.cat([past[1], v], dim=-2)
-            cache.kv[i] = (k, v)
-            if mask is None:  # one new token, or a prompt from scratch: SDPA's own causal form
-                a = F.scaled_dot_product_attention(q, k, v, dropout_p=0.0, scale=scale, is_causal=t > 1,
-                                                   enable_gqa=True)
-            else:  # several tokens after a cached prefix, as transformers runs it (keys repeated per group)
-                a = F.scaled_dot_product_attention(q, _repeat_kv(k, groups), _repeat_kv(v, groups),
-                                                   attn_mask=mask, dropout_p=0.0, scale=scale)
+            if branch:
+                ks, vs = cache.put(i, k, v)
+                kp, vp = cache.prefix.kv[i] or (None, None)
+                a = _branch_attention(q, kp, vp, ks, vs, scale)
+            else:
+                a = _attention(q, k, v, cache, i, mask, scale, groups)
             a = a.reshape(b, -1, t, c.head_dim).transpose(1, 2).contiguous().reshape(b, t, -1).contiguous()
             x = x + layer.o_proj(a)
             h = _rms(x, layer.norm2, c.eps)
             x = x + layer.down_proj(F.silu(layer.gate_proj(h)) * layer.up_proj(h))
-        cache.len += t
+        if branch:
+            cache.n += t
+        else:
+            cache.len += t
         return _rms(x, self.norm, c.eps)
 
 
