@@ -50,3 +50,19 @@ def test_a_new_section_forgets_the_lines_before(lm):
 
 def test_printed_line_capitalises_like_the_lyrics():
     assert printed_line(" i know. we go ") == "I know. We go"
+
+
+def test_a_line_it_scored_is_accepted_from_its_own_rows_as_if_run_again(lm):
+    """Accepting a scored line reuses the rows it ran; the next lines score as after a fresh prefill."""
+    lines = ["i walk alone tonight", "we hold on to the morning light"]
+    reused = EndScorer(lm)
+    reused(["the rain falls on my window", "the sun is cold"])
+    reused.accept("the rain falls on my window")
+    assert reused.pending == reused.newline  # only the line break is left to run
+    again = EndScorer(lm)
+    again.accept("the rain falls on my window")
+    assert not again.pending
+    assert reused(lines) == pytest.approx(again(lines), abs=1e-3)
+    reused.accept("a line it never read")  # falls back to running it
+    again.accept("a line it never read")
+    assert reused(lines) == pytest.approx(again(lines), abs=1e-3)

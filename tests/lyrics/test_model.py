@@ -51,6 +51,19 @@ def test_step_with_cache_matches_a_full_forward(base):
         assert torch.allclose(step[row], torch.log_softmax(full[lm.sub_ids], -1), atol=1e-4)
 
 
+def test_a_prompt_opening_runs_alone_once_and_gives_the_same_floats_whatever_ran_before(base):
+    lm = load_lyrics_model(adapter=False, base=base, quantize=True)
+    lm.__dict__.pop("_prompts", None)
+    first, first_lp = lm.prefill_prompt([5, 6, 7, 8, 9], 3)
+    lm.prefill_prompt([1, 2, 3, 4], 2)  # another opening in between
+    again, again_lp = lm.prefill_prompt([5, 6, 7, 8, 9], 3)
+    assert torch.equal(first_lp, again_lp) and again.len == 5
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(first.kv, again.kv, strict=True))
+    assert set(lm._prompts) == {(5, 6, 7), (1, 2)}  # the openings are kept, never the whole prompts
+    whole, whole_lp = lm.prefill_prompt([5, 6, 7], 3)
+    assert whole.len == 3 and torch.equal(whole_lp, lm.prefill([5, 6, 7])[1])
+
+
 def test_merged_model_is_cached_and_read_back(base, adapter, tmp_path, monkeypatch):
     from musegen.lyrics import model as lyrics_model
 

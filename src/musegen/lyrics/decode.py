@@ -56,15 +56,17 @@ class SampledLine:
     branch: BranchCache | None = None  # the batch it was sampled in (None: only `prefix` is known)
     row: int = 0  # its row there
 
-    def cache_after(self, lm) -> tuple[KVCache, torch.Tensor]:
-        """(batch-1 cache, sub-vocab log-probs) after the line, as `lm.prefill(ids, prefix)` gives them.
-
-        The tokens the batch already ran are taken from its cache; the rest (at least the last) are run.
-        """
+    def rows_after(self) -> tuple[KVCache | None, list[int]]:
+        """(batch-1 cache of what the batch already ran of the line, the line's ids still to run: ≥ 1)."""
         if self.branch is None:
-            return lm.prefill(self.ids, self.prefix)
+            return self.prefix, list(self.ids)
         fed = min(len(self.ids) - 1, self.branch.n)
-        return lm.prefill(self.ids[fed:], self.branch.row(self.row, fed))
+        return self.branch.row(self.row, fed), self.ids[fed:]
+
+    def cache_after(self, lm) -> tuple[KVCache, torch.Tensor]:
+        """(batch-1 cache, sub-vocab log-probs) after the line, as `lm.prefill(ids, prefix)` gives them."""
+        cache, rest = self.rows_after()
+        return lm.prefill(rest, cache)
 
 
 @dataclass
@@ -198,32 +200,48 @@ class LineSampler:
         return None
 
 
-def _kind_mask(lm, sampler: LineSampler, s: _State, spec: LineSpec) -> torch.Tensor | None:
-    """Sub-vocab mask of the token kinds that can follow state `s` (None: all kinds)."""
-    kinds = lm.sub_kinds
+def _kind_mask(sampler: LineSampler, s: _State, spec: LineSpec) -> str | None:
+    """Which token kinds can follow state `s`: a key of `_masks` (None: all kinds)."""
     if s.ended:
-        return kinds == KIND_NEWLINE
+        return "newline"
     if not s.started:
-        return kinds == KIND_CONT
+        return "cont"
     if not s.p:  # just after punctuation
-        return (kinds == KIND_START) | (kinds == KIND_NEWLINE)
+        return "start_or_newline"
     syl = sampler.words.syl.get(s.p)
     if syl is None or s.c + syl > spec.syllables:  # the word is unfinished: only a continuation
-        return kinds == KIND_CONT
+        return "cont"
     if s.c + syl == spec.syllables:  # the line is full once this word ends
-        return kinds != KIND_START
+        return "no_start"
     return None
+
+
+def _masks(lm) -> dict[str, tuple[torch.Tensor, int]]:
+    """Per `_kind_mask` key: the sub-vocab positions it rules out (a bool mask) and how many it allows.
+
+    Built once per model, with its sub-vocabulary as a plain list (`sub_list`), for the per-token loop.
+    """
+    got = lm.__dict__.get("_kind_masks")
+    if got is None:
+        kinds = lm.sub_kinds
+        allowed = {"newline": kinds == KIND_NEWLINE, "cont": kinds == KIND_CONT,
+                   "start_or_newline": (kinds == KIND_START) | (kinds == KIND_NEWLINE),
+                   "no_start": kinds != KIND_START}
+        got = lm.__dict__["_kind_masks"] = {k: (~m, int(m.sum())) for k, m in allowed.items()}
+        lm.__dict__["sub_list"] = lm.sub_ids.tolist()
+    return got
 
 
 def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: LineSampler,
                 gen: torch.Generator, temperature: float) -> tuple[int, int, _State] | None:
     """Pick one allowed token for a candidate: (full-vocab id, sub-vocab position, new state) or None."""
-    mask = _kind_mask(lm, sampler, s, spec)
+    masks = _masks(lm)
+    kind = _kind_mask(sampler, s, spec)
     n_ok = logp.numel()
-    if mask is not None:
-        logp = logp.masked_fill(~mask, float("-inf"))
-        n_ok = int(mask.sum())
-    sub_ids = lm.sub_ids
+    if kind is not None:
+        ruled_out, n_ok = masks[kind]
+        logp = logp.masked_fill(ruled_out, float("-inf"))
+    sub_ids = lm.sub_list
     # a line bound to planned end words need not search the tail: a candidate with none of them in its top
     # WIDE_K tokens is dropped (measured: the WIDER_K scans of such rows were 3/4 of all token checks)
     short = spec.finals is not None and not spec.search_tail
@@ -232,7 +250,7 @@ def _sample_row(logp: torch.Tensor, lm, s: _State, spec: LineSpec, sampler: Line
         vals, idx = torch.topk(logp, min(k, n_ok))
         ok_vals, ok_ids, ok_pos, ok_states = [], [], [], []
         for v, i in zip(vals.tolist(), idx.tolist(), strict=True):
-            tok = int(sub_ids[i])
+            tok = sub_ids[i]
             ns = sampler.step(s, tok, spec)
             if ns is not None:
                 ok_vals.append(v)

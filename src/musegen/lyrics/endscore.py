@@ -35,18 +35,29 @@ class EndScorer:
         self.newline = lm.tokenizer.encode("\n", add_special_tokens=False)
         self.cache: KVCache | None = None
         self.last: torch.Tensor | None = None  # sub-vocabulary log-probs after the cached lines
+        self.pending: list[int] = []  # ids of the accepted lines not yet in `cache` (then `last` is stale)
+        self._scored: dict[str, tuple[BranchCache, int, list[int]]] = {}  # text → (batch, row, ids)
         self.new_section()
 
     def new_section(self) -> None:
         """Forget the lines so far: the next line opens a section."""
-        self.cache, last = self.lm.prefill(self.lm.tokenizer.encode(HEADER, add_special_tokens=False))
-        self.last = last[0]
+        ids = self.lm.tokenizer.encode(HEADER, add_special_tokens=False)
+        self.cache, last = self.lm.prefill_prompt(ids, len(ids))
+        self.last, self.pending, self._scored = last[0], [], {}
 
     def accept(self, text: str) -> None:
-        """`text` is the section's next line: later lines are read after it."""
-        ids = self.lm.tokenizer.encode(printed_line(text) + "\n", add_special_tokens=False)
+        """`text` is the section's next line: later lines are read after it.
+
+        A line this scorer read keeps the rows it ran then; its line break runs with the next lines.
+        """
+        got, self._scored = self._scored.get(text), {}
+        if got is not None:
+            branch, row, ids = got
+            self.cache, self.pending = branch.row(row, len(ids) - 1), ids[-1:]
+            return
+        ids = self.pending + self.lm.tokenizer.encode(printed_line(text) + "\n", add_special_tokens=False)
         self.cache, last = self.lm.prefill(ids, self.cache)
-        self.last = last[0]
+        self.last, self.pending = last[0], []
 
     def _tail(self, ids: list[int]) -> int:
         """Index of the first token of the last word in a line's `ids` (its line break excluded)."""
@@ -58,15 +69,18 @@ class EndScorer:
         """Per line: summed log-prob of its last word's tokens and the line break, given the words before."""
         if not texts:
             return []
-        seqs = [self.lm.tokenizer.encode(printed_line(t), add_special_tokens=False) + self.newline
-                for t in texts]
+        lines = [self.lm.tokenizer.encode(printed_line(t), add_special_tokens=False) + self.newline
+                 for t in texts]
+        seqs = [self.pending + s for s in lines]
         width = max(len(s) for s in seqs)
         pad = self.newline[0]
         batch = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
-        hidden = self.lm.model(batch, BranchCache(self.cache, len(seqs), width))
+        branch = BranchCache(self.cache, len(seqs), width)
+        hidden = self.lm.model(batch, branch)
         # token j's log-prob is read after token j - 1 (the line's first token's after the cached lines):
         # only those rows go through the 45k-word output layer
-        reads = [(b, j) for b, s in enumerate(seqs) for j in range(self._tail(s), len(s))]
+        p = len(self.pending)
+        reads = [(b, p + j) for b, s in enumerate(lines) for j in range(self._tail(s), len(s))]
         rows = [(b, j - 1) for b, j in reads if j > 0]
         lp = self.lm.project(hidden[[b for b, _ in rows], [j for _, j in rows]]) if rows else None
         pos = self.lm.sub_pos
@@ -80,4 +94,6 @@ class EndScorer:
                 v = float(lp[k, pos[tok]]) if tok in pos else OUTSIDE
                 k += 1
             out[b] += v
+        for b, t in enumerate(texts):
+            self._scored[t] = (branch, b, seqs[b])
         return out

@@ -22,6 +22,7 @@ from musegen.lyrics.endscore import EndScorer, printed_line
 from musegen.lyrics.language import prompt_reading
 from musegen.lyrics.prompt import (
     STOPWORDS,
+    SYSTEM,
     format_lines_prompt,
     format_plan_prompt,
     format_prompt,
@@ -124,6 +125,14 @@ def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> 
     return frozenset(out)
 
 
+def shared_opening(lm, ids: list[int]) -> int:
+    """How many of a prompt's first ids are the system turn every section prompt opens with (else 0)."""
+    system = lm.__dict__.get("_system_ids")
+    if system is None:
+        system = lm.__dict__["_system_ids"] = lm.tokenizer.encode(SYSTEM, add_special_tokens=False)
+    return len(system) if ids[:len(system)] == system else 0
+
+
 def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords: list[str],
                    ends: list[str] | None) -> str:
     """The prompt the model reads for a section, in the format its adapter was trained on.
@@ -139,13 +148,14 @@ def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords
 
 
 def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[str] | None, tried: set[str],
-               rank=None) -> tuple | None:
+               rank=None, pending: list[int] | None = None) -> tuple | None:
     """What the next line is sampled after: (cache, log-probs, header ids, allowed end words).
 
     For a format-3 model the line opens with a header naming its syllables and one end word: the best of
     `finals` by `rank` (a word -> sort key; None: alphabetical) not yet in `tried`, which it joins, never a
     dangling or weak word; None when every word was tried. `finals` None: a header without an end word.
-    Other formats: no header.
+    Other formats: no header. `pending`: ids of the previous line not yet in `cache`, run before the header
+    (format 3 only: other formats take `cache` and `logp` as they are).
     """
     if getattr(lm, "prompt_format", 1) != 3:
         return cache, logp, [], finals
@@ -159,7 +169,7 @@ def line_start(lm, cache, logp: torch.Tensor, syllables: int, finals: frozenset[
         end = left[0]
         tried.add(end)
     head = lm.tokenizer.encode(line_head(syllables, end), add_special_tokens=False)
-    hcache, hlogp = lm.prefill(head, cache)
+    hcache, hlogp = lm.prefill([*(pending or []), *head], cache)
     return hcache, hlogp, head, None if end is None else frozenset({end})
 
 
@@ -202,7 +212,9 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
     common = common_end_words() if planned is not None else None  # what a planned song's lines may end on
     prompt = section_prompt(lm, sec.type, sec.syllables, scheme, planned.keywords if planned else theme,
                             planned.ends if planned else None)
-    cache, logp = lm.prefill(lm.tokenizer.encode(prompt, add_special_tokens=False))
+    ids = lm.tokenizer.encode(prompt, add_special_tokens=False)
+    cache, logp = lm.prefill_prompt(ids, shared_opening(lm, ids))
+    pending: list[int] = []  # the last line's ids not yet run (with the next line's header)
     bias = _theme_bias(lm, planned.keywords, PLAN_THEME_WEIGHT) if planned else _theme_bias(lm, theme)
     if rerank is not None:
         rerank.new_section()
@@ -266,7 +278,7 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                 break  # the line set aside keeps its rhyme: better than a last-resort try without one
             is_hook = hook is not None and finals_set is hook
             # the hook's second round writes toward the same word again (a chorus opens on its hook)
-            start = line_start(lm, cache, logp, syl, finals_set, set() if is_hook else tried, rank)
+            start = line_start(lm, cache, logp, syl, finals_set, set() if is_hook else tried, rank, pending)
             if start is None:
                 continue  # format 3: every word of this set was tried
             hcache, hlogp, _, spec.finals = start
@@ -334,7 +346,10 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
             wplan.take(ws[-1])
         used.add(" ".join(ws))
         starts.append(tuple(ws[:START_WORDS]))
-        cache, logp = got.cache_after(lm)  # the header and the line, mostly from the sampled batch
+        if getattr(lm, "prompt_format", 1) == 3:  # the header and the line from the batch's own rows
+            cache, pending = got.rows_after()
+        else:
+            cache, logp = got.cache_after(lm)
         if planned is not None:  # a section says a content word once: no "summer … summer's … summer"
             bias = bias - REPEAT_PENALTY * _theme_bias(lm, [w for w in ws if w not in STOPWORDS], 1.0)
     return lines

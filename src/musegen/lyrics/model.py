@@ -25,6 +25,7 @@ from musegen.lyrics.plaintok import PlainTokenizer, plain_ok
 from musegen.lyrics.vocab import TokenTable, build_token_table
 
 LEAN_FORMAT = 1  # bump when LeanLlama's state layout changes: cached models are rebuilt
+PROMPTS_KEPT = 4  # prompt openings (system turn, end-score header) whose caches a model keeps
 PROMPT_FILE = "musegen.json"  # in an adapter folder: {"prompt_format": 2}
 
 
@@ -68,6 +69,23 @@ class LyricsModel:
         cache = cache.copy() if cache is not None else KVCache(self.model.c.layers)
         h = self.model(torch.tensor([ids]), cache)
         return cache, self.project(h[:, -1])
+
+    def prefill_prompt(self, ids: list[int], shared: int) -> tuple[KVCache, torch.Tensor]:
+        """`prefill(ids)` whose first `shared` ids (a fixed system turn, a header) run on their own, once.
+
+        Their cache is kept on the model for later prompts that open the same way. They always run alone,
+        never after whatever ran before, so a seed gives the same floats (and words) in any process.
+        """
+        if shared <= 0:
+            return self.prefill(ids)
+        memo = self.__dict__.setdefault("_prompts", {})
+        key = tuple(ids[:shared])
+        if key not in memo:
+            if len(memo) >= PROMPTS_KEPT:
+                memo.pop(next(iter(memo)))
+            memo[key] = self.prefill(list(key))
+        cache, last = memo[key]
+        return (cache.copy(), last) if shared >= len(ids) else self.prefill(ids[shared:], cache)
 
     @torch.inference_mode()
     def step(self, ids: torch.Tensor, cache: KVCache) -> torch.Tensor:
