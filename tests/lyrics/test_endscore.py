@@ -57,7 +57,7 @@ def test_a_line_it_scored_is_accepted_from_its_own_rows_as_if_run_again(lm):
     lines = ["i walk alone tonight", "we hold on to the morning light"]
     reused = EndScorer(lm)
     reused(["the rain falls on my window", "the sun is cold"])
-    reused.accept("the rain falls on my window")
+    reused.accept("The rain falls on my window")  # printed as the lyrics print it: the same line
     assert reused.pending == reused.newline  # only the line break is left to run
     again = EndScorer(lm)
     again.accept("the rain falls on my window")

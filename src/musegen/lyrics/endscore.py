@@ -36,7 +36,7 @@ class EndScorer:
         self.cache: KVCache | None = None
         self.last: torch.Tensor | None = None  # sub-vocabulary log-probs after the cached lines
         self.pending: list[int] = []  # ids of the accepted lines not yet in `cache` (then `last` is stale)
-        self._scored: dict[str, tuple[BranchCache, int, list[int]]] = {}  # text → (batch, row, ids)
+        self._scored: dict[str, tuple[BranchCache, int, list[int]]] = {}  # printed text → (batch, row, ids)
         self.new_section()
 
     def new_section(self) -> None:
@@ -50,7 +50,7 @@ class EndScorer:
 
         A line this scorer read keeps the rows it ran then; its line break runs with the next lines.
         """
-        got, self._scored = self._scored.get(text), {}
+        got, self._scored = self._scored.get(printed_line(text)), {}
         if got is not None:
             branch, row, ids = got
             self.cache, self.pending = branch.row(row, len(ids) - 1), ids[-1:]
@@ -95,5 +95,5 @@ class EndScorer:
                 k += 1
             out[b] += v
         for b, t in enumerate(texts):
-            self._scored[t] = (branch, b, seqs[b])
+            self._scored[printed_line(t)] = (branch, b, seqs[b])  # as read: "i" or "I" alike
         return out
