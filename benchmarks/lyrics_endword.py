@@ -30,9 +30,9 @@ TEMPERATURE, TOP_P, MAX_TOKENS = 0.7, 0.9, 24
 
 def measure(adapter: str | None, samples: int = 4) -> dict:
     """End-word hit and syllable-exact shares of freely decoded lines (this checkout's model code)."""
-    from musegen.lyrics.generate import section_prompt
     from musegen.lyrics.model import load_lyrics_model
     from musegen.lyrics.rhyme import last_word
+    from musegen.lyrics.section import section_prompt
     from musegen.lyrics.sections import plan_for_lyrics
     from musegen.lyrics.syllables import count_line
     from musegen.lyrics.vocab import KIND_NEWLINE

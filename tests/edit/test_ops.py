@@ -127,14 +127,14 @@ def test_your_words_that_cannot_fit_name_the_count(models):
 
 
 def test_new_words_never_end_on_a_name(models, monkeypatch):
-    import musegen.lyrics.generate as generate  # its forbidden_finals serves generate and edit alike
+    import musegen.lyrics.section as section  # its forbidden_finals serves generate and edit alike
 
     song = make_song()
     for k in (2, 4):
         song.plan.sections[k].rhyme = "AA"
     first = last_word(run(song, models, "words", line="chorus:2").song.sections[2].lines[1].text)
-    known = generate.names()
-    monkeypatch.setattr(generate, "names", lambda: known | {first})  # as if that word were a name
+    known = section.names()
+    monkeypatch.setattr(section, "names", lambda: known | {first})  # as if that word were a name
     again = last_word(run(song, models, "words", line="chorus:2").song.sections[2].lines[1].text)
     assert again != first and rhymes(again, "light")
 

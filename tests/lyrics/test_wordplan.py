@@ -69,7 +69,7 @@ def test_identical_rhymes():
 
 
 def test_a_line_never_ends_on_a_homophone_of_an_earlier_end():
-    from musegen.lyrics.generate import forbidden_finals
+    from musegen.lyrics.section import forbidden_finals
     from musegen.lyrics.vocab import default_words
 
     words = default_words()
@@ -81,7 +81,7 @@ def test_a_line_never_ends_on_a_homophone_of_an_earlier_end():
 def test_a_line_never_ends_on_an_inflection_of_an_earlier_end():
     # "He was a mighty runner mile / That's how he was a mighty miles / … file / … files" (session 12):
     # the model, asked which end word comes next, likes the word it just sang
-    from musegen.lyrics.generate import forbidden_finals
+    from musegen.lyrics.section import forbidden_finals
     from musegen.lyrics.vocab import default_words
 
     words = default_words()

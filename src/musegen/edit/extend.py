@@ -92,7 +92,7 @@ def _hook_theme(song: Song) -> list[str]:
 def _write_new(song: Song, sp: SectionPlan, seed: int, models: Models) -> Song:
     """The new section alone (ticks from 0), sung and aligned: words, melody, chords."""
     from musegen.conductor import align
-    from musegen.lyrics.generate import write_section
+    from musegen.lyrics.section import write_section
     from musegen.lyrics.syllables import syllabify_line
     from musegen.music import generate_melody
 

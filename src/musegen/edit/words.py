@@ -46,7 +46,9 @@ def _scheme(song: Song, k: int) -> str:
 def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -> LyricLine:
     """New words for line i of section k: same syllable count, rhyming with its partners, not a repeat."""
     from musegen.lyrics.decode import START_WORDS, LineSampler, LineSpec, sample_line
-    from musegen.lyrics.generate import (
+    from musegen.lyrics.prompt import line_head, theme_words
+    from musegen.lyrics.rhyme import last_word
+    from musegen.lyrics.section import (
         BATCH,
         MIN_PARTNERS,
         RHYME_STRENGTH,
@@ -55,8 +57,6 @@ def write_line(lm, song: Song, k: int, i: int, *, seed: int, threads: int = 1) -
         line_start,
         section_prompt,
     )
-    from musegen.lyrics.prompt import line_head, theme_words
-    from musegen.lyrics.rhyme import last_word
     from musegen.lyrics.syllables import syllabify_line
 
     sec = song.sections[k]
@@ -127,7 +127,7 @@ def _lead_in(lm, cache, logp, spec, sampler, gen: torch.Generator, target: int) 
     from dataclasses import replace
 
     from musegen.lyrics.decode import sample_line
-    from musegen.lyrics.generate import BATCH
+    from musegen.lyrics.section import BATCH
     from musegen.lyrics.syllables import count_line
 
     fits = sorted(w for w in spec.finals if 0 < sampler.words.syl.get(w, 0) < target)
@@ -145,8 +145,8 @@ def _lead_in(lm, cache, logp, spec, sampler, gen: torch.Generator, target: int) 
 
 def write_section_words(lm, song: Song, k: int, *, seed: int) -> list[LyricLine]:
     """New words for every line of section k, as `write_lyrics` writes a section (same counts and rhyme)."""
-    from musegen.lyrics.generate import write_section
     from musegen.lyrics.prompt import theme_words
+    from musegen.lyrics.section import write_section
     from musegen.lyrics.syllables import syllabify_line
 
     sec = song.sections[k]
