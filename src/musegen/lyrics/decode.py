@@ -219,7 +219,7 @@ def _kind_mask(sampler: LineSampler, s: _State, spec: LineSpec) -> str | None:
 def _masks(lm) -> dict[str, tuple[torch.Tensor, int]]:
     """Per `_kind_mask` key: the sub-vocab positions it rules out (a bool mask) and how many it allows.
 
-    Built once per model, with its sub-vocabulary as a plain list (`sub_list`), for the per-token loop.
+    Built once per model.
     """
     got = lm.__dict__.get("_kind_masks")
     if got is None:
@@ -228,7 +228,6 @@ def _masks(lm) -> dict[str, tuple[torch.Tensor, int]]:
                    "start_or_newline": (kinds == KIND_START) | (kinds == KIND_NEWLINE),
                    "no_start": kinds != KIND_START}
         got = lm.__dict__["_kind_masks"] = {k: (~m, int(m.sum())) for k, m in allowed.items()}
-        lm.__dict__["sub_list"] = lm.sub_ids.tolist()
     return got
 
 

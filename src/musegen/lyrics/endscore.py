@@ -69,8 +69,8 @@ class EndScorer:
         """Per line: summed log-prob of its last word's tokens and the line break, given the words before."""
         if not texts:
             return []
-        lines = [self.lm.tokenizer.encode(printed_line(t), add_special_tokens=False) + self.newline
-                 for t in texts]
+        printed = [printed_line(t) for t in texts]
+        lines = [self.lm.tokenizer.encode(t, add_special_tokens=False) + self.newline for t in printed]
         seqs = [self.pending + s for s in lines]
         width = max(len(s) for s in seqs)
         pad = self.newline[0]
@@ -94,6 +94,6 @@ class EndScorer:
                 v = float(lp[k, pos[tok]]) if tok in pos else OUTSIDE
                 k += 1
             out[b] += v
-        for b, t in enumerate(texts):
-            self._scored[printed_line(t)] = (branch, b, seqs[b])  # as read: "i" or "I" alike
+        for b, t in enumerate(printed):
+            self._scored[t] = (branch, b, seqs[b])  # as read: "i" or "I" alike
         return out

@@ -125,10 +125,9 @@ class BranchCache:
             if k is None or n == 0:
                 out.kv[i] = past
                 continue
-            own = (k[r:r + 1, :, :n], v[r:r + 1, :, :n])
-            if past is not None:
-                own = (torch.cat((past[0], own[0]), -2), torch.cat((past[1], own[1]), -2))
-            out.kv[i] = (own[0].clone(), own[1].clone()) if past is None else own
+            ko, vo = k[r:r + 1, :, :n], v[r:r + 1, :, :n]
+            out.kv[i] = (ko.clone(), vo.clone()) if past is None else \
+                (torch.cat((past[0], ko), -2), torch.cat((past[1], vo), -2))
         out.len = self.prefix.len + n
         return out
 

@@ -63,6 +63,13 @@ class LyricsModel:
             self._sub_pos = {int(t): i for i, t in enumerate(self.sub_ids.tolist())}
         return self._sub_pos
 
+    @property
+    def sub_list(self) -> list[int]:
+        """`sub_ids` as a plain list (a per-token lookup in Python, not a tensor index)."""
+        if not hasattr(self, "_sub_list"):
+            self._sub_list = self.sub_ids.tolist()
+        return self._sub_list
+
     @torch.inference_mode()
     def prefill(self, ids: list[int], cache: KVCache | None = None) -> tuple[KVCache, torch.Tensor]:
         """Run `ids` (batch 1) after `cache` (None: a new one); return (cache, sub-vocab log-probs)."""

@@ -99,9 +99,7 @@ def forbidden_finals(words: WordTable, others: list[str], finals: list[str]) -> 
 
 def shared_opening(lm, ids: list[int]) -> int:
     """How many of a prompt's first ids are the system turn every section prompt opens with (else 0)."""
-    system = lm.__dict__.get("_system_ids")
-    if system is None:
-        system = lm.__dict__["_system_ids"] = lm.tokenizer.encode(SYSTEM, add_special_tokens=False)
+    system = lm.tokenizer.encode(SYSTEM, add_special_tokens=False)
     return len(system) if ids[:len(system)] == system else 0
 
 
