@@ -40,6 +40,10 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     from musegen.plan import make_plan, plan_from_lyrics
 
     seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
+    if lyrics_text is None and lyrics_model is None and _default_lyrics(style):
+        from musegen.lyrics.parallel import prestart
+
+        prestart()  # a helper process loads the lyrics model on the other core while this one plans
     timings = {} if timings is None else timings
     stage = _StageBar(progress, timings)
     with stage("plan"):
@@ -214,6 +218,13 @@ def _check_length(plan: SongPlan, max_seconds: float, stage: _StageBar) -> None:
         raise InputError(f"the song would last {seconds / 60:.0f} min ({sum(s.bars for s in plan.sections)} "
                          f"bars at {plan.tempo:g} BPM), over the {max_seconds / 60:g} min limit; shorten the "
                          "lyrics or raise --max-minutes")
+
+
+def _default_lyrics(style: str | None) -> bool:
+    """Whether a song of this style is written by the default lyrics model (no fine-tuned style's adapter)."""
+    from musegen.plan.mood import load_table
+
+    return style is None or style in load_table().styles
 
 
 def _models(

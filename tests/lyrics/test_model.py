@@ -73,10 +73,14 @@ def test_merged_model_is_cached_and_read_back(base, adapter, tmp_path, monkeypat
     files = list((tmp_path / "models" / "lean").glob("*.pt"))
     assert len(files) == 1
     again = lyrics_model._load(path, base, True)  # from the cache: no merge
-    assert torch.equal(again.prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
-    files[0].write_bytes(b"not a model")  # a damaged entry is rebuilt, never fatal
+    ref = first.prefill([1, 2, 3])[1]
+    assert torch.equal(again.prefill([1, 2, 3])[1], ref)
+    del first, again  # both read the entry's mapped file, which is damaged next
+    damaged = files[0].with_suffix(".tmp")
+    damaged.write_bytes(b"not a model")  # a damaged entry is rebuilt, never fatal
+    os.replace(damaged, files[0])
     rebuilt = lyrics_model._load(path, base, True)
-    assert torch.equal(rebuilt.prefill([1, 2, 3])[1], first.prefill([1, 2, 3])[1])
+    assert torch.equal(rebuilt.prefill([1, 2, 3])[1], ref)
     for k in range(6):  # older entries are pruned
         (tmp_path / "models" / "lean" / f"old{k}.pt").write_bytes(b"x")
         os.utime(tmp_path / "models" / "lean" / f"old{k}.pt", (k, k))

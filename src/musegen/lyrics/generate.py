@@ -3,13 +3,15 @@
 The song's hook, keywords and end words are planned first (`wordplan`); each section's lines are then
 written by `section.write_section` (sampled one at a time by `decode.sample_line` under the exact syllable
 count and the rhyme, reranked by `rerank`). A chorus is written once and repeated (`repeat_of`); no line is
-used twice in a song.
+used twice in a song. Each section is written on its own (`SongWriter`), so a helper process may write some
+of them beside this one (`parallel`) and the words stay the same.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from tqdm import tqdm
@@ -50,7 +52,8 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
                  blocklist: frozenset[str] | None = None, batch: int = BATCH,
                  stats: dict | None = None, threads: int | None = DECODE_THREADS,
                  method: str = "plan",
-                 on_section: Callable[[int, LyricSection], None] | None = None) -> Lyrics:
+                 on_section: Callable[[int, LyricSection], None] | None = None,
+                 workers: int | None = None) -> Lyrics:
     """Write the words of a song: one `LyricSection` per plan section, same order and type.
 
     Instrumental sections (no syllables) get no lines; `repeat_of` sections copy the earlier words
@@ -62,12 +65,15 @@ def write_lyrics(plan: SongPlan, *, seed: int | None = None, model=None, progres
     at the last word, best mean log-prob), kept for comparison in benchmarks/lyrics.py.
     A prompt that is not English gets English lyrics (planned from its English reading) and, in `stats`,
     a `language_note` saying so. `on_section(k, section)` is called as each section is done, in order (the
-    pipeline starts its melody meanwhile).
+    pipeline starts its melody meanwhile). `workers`: helper processes that write sections beside this one
+    (None: one when a second CPU and a reloadable model are there, see `parallel`; 0: none); the words are
+    the same either way.
     """
     if method not in ("plan", "plain"):
         raise InputError(f"method {method!r}: use 'plan' or 'plain'")
     with torch_threads(threads):
-        return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats, method, on_section)
+        return _write_lyrics(plan, seed, model, progress, blocklist, batch, stats, method, on_section,
+                             workers)
 
 
 def sung_blocklist(mood: str, blocklist: frozenset[str] | None = None) -> frozenset[str]:
@@ -84,56 +90,123 @@ def sung_blocklist(mood: str, blocklist: frozenset[str] | None = None) -> frozen
     return bl | {f"{w}'s" for w in bl}  # "writer's", "song's": a banned word's possessive is banned too
 
 
+@dataclass(frozen=True)
+class SongJob:
+    """What a song's sections are written from (picklable: a section worker builds the same `SongWriter`)."""
+
+    plan: SongPlan
+    seed: int | None
+    blocklist: frozenset[str] | None
+    batch: int
+    method: str
+
+
+class SongWriter:
+    """A song's shared setup (words, plan, reranker); `section(k)` writes one section on its own.
+
+    A section depends only on the job and its index, never on the other sections' words: its random
+    generator is seeded from the song's seed and the index, and it starts from the word plan as planned
+    (`WordPlan.fork`). So sections may be written in any order, or in another process (`parallel`), and
+    give the same words; `write_lyrics` then keeps a line from being sung twice (`used`).
+    """
+
+    def __init__(self, job: SongJob, lm) -> None:
+        plan = job.plan
+        self.job, self.lm = job, lm
+        self.banned = sung_blocklist(plan.mood, job.blocklist)
+        self.words = default_words(self.banned)
+        self.theme = theme_words(plan.mood)
+        about, self.language_note = prompt_reading(plan.mood)
+        self.about = lyric_topic(about)  # "rock anthem" names the music, not what the words are about
+        self.wplan: WordPlan | None = None
+        self.near: dict[int, int] = {}
+        if job.method == "plan":
+            allowed = {w for w, f in self.words.freq.items() if f >= FINAL_MIN and w not in WEAK_FINALS}
+            self.wplan = plan_words(plan, seed=job.seed, allowed=allowed, about=self.about)
+            self.near = self.wplan.near_allotment()
+            self.ender = EndScorer(lm)
+            self.rerank = Reranker(lm.tokenizer.decode, plan.mood, stats={}, ends=self.ender)
+
+    def todo(self) -> list[int]:
+        """Indices of the sections to write (sung and not a repeat)."""
+        return [k for k, s in enumerate(self.job.plan.sections) if s.syllables and s.repeat_of is None]
+
+    def section(self, k: int, used: frozenset[str] = frozenset()) -> tuple[list[str], list[str], dict]:
+        """Section k's printed lines, their word keys (for `used`) and its counters.
+
+        `used`: word keys of lines sung elsewhere in the song, which this section may not repeat.
+        """
+        sec = self.job.plan.sections[k]
+        stats: dict = {}
+        gen = torch.Generator().manual_seed(section_seed(self.job.seed, k))
+        keys = set(used)
+        planned = wplan = None
+        rerank = ender = None
+        if self.wplan is not None:
+            planned, wplan = self.wplan.sections[k], self.wplan.fork(self.near.get(k, 0))
+            rerank, ender = self.rerank, self.ender
+            rerank.stats = stats
+            rerank.set_plan(f"{self.about}. {', '.join(planned.keywords)}")
+        texts = write_section(self.lm, sec, self.theme, keys, gen=gen, words=self.words, banned=self.banned,
+                              batch=self.job.batch, stats=stats, planned=planned, wplan=wplan, rerank=rerank,
+                              ender=ender)
+        return texts, sorted(keys - used), stats
+
+
+def section_seed(seed: int | None, k: int) -> int:
+    """The random seed of section k of a song written with `seed`."""
+    return ((0 if seed is None else int(seed)) * 1_000_003 + 7919 * (k + 1)) % (2**63)
+
+
 def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, blocklist: frozenset[str] | None,
                   batch: int, stats: dict | None, method: str,
-                  on_section: Callable[[int, LyricSection], None] | None = None) -> Lyrics:
+                  on_section: Callable[[int, LyricSection], None] | None = None,
+                  workers: int | None = None) -> Lyrics:
     from musegen.lyrics.model import load_lyrics_model
+    from musegen.lyrics.parallel import write_sections
 
     check_plan(plan)
     if method == "plan":
         check_rhymable(plan)
     lm = model if model is not None else load_lyrics_model()
-    bl = sung_blocklist(plan.mood, blocklist)
-    words = default_words(bl)
-    gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
+    writer = SongWriter(SongJob(plan, seed, blocklist, batch, method), lm)
     if stats is not None:
         stats.setdefault("relaxed_rhymes", 0)
-    theme = theme_words(plan.mood)
-    about, note = prompt_reading(plan.mood)
-    about = lyric_topic(about)  # "rock anthem" names the music, not what the words are about
-    if stats is not None and note:
-        stats["language_note"] = note
-    wplan: WordPlan | None = None
-    rerank: Reranker | None = None
-    ender: EndScorer | None = None
-    if method == "plan":
-        allowed = {w for w, f in words.freq.items() if f >= FINAL_MIN and w not in WEAK_FINALS}
-        wplan = plan_words(plan, seed=seed, allowed=allowed, about=about)
-        ender = EndScorer(lm)
-        rerank = Reranker(lm.tokenizer.decode, plan.mood, stats=stats if stats is not None else {},
-                          ends=ender)
-        if stats is not None:
-            stats["hook"] = wplan.hook
-    used: set[str] = set()
+        if writer.language_note:
+            stats["language_note"] = writer.language_note
+        if writer.wplan is not None:
+            stats["hook"] = writer.wplan.hook
     out: list[LyricSection] = []
-    bar = tqdm(total=sum(1 for s in plan.sections if s.syllables and s.repeat_of is None),
-               desc="lyrics", unit="section", disable=not progress)
-    for k, sec in enumerate(plan.sections):
+    used: set[str] = set()
+    bar = tqdm(total=len(writer.todo()), desc="lyrics", unit="section", disable=not progress)
+
+    def settle(k: int, got: tuple[list[str], list[str], dict] | None) -> None:
+        """Section k in song order: written (`got`), a repeat or instrumental; its line keys join `used`."""
+        sec = plan.sections[k]
         if sec.repeat_of is not None:
             src = out[sec.repeat_of]
             out.append(LyricSection(sec.type, [LyricLine(x.text, list(x.syllables)) for x in src.lines],
                                     repeat_of=sec.repeat_of))
-        elif not sec.syllables:
+        elif got is None:
             out.append(LyricSection(sec.type, []))
         else:
-            planned = wplan.sections[k] if wplan is not None else None
-            if rerank is not None and planned is not None:
-                rerank.set_plan(f"{about}. {', '.join(planned.keywords)}")
-            texts = write_section(lm, sec, theme, used, gen=gen, words=words, banned=bl, batch=batch,
-                                  stats=stats, planned=planned, wplan=wplan, rerank=rerank, ender=ender)
+            texts, keys, counts = got
+            if used.intersection(keys):  # a line an earlier section sings: written again, avoiding them
+                texts, keys, counts = writer.section(k, frozenset(used))
+                counts["sections_rewritten"] = counts.get("sections_rewritten", 0) + 1
+            used.update(keys)
+            if stats is not None:
+                for name, v in counts.items():
+                    stats[name] = stats.get(name, 0) + v
             out.append(LyricSection(sec.type, [LyricLine(t, syllabify_line(t)) for t in texts]))
             bar.update(1)
         if on_section is not None:
             on_section(k, out[-1])
-    bar.close()
+
+    try:
+        helped = write_sections(writer, len(plan.sections), settle, workers=workers)
+        if stats is not None:
+            stats["sections_by_helper"] = helped
+    finally:
+        bar.close()
     return Lyrics(out)

@@ -44,6 +44,7 @@ class LyricsModel:
     sub_ids: torch.Tensor  # full-vocabulary ids of the scored sub-vocabulary
     name: str = ""
     prompt_format: int = 2  # 1: the old adapter's prompt (syllables, rhyme, theme); 2: per-line end words
+    source: tuple | None = None  # `load_lyrics_model`'s (adapter, base, quantize), for a helper process
 
     def project(self, h: torch.Tensor) -> torch.Tensor:
         """Sub-vocab log-probs of hidden states h (B, D) -> (B, V_sub)."""
@@ -150,6 +151,7 @@ def load_lyrics_model(adapter: str | Path | bool | None = None, base: str | Path
             _LOADED.pop(next(iter(_LOADED)))
         with torch_threads(1):  # merging and quantising gain nothing from a contended second core
             _LOADED[key] = _load(adapter, base, quantize)
+        _LOADED[key].source = (adapter, base, quantize)
     return _LOADED[key]
 
 
@@ -182,7 +184,9 @@ def _load(adapter: str | Path | bool | None, base: str | Path | None, quantize: 
     if lean is None:
         lm = _merge(base, path, own_tok, quantize, name, prompt_format)
         write_lean(key, lm.model, quantized=quantize)
-        return lm
+        lean = read_lean(key)  # what every later load (and a section worker) reads: the same bits
+        if lean is None:  # the cache cannot be written: this process alone uses the merged model
+            return lm
     folder = tok_dir or tokenizer_dir()
     tokenizer = PlainTokenizer(folder) if plain_ok(folder) else load_tokenizer(tok_dir)
     tokens = build_token_table(tokenizer)

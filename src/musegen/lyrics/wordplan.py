@@ -12,9 +12,10 @@ levers 1, 4, 5).
 
 from __future__ import annotations
 
+import copy
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -81,6 +82,30 @@ class WordPlan:
         """A line ended on a near rhyme the plan did not name."""
         if self.planner:
             self.planner.sampled_near += 1
+
+    def near_allotment(self) -> dict[int, int]:
+        """Per planned section: near rhymes beyond the plan's it may choose (the song's share, spread evenly).
+
+        Sections are written independently (`fork`), so each gets its own part of the song's `NEAR_SHARE`;
+        the earlier sections get the remainder.
+        """
+        ks = [k for k, s in enumerate(self.sections) if s is not None]
+        free = max(self.near_left(), 0)
+        q, r = divmod(free, max(len(ks), 1))
+        return {k: q + (i < r) for i, k in enumerate(ks)}
+
+    def fork(self, near: int) -> WordPlan:
+        """A copy for one section written on its own: the words as planned, `near` unplanned near rhymes left.
+
+        What the section takes stays in the copy, so sections written in any order (or in another process)
+        get the same words.
+        """
+        if self.planner is None:
+            return self
+        pl = copy.copy(self.planner)
+        pl.used, pl.used_stems = set(pl.used), set(pl.used_stems)
+        pl.sampled_near = int(NEAR_SHARE * pl.pairs) - pl.near_pairs - near
+        return replace(self, planner=pl)
 
 
 @dataclass
