@@ -18,6 +18,15 @@ def one_torch_thread():
     torch.set_num_threads(n)
 
 
+@pytest.fixture(scope="module")
+def private_model_cache(tmp_path_factory):
+    """A module's merged tiny models go to a temporary cache: they never evict the user's real ones."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MUSEGEN_CACHE", str(tmp_path_factory.mktemp("musegen-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture
 def song() -> Song:
     """The test song in C major, 4/4, 96 BPM, with Chords, Bass and Drums."""

@@ -12,6 +12,11 @@ from musegen.lyrics.base import cache_dir, load_base, resolve_base
 from musegen.lyrics.model import load_lyrics_model
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(private_model_cache):
+    """Tiny merged models stay out of the user's model cache."""
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     return tiny_base_dir(tmp_path_factory.mktemp("tiny-base"))

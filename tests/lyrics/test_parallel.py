@@ -23,14 +23,11 @@ def alone(loaded):
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
+def loaded(private_model_cache, tmp_path_factory):
     """A model `load_lyrics_model` loaded (so a helper process can load it too), cached in a temp folder."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MUSEGEN_CACHE", str(tmp_path_factory.mktemp("cache")))
     base = tiny_base_dir(tmp_path_factory.mktemp("tiny-base"))
     yield load_lyrics_model(adapter=False, base=base)
     parallel.close_helpers()
-    mp.undo()
 
 
 def _plan():

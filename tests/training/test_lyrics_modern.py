@@ -83,6 +83,11 @@ def test_format_2_examples_name_each_lines_end_word():
     assert tok.decode([i for i, y in zip(ids, labels, strict=True) if y != -100]).startswith("The rain")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(private_model_cache):
+    """Tiny merged models stay out of the user's model cache."""
+
+
 @pytest.mark.parametrize("fmt", [2, 3])
 def test_an_adapter_is_read_back_with_its_prompt_format(tmp_path, fmt):
     from lyrics_tiny import tiny_base_dir, tiny_corpus_dir

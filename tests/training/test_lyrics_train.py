@@ -15,6 +15,11 @@ def _one_thread(one_torch_thread):
     """This module runs on one torch thread (see tests/conftest.py)."""
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(private_model_cache):
+    """Tiny merged models stay out of the user's model cache."""
+
+
 @pytest.fixture(scope="module")
 def run(_one_thread, tmp_path_factory):
     base = tiny_base_dir(tmp_path_factory.mktemp("base"))

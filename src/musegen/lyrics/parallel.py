@@ -69,8 +69,9 @@ class Helper:
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         self.proc: subprocess.Popen | None = None
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", "musegen.lyrics.worker"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            self.proc = subprocess.Popen([sys.executable, "-m", "musegen.lyrics.worker"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, env=env)
         except OSError:  # no interpreter to start: this process writes every section
             self.alive = False
             return
