@@ -8,6 +8,11 @@ from musegen.cli.main import main
 from musegen.evaluation.lyrics import line_syllables, parse_plain
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(private_model_cache):
+    """Tiny merged models stay out of the user's model cache."""
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     return tiny_base_dir(tmp_path_factory.mktemp("tiny-base"))
