@@ -180,9 +180,14 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
     used: set[str] = set()
     bar = tqdm(total=len(writer.todo()), desc="lyrics", unit="section", disable=not progress)
 
-    def settle(k: int, got: tuple[list[str], list[str], dict] | None) -> None:
-        """Section k in song order: written (`got`), a repeat or instrumental; its line keys join `used`."""
+    def settle(k: int, got: tuple[list[str], list[str], dict] | None, may_write: bool) -> bool:
+        """Section k in song order: written (`got`), a repeat or instrumental; its line keys join `used`.
+
+        False (nothing done) when a line is sung in an earlier section and `may_write` is False.
+        """
         sec = plan.sections[k]
+        if got is not None and used.intersection(got[1]) and not may_write:
+            return False
         if sec.repeat_of is not None:
             src = out[sec.repeat_of]
             out.append(LyricSection(sec.type, [LyricLine(x.text, list(x.syllables)) for x in src.lines],
@@ -202,6 +207,7 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
             bar.update(1)
         if on_section is not None:
             on_section(k, out[-1])
+        return True
 
     try:
         helped = write_sections(writer, len(plan.sections), settle, workers=workers)

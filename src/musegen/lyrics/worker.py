@@ -13,10 +13,16 @@ import pickle
 import signal
 import sys
 
+# a lower CPU priority than the main process: when its melody thread has a section to write, it takes the CPU
+# from this process rather than share the main process's core with the lyrics
+NICE = 5
+
 
 def main() -> None:
     """Serve requests until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if NICE and hasattr(os, "nice"):
+        os.nice(NICE)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints stays out of the replies
     inp = sys.stdin.buffer
