@@ -40,10 +40,6 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     from musegen.plan import make_plan, plan_from_lyrics
 
     seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
-    if lyrics_text is None and lyrics_model is None and _default_lyrics(style):
-        from musegen.lyrics.parallel import prestart
-
-        prestart()  # a helper process loads the lyrics model on the other core while this one plans
     timings = {} if timings is None else timings
     stage = _StageBar(progress, timings)
     with stage("plan"):
@@ -56,6 +52,10 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
             plan = plan_from_lyrics(user, prompt, style=style, seed=seed, **overrides)
     if max_seconds is not None:
         _check_length(plan, max_seconds, stage)
+    if lyrics_text is None and lyrics_model is None and _default_lyrics(style):
+        from musegen.lyrics.parallel import prestart
+
+        prestart()  # a helper process loads the lyrics model on the other core while this one loads its own
     lyrics_model, music_model, model_names, guard = _models(plan, style, lyrics_model, music_model)
     # the melody is written section by section while the lyrics are (same notes as one after the other)
     overlap = lyrics_text is None and guard is None
