@@ -52,11 +52,13 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
             plan = plan_from_lyrics(user, prompt, style=style, seed=seed, **overrides)
     if max_seconds is not None:
         _check_length(plan, max_seconds, stage)
-    if lyrics_text is None and lyrics_model is None and _default_lyrics(style):
-        from musegen.lyrics.parallel import prestart
-
-        prestart()  # a helper process loads the lyrics model on the other core while this one loads its own
     lyrics_model, music_model, model_names, guard = _models(plan, style, lyrics_model, music_model)
+    if lyrics_text is None:
+        from musegen.lyrics.parallel import DEFAULT_SOURCE, prestart
+
+        source = DEFAULT_SOURCE if lyrics_model is None else getattr(lyrics_model, "source", None)
+        if source is not None:  # a helper process loads the same lyrics model on the other core meanwhile
+            prestart(source)
     # the melody is written section by section while the lyrics are (same notes as one after the other)
     overlap = lyrics_text is None and guard is None
     warm = _prefetch(music_model is None and not overlap, prefetch_voice) if lyrics_text is None else None
@@ -218,13 +220,6 @@ def _check_length(plan: SongPlan, max_seconds: float, stage: _StageBar) -> None:
         raise InputError(f"the song would last {seconds / 60:.0f} min ({sum(s.bars for s in plan.sections)} "
                          f"bars at {plan.tempo:g} BPM), over the {max_seconds / 60:g} min limit; shorten the "
                          "lyrics or raise --max-minutes")
-
-
-def _default_lyrics(style: str | None) -> bool:
-    """Whether a song of this style is written by the default lyrics model (no fine-tuned style's adapter)."""
-    from musegen.plan.mood import load_table
-
-    return style is None or style in load_table().styles
 
 
 def _models(

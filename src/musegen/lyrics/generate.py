@@ -120,6 +120,8 @@ class SongWriter:
         self.about = lyric_topic(about)  # "rock anthem" names the music, not what the words are about
         self.wplan: WordPlan | None = None
         self.near: dict[int, int] = {}
+        self.ender: EndScorer | None = None
+        self.rerank: Reranker | None = None
         if job.method == "plan":
             allowed = {w for w, f in self.words.freq.items() if f >= FINAL_MIN and w not in WEAK_FINALS}
             self.wplan = plan_words(plan, seed=job.seed, allowed=allowed, about=self.about)
@@ -186,7 +188,8 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
         False (nothing done) when a line is sung in an earlier section and `may_write` is False.
         """
         sec = plan.sections[k]
-        if got is not None and used.intersection(got[1]) and not may_write:
+        clash = got is not None and not used.isdisjoint(got[1])  # a line an earlier section sings
+        if clash and not may_write:
             return False
         if sec.repeat_of is not None:
             src = out[sec.repeat_of]
@@ -196,7 +199,7 @@ def _write_lyrics(plan: SongPlan, seed: int | None, model, progress: bool, block
             out.append(LyricSection(sec.type, []))
         else:
             texts, keys, counts = got
-            if used.intersection(keys):  # a line an earlier section sings: written again, avoiding them
+            if clash:  # written again, avoiding the lines sung before
                 texts, keys, counts = writer.section(k, frozenset(used))
                 counts["sections_rewritten"] = counts.get("sections_rewritten", 0) + 1
             used.update(keys)

@@ -55,7 +55,7 @@ def _wanted(workers: int | None) -> int:
 
 
 def prestart(source: tuple = DEFAULT_SOURCE) -> None:
-    """Start the helper for a model `source` now, if one will be used: it loads while the song is planned."""
+    """Start the helper for a model `source` now, if one will be used: it loads while this process starts."""
     if _wanted(None):
         _helper(source)
 
