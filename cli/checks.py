@@ -73,6 +73,17 @@ def check_audio(ctx: click.Context, no_audio: bool, audio_format: str | None,
         raise click.BadParameter(str(exc).removeprefix("--soundfont "), param_hint="--soundfont") from None
 
 
+def check_environment() -> None:
+    """The environment variables musegen reads (`MUSEGEN_LYRICS_WORKERS`), before any model loads."""
+    from musegen.errors import InputError
+    from musegen.lyrics.parallel import workers_setting
+
+    try:
+        workers_setting()
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def check_key(key: str | None) -> None:
     """--key: a key musegen knows; a respelled tonic (Cb -> B) is said, not silently changed."""
     if key is None:

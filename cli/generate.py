@@ -69,6 +69,7 @@ def generate(ctx: click.Context, prompt: str, out_dir: Path, lyrics_file: Path |
     out_dir = checks.check_out(out_dir, force)
     soundfont = checks.check_audio(ctx, no_audio, audio_format, soundfont)
     checks.check_key(key)
+    checks.check_environment()
     checks.check_plan_options(tempo, meter, form, bars, style, lyrics_file is not None)
     lyrics_text = checks.read_lyrics(lyrics_file) if lyrics_file is not None else None
     if instruments is not None:

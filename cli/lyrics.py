@@ -52,7 +52,7 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
     from musegen.lyrics.content import load_blocklist
     from musegen.lyrics.generate import write_lyrics
     from musegen.lyrics.model import load_lyrics_model
-    from musegen.lyrics.parallel import prestart
+    from musegen.lyrics.parallel import prestart, workers_setting
     from musegen.lyrics.parse import lyrics_to_text
     from musegen.lyrics.sections import plan_for_lyrics
     from musegen.lyrics.wordplan import check_rhymable
@@ -66,6 +66,7 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
         plan = plan_for_lyrics(prompt, form.split(","), syl, rhymes)
         check_rhymable(plan)
         bl = frozenset() if no_filter else load_blocklist(blocklist)
+        workers_setting()  # MUSEGEN_LYRICS_WORKERS, checked before the model loads
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     prestart((adapter, base, True))  # a helper process loads the same model on the other core meanwhile

@@ -40,6 +40,10 @@ def compose(prompt: str, *, seed: int | None = None, lyrics_text: str | None = N
     from musegen.plan import make_plan, plan_from_lyrics
 
     seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
+    if lyrics_text is None:
+        from musegen.lyrics.parallel import workers_setting
+
+        workers_setting()  # a bad MUSEGEN_LYRICS_WORKERS fails here, before any model loads
     timings = {} if timings is None else timings
     stage = _StageBar(progress, timings)
     with stage("plan"):

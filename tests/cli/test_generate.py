@@ -120,3 +120,11 @@ def test_lyrics_with_form_is_a_usage_error(tmp_path):
     lyr.write_text(LYRICS)
     res = _run(["--lyrics", str(lyr), "--form", "short", "--out", str(tmp_path / "o")], tmp_path)
     assert res.exit_code == 2 and "--form" in res.output
+
+
+def test_bad_lyrics_workers_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSEGEN_LYRICS_WORKERS", "two")
+    res = _run(["rain", "--out", str(tmp_path / "o")], tmp_path)
+    assert res.exit_code == 2 and "MUSEGEN_LYRICS_WORKERS='two'" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()

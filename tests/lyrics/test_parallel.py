@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lyrics_tiny import tiny_base_dir, tiny_model
 
+from musegen.errors import InputError
 from musegen.lyrics import parallel
 from musegen.lyrics.base import load_tokenizer
 from musegen.lyrics.generate import SongJob, SongWriter, write_lyrics
@@ -76,6 +77,14 @@ def test_no_helper_without_a_reloadable_model_or_when_switched_off(loaded, monke
     monkeypatch.setattr(parallel, "cpus", lambda: 1)
     monkeypatch.delenv(parallel.WORKERS_ENV)
     assert parallel.helpers_for(loaded, None) == 0
+
+
+def test_a_bad_workers_setting_is_an_input_error(loaded, monkeypatch):
+    monkeypatch.setenv(parallel.WORKERS_ENV, "-1")
+    with pytest.raises(InputError, match="MUSEGEN_LYRICS_WORKERS='-1': must be a whole number"):
+        parallel.helpers_for(loaded, None)
+    monkeypatch.setenv(parallel.WORKERS_ENV, " 1 ")
+    assert parallel.workers_setting() == 1
 
 
 def test_a_line_another_section_sings_is_written_again(monkeypatch):

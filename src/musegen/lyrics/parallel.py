@@ -26,6 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from musegen.errors import InputError
+
 WORKERS_ENV = "MUSEGEN_LYRICS_WORKERS"  # "0": never start a helper process
 
 
@@ -47,10 +49,25 @@ def helpers_for(lm: Any, workers: int | None) -> int:
     return _wanted(workers)
 
 
+def workers_setting() -> int | None:
+    """The helper count `MUSEGEN_LYRICS_WORKERS` asks for (None: unset, choose by CPUs).
+
+    Raises InputError, naming the variable and what it accepts, for anything but a whole number.
+    """
+    env = os.environ.get(WORKERS_ENV, "").strip()
+    if not env:
+        return None
+    if not env.isdigit():
+        raise InputError(f"{WORKERS_ENV}={env!r}: must be a whole number (0 turns the lyrics helper process "
+                         f"off, 1 allows it); unset it to choose by CPUs")
+    return int(env)
+
+
 def _wanted(workers: int | None) -> int:
     if workers is None:
-        env = os.environ.get(WORKERS_ENV, "").strip()
-        workers = int(env) if env.isdigit() else (1 if cpus() >= 2 else 0)
+        workers = workers_setting()
+        if workers is None:
+            workers = 1 if cpus() >= 2 else 0
     return min(max(int(workers), 0), 1)
 
 
