@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 from musegen.errors import InputError
@@ -302,8 +303,9 @@ PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets
 PREVIOUS_CONTENT_STRESS = {"CONTENT_STRESS": 2.0}  # the aligner before session 6
 PREVIOUS_KEEP = {"KEEP_UNSTRESSED": 0.0, "CONTENT_STRESS": 3.0}  # the aligner before session 7
 SLOW_MOVES = {"MOVE_COST": 0.8}  # session 10: an aligner that moves the model's onsets half as readily
+NO_LATE_START = {"LATE_PACE": 0.0}  # before session 17: a phrase may wait until only 8th spacing is left
 
-ALIGN, MUSIC = "musegen.conductor.align", "musegen.music.generate"
+ALIGN, MUSIC, SAMPLER = "musegen.conductor.align", "musegen.music.generate", "musegen.music.sampler"
 # the same-run A/Bs on kept songs (--songs-dir): flag -> (module the other arm patches, its name, its values,
 # --help); a music-stage arm writes its own melody, an aligner arm re-aligns the shipped arm's melody
 AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
@@ -316,7 +318,43 @@ AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
     "keep-unstressed": (ALIGN, "previous_keep", PREVIOUS_KEEP,
                         "the aligner before session 7 (no KEEP_UNSTRESSED, CONTENT_STRESS 3)"),
     "move-cost": (ALIGN, "move_cost_0.8", SLOW_MOVES, "the aligner at MOVE_COST 0.8 (shipped 0.4)"),
+    "late-start": (SAMPLER, "no_late_start", NO_LATE_START,
+                   "the sampler before session 17 (no LATE_PACE: a line may start late and be crammed)"),
 }
+
+
+def _pacing_shares(rows: list[dict[str, int]]) -> dict[str, float]:
+    tot = {k: sum(r[k] for r in rows) for k in ("lines", "late_lines", "iois", "sixteenth_iois")}
+    return {"late_line_share": round(tot["late_lines"] / max(1, tot["lines"]), 4),
+            "sixteenth_ioi_share": round(tot["sixteenth_iois"] / max(1, tot["iois"]), 4)}
+
+
+def line_pacing(song) -> dict[str, int]:
+    """Counts of how the sung lines use their plan windows: lines, lines starting past half their window,
+    inter-onset intervals inside lines and those of a 16th or less (the crammed line of a late start)."""
+    from musegen.theory import ticks_per_bar
+
+    bar = ticks_per_bar(song.plan.meter, song.ppq)
+    where: list[tuple[int, int]] = []  # syllable index -> (section, line)
+    for si, sec in enumerate(song.sections):
+        for li, line in enumerate(sec.lines):
+            where += [(si, li)] * len(line.syllables)
+    notes: dict[tuple[int, int], list] = {}
+    for n in song.vocal:
+        if n.syllable is not None and n.syllable < len(where):
+            notes.setdefault(where[n.syllable], []).append(n)
+    out = {"lines": 0, "late_lines": 0, "iois": 0, "sixteenth_iois": 0}
+    for (si, li), ns in notes.items():
+        pb = song.plan.sections[si].phrase_bars
+        if li >= len(pb):
+            continue
+        start = song.sections[si].start + sum(pb[:li]) * bar
+        out["lines"] += 1
+        out["late_lines"] += ns[0].onset - start > pb[li] * bar / 2
+        iois = [b.onset - a.onset for a, b in pairwise(ns)]
+        out["iois"] += len(iois)
+        out["sixteenth_iois"] += sum(i <= song.ppq // 4 for i in iois)
+    return out
 
 
 def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
@@ -325,9 +363,9 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
     `bench_songs` composed it), aligned, in two arms: the shipped code, and `other` = (module, arm name,
     values that arm sets in that module). An `ALIGN` arm re-aligns the shipped arm's melody: a same-run A/B
     of the aligner alone (the previous arm must reproduce the kept song.json's vocal line when the kept
-    songs were made by that aligner); a `MUSIC` arm writes its own melody (e.g. without the key-profile
-    term or the syllable floor), aligned by the shipped aligner. song.mid measures as in `bench_folders`
-    and `melody_overlap` (the file's beats), against the three references."""
+    songs were made by that aligner); a `MUSIC` or `SAMPLER` arm writes its own melody (e.g. without the
+    key-profile term or the syllable floor), aligned by the shipped aligner. song.mid measures as in
+    `bench_folders` and `melody_overlap` (the file's beats), against the three references; `line_pacing`."""
     import copy
     import importlib
     import tempfile as tf
@@ -352,7 +390,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
     songs = [load_song(p) for p in sorted(root.glob("song??/song.json"))]
     module, arm, arm_values = other
     arms = (("shipped", {}), (arm, arm_values))
-    music = module == MUSIC
+    music = module in (MUSIC, SAMPLER)
     mod = importlib.import_module(module)
     acc: dict = {name: {"rows": [], "mels": [], "counts": []} for name, _ in arms}
     cpu = 0.0
@@ -384,7 +422,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
                               "aligned": song.metrics["model_notes_aligned"],
                               "same_as_kept": [(n.onset, n.duration, n.pitch) for n in song.vocal]
                               == [(n.onset, n.duration, n.pitch) for n in old.vocal],
-                              "scale": scale_consistency(mel),
+                              "scale": scale_consistency(mel), "pacing": line_pacing(song),
                               **{k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
                                                      "stress_inversions", "polysyllabic_words")}})
         last = {n: acc[n]["rows"][-1] for n, _ in arms}
@@ -403,6 +441,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
                      **{k: summary([r[k] for r in rows])
                         for k in ("stressed_on_strong", "unstressed_on_strong")},
                      "scale_consistency": round(sum(r["scale"] for r in rows) / max(1, len(rows)), 4),
+                     **_pacing_shares([r["pacing"] for r in rows]),
                      **legato(acc[name]["counts"]),
                      "overlap_song_mid": {
                          ref: {k: round(v, 4) for k, v in overlap(acc[name]["mels"], r).items()}

@@ -223,6 +223,7 @@ def test_inversion_penalty_keeps_word_stress_on_the_stronger_position(monkeypatc
     # the inversion term alone: the tiny model under the full stress prior crams phrase ends
     for name, value in (("STRESS_PULL", 0.0), ("STRESSED_SCALE", 1.0), ("UNSTRESSED_SCALE", 1.0)):
         monkeypatch.setattr(G, name, value)
+    monkeypatch.setattr(S, "LATE_PACE", 0.0)
     m = tiny_model()
     monkeypatch.setattr(S, "INVERSION_PENALTY", 0.0)
     without = sum(inverted(generate_melody(plan, seed=s, model=m, lyrics=lyrics)) for s in range(4))

@@ -77,3 +77,29 @@ def test_onset_gap_never_makes_a_plan_infeasible(monkeypatch):
     monkeypatch.setattr(G, "SYLLABLE_FLOOR_S", 0.12)
     assert G.onset_gap([(0, 16, 8, 1), (16, 32, 4, 1)], 128) == 1  # 8 notes in a bar need 16ths
     assert G.onset_gap([(0, 16, 7, 1)], 128) == 2  # 1 + 6 x 2 + a breath of 2 = 15 steps fit in 16
+
+
+def _waiting(spec: S.SectionSpec) -> S.Cursor:
+    """A cursor at the first bar's downbeat, chord given, before the first phrase's first note."""
+    return S.Cursor(spec, prev=V.CHORD[1], bar=0, pos=0, chord_here=True)
+
+
+def test_a_phrase_that_waits_until_it_must_be_crammed_is_penalised(monkeypatch):
+    spec = _spec([(0, 64, 12, 4)], 4, 1)  # 12 syllables in a 4-bar window
+    monkeypatch.setattr(S, "LATE_PACE", 0.0)
+    c = _waiting(spec)
+    c.allowed()
+    assert c.pen is None or not c.pen[V.BAR]  # before: waiting 3 bars (then 12 notes in a bar) was free
+    monkeypatch.setattr(S, "LATE_PACE", 0.25)
+    c = _waiting(spec)
+    assert c.allowed()[V.BAR]  # still allowed: a soft penalty, never a new constraint
+    # the last onset may come at 62 (a breath before the end): the next bar leaves 46 steps for 12 notes,
+    # the RELAXED 3 apart need 36: no cost yet
+    assert c.pen is None or not c.pen[V.BAR]
+    late = S.Cursor(spec, prev=V.CHORD[1], bar=2, pos=0, chord_here=True)
+    late.allowed()
+    # bar 4 leaves 14 steps: 36 - 14 = 22 steps short of RELAXED (0.25 each), 24 - 14 = 10 short of 8ths
+    assert late.pen[V.BAR] == pytest.approx(0.25 * 22 + S.PACE * 10)
+    placed = _after(spec, [0, 2])  # inside the line the model keeps its own rhythm: 8ths only
+    placed.allowed()
+    assert placed.pen is None or not placed.pen[V.BAR]
