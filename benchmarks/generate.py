@@ -155,7 +155,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
                      "midi_alignment": {k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
                                                              "stress_inversions", "polysyllabic_words",
                                                              "words_skipped")},
-                     "realigned_inversion_cost": realigned})
+                     "realigned_inversion_cost": realigned, "pacing": line_pacing(song)})
         print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music "
               f"({', '.join(f'{k} {v:.1f}' for k, v in timings.items())})", file=sys.stderr)
         if partial is not None:  # long runs: what is done so far survives an interruption
@@ -175,6 +175,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
         "alignment_song_json": {k: summary([r["metrics"][k] for r in rows]) for k in METRICS},
         "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows])
                                for k in ("stressed_on_strong", "unstressed_on_strong", "stress_inversions")},
+        **_pacing_shares([r["pacing"] for r in rows]),  # crammed lines: late starts, 16ths inside lines
         # pooled over all songs: notes the aligner moved / the model's notes it placed; inverted words /
         # polysyllabic words
         "aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
@@ -216,15 +217,16 @@ def bench_folders(root: Path, melodies: dict) -> dict:
             melody_from_notes(load_song(d / "song.json").vocal))
         melodies.setdefault("meter", []).append(list(plan["meter"]) if not isinstance(plan["meter"], str)
                                                 else [int(x) for x in plan["meter"].split("/")])
-        key = load_song(d / "song.json").plan.key_obj
-        melodies.setdefault("key", []).append([key.tonic, key.mode])
+        song = load_song(d / "song.json")
+        melodies.setdefault("key", []).append([song.plan.key_obj.tonic, song.plan.key_obj.mode])
         mid = midi_alignment((d / "song.mid").read_bytes())
         rows.append({"song": d.name, "aligner_moved": [metrics.get("notes_retimed", 0.0),
                                                        metrics.get("model_notes_aligned", 0.0)],
-                     "midi_alignment": mid})
+                     "midi_alignment": mid, "pacing": line_pacing(song)})
     keys = ("stressed_on_strong", "unstressed_on_strong", "stress_inversions")
     return {"n": len(rows), "folders": str(root),
             "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows]) for k in keys},
+            **_pacing_shares([r["pacing"] for r in rows]),
             "aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
                                          / max(1.0, sum(r["aligner_moved"][1] for r in rows)), 4),
             "stress_inversions_pooled": round(
