@@ -304,7 +304,7 @@ PREVIOUS_RERANK = {"KEY_WEIGHT": 0.0}  # before session 5: no key-profile term i
 PREVIOUS_FLOOR = {"SYLLABLE_FLOOR_S": 0.0}  # before session 6: 16th-note onsets at any tempo
 PREVIOUS_CONTENT_STRESS = {"CONTENT_STRESS": 2.0}  # the aligner before session 6
 PREVIOUS_KEEP = {"KEEP_UNSTRESSED": 0.0, "CONTENT_STRESS": 3.0}  # the aligner before session 7
-SLOW_MOVES = {"MOVE_COST": 0.8}  # session 10: an aligner that moves the model's onsets half as readily
+PREVIOUS_MOVES = {"MOVE_COST": 0.4}  # the aligner before session 17 (moved onsets twice as readily)
 NO_LATE_START = {"LATE_PACE": 0.0}  # before session 17: a phrase may wait until only 8th spacing is left
 
 ALIGN, MUSIC, SAMPLER = "musegen.conductor.align", "musegen.music.generate", "musegen.music.sampler"
@@ -319,7 +319,8 @@ AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
               "no syllable floor in seconds in the music stage (16ths at any tempo)"),
     "keep-unstressed": (ALIGN, "previous_keep", PREVIOUS_KEEP,
                         "the aligner before session 7 (no KEEP_UNSTRESSED, CONTENT_STRESS 3)"),
-    "move-cost": (ALIGN, "move_cost_0.8", SLOW_MOVES, "the aligner at MOVE_COST 0.8 (shipped 0.4)"),
+    "move-cost": (ALIGN, "move_cost_0.4", PREVIOUS_MOVES, "the aligner at MOVE_COST 0.4 (shipped 0.8 since "
+                  "session 17)"),
     "late-start": (SAMPLER, "no_late_start", NO_LATE_START,
                    "the sampler before session 17 (no LATE_PACE: a line may start late and be crammed)"),
 }
