@@ -213,11 +213,10 @@ def bench_folders(root: Path, melodies: dict) -> dict:
         melodies.setdefault("song_mid", []).append(melody_from_midi(d / "song.mid"))
         melodies.setdefault("seconds_per_beat", []).append(60.0 / plan["tempo"])
         melodies.setdefault("song_mid_seconds_per_beat", []).append(midi_seconds_per_beat(d / "song.mid"))
-        melodies.setdefault("song_quarter_beats", []).append(
-            melody_from_notes(load_song(d / "song.json").vocal))
+        song = load_song(d / "song.json")
+        melodies.setdefault("song_quarter_beats", []).append(melody_from_notes(song.vocal))
         melodies.setdefault("meter", []).append(list(plan["meter"]) if not isinstance(plan["meter"], str)
                                                 else [int(x) for x in plan["meter"].split("/")])
-        song = load_song(d / "song.json")
         melodies.setdefault("key", []).append([song.plan.key_obj.tonic, song.plan.key_obj.mode])
         mid = midi_alignment((d / "song.mid").read_bytes())
         rows.append({"song": d.name, "aligner_moved": [metrics.get("notes_retimed", 0.0),
@@ -335,21 +334,14 @@ def _pacing_shares(rows: list[dict[str, int]]) -> dict[str, float]:
 def line_pacing(song) -> dict[str, int]:
     """Counts of how the sung lines use their plan windows: lines, lines starting past half their window,
     inter-onset intervals inside lines and those of a 16th or less (the crammed line of a late start)."""
+    from musegen.edit.splice import line_notes
     from musegen.theory import ticks_per_bar
 
     bar = ticks_per_bar(song.plan.meter, song.ppq)
-    where: list[tuple[int, int]] = []  # syllable index -> (section, line)
-    for si, sec in enumerate(song.sections):
-        for li, line in enumerate(sec.lines):
-            where += [(si, li)] * len(line.syllables)
-    notes: dict[tuple[int, int], list] = {}
-    for n in song.vocal:
-        if n.syllable is not None and n.syllable < len(where):
-            notes.setdefault(where[n.syllable], []).append(n)
     out = {"lines": 0, "late_lines": 0, "iois": 0, "sixteenth_iois": 0}
-    for (si, li), ns in notes.items():
+    for (si, li), ns in line_notes(song)[0].items():
         pb = song.plan.sections[si].phrase_bars
-        if li >= len(pb):
+        if not ns or li >= len(pb):
             continue
         start = song.sections[si].start + sum(pb[:li]) * bar
         out["lines"] += 1

@@ -47,12 +47,14 @@ def _sections(value: str) -> list[str]:
 def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None, adapter: Path | None,
            base: Path | None, blocklist: Path | None, no_filter: bool, out: Path | None, force: bool) -> None:
     """Write the words of a song about PROMPT, each line with exactly the syllables asked for."""
+    from musegen.cli import checks
+
     from musegen.errors import InputError, ModelError
     from musegen.fsutil import atomic_write_text
     from musegen.lyrics.content import load_blocklist
     from musegen.lyrics.generate import write_lyrics
     from musegen.lyrics.model import load_lyrics_model
-    from musegen.lyrics.parallel import prestart, workers_setting
+    from musegen.lyrics.parallel import prestart
     from musegen.lyrics.parse import lyrics_to_text
     from musegen.lyrics.sections import plan_for_lyrics
     from musegen.lyrics.wordplan import check_rhymable
@@ -66,9 +68,9 @@ def lyrics(prompt: str, form: str, syllables: str, rhyme: str, seed: int | None,
         plan = plan_for_lyrics(prompt, form.split(","), syl, rhymes)
         check_rhymable(plan)
         bl = frozenset() if no_filter else load_blocklist(blocklist)
-        workers_setting()  # MUSEGEN_LYRICS_WORKERS, checked before the model loads
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
+    checks.check_environment()  # MUSEGEN_LYRICS_WORKERS, before the model loads
     prestart((adapter, base, True))  # a helper process loads the same model on the other core meanwhile
     try:
         lm = load_lyrics_model(adapter=adapter, base=base, quantize=True)
