@@ -25,7 +25,8 @@ def test_format_3_lines_open_with_a_header_naming_one_end_word(lm):
     cache, logp = lm3.prefill(lm3.tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False))
     tried: set[str] = set()
     rank = {"rain": 0, "pain": 1}.get
-    got = [line_start(lm3, cache, logp, 6, frozenset({"pain", "rain"}), tried, rank) for _ in range(3)]
+    got = [line_start(lm3, cache, logp, 6, frozenset({"pain", "rain"}), tried, rank, prior=0.0)
+           for _ in range(3)]
     assert got[0][2] == lm3.tokenizer.encode(line_head(6, "rain"), add_special_tokens=False)
     assert got[0][3] == {"rain"} and got[1][3] == {"pain"} and got[2] is None  # best first, each once
     _, _, head, finals = line_start(lm3, cache, logp, 6, None, set())
@@ -190,3 +191,27 @@ def test_a_bent_hook_line_is_written_again_on_the_hook(lm, monkeypatch):
     hook = frozenset({stats["hook"]})
     assert tries == [hook, hook] and stats["bent_ends_retried"] == 1  # both bent: no third word tried
     assert ly.sections[0].lines[0].text.startswith("We sing of")
+
+
+def test_a_line_opening_a_rhyme_ends_freely_first_and_its_partner_rhymes_with_what_it_said(lm, monkeypatch):
+    """A planned end word bent the line it ended ("I will always have a plumber"): the line that opens a
+    rhyme letter is first written without one; its partner then takes a rhyme of the word it ended on."""
+    import musegen.lyrics.section as gen
+    from musegen.lyrics.rhyme import rhyme_key
+
+    lm3 = wrap(tiny_model(), load_tokenizer(), prompt_format=3)
+    tries: list[frozenset | None] = []
+    free = {0: "the night is cold", 1: "I walk alone"}
+
+    def fake(lm_, cache, logp, spec, sampler, **kw):
+        tries.append(spec.finals)
+        text = free[len(tries) - 1] if len(tries) <= 2 else f"we sing of {sorted(spec.finals)[0]}"
+        return SampledLine(lm_.tokenizer.encode(text, add_special_tokens=False), text.split(), -1.0, cache)
+
+    monkeypatch.setattr(gen, "sample_line", fake)
+    plan = plan_for_lyrics("rain on the window, lost love", ["verse"], [5, 4, 5, 4], "ABAB")
+    ly = write_lyrics(plan, seed=7, model=lm3)
+    assert tries[0] is None and tries[1] is None  # both openers: no end word named
+    assert len(tries[2]) == 1 and rhyme_key(next(iter(tries[2]))) == rhyme_key("cold")
+    assert len(tries[3]) == 1 and rhyme_key(next(iter(tries[3]))) == rhyme_key("alone")
+    assert [x.text.split()[-1] for x in ly.sections[0].lines][:2] == ["cold", "alone"]
