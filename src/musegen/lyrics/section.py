@@ -40,14 +40,16 @@ BATCH = 8  # candidates sampled together per line
 ROUNDS = 2  # rounds (the second with twice the candidates) before a rhyme is relaxed
 PLAN_ROUNDS = 2  # rounds that must end on the planned end word before any rhyme of the partner may
 # a line's candidate end words are reordered by the model's own expectation (`endprior`): plan score plus
-# this × the header's end-word log-prob, over the `PRIOR_TOP` best by plan. On 20 dev prompts (dev set 1),
-# base-model NLL per token 4.97 -> 4.81, weak line ends 17.5 -> 12.9 % (benchmarks/lyrics.py)
-PRIOR_WEIGHT = 0.1
+# this × the header's end-word log-prob, over the `PRIOR_TOP` best by plan. With `FREE_ROUNDS`, on 20 dev
+# prompts (dev set 1; benchmarks/lyrics.py), weight 0 / 0.1 / 0.2 / 0.4: base-model NLL per token 4.97 (no
+# free rounds) / 4.86 / 4.76 / 4.78, weak line ends 17.5 / 10.0 / 8.8 / 9.2 %; dev set 2 at 0.1 / 0.2: NLL
+# 4.84 / 4.78, weak ends 10.0 / 9.6 %, retrieval 0.95 / 1.0. The 24 best instead of 12: no change
+PRIOR_WEIGHT = 0.2
 PRIOR_TOP = 12
 # rounds a line that opens a rhyme letter (or rhymes with no other line) is first written without a named
 # end word: it may end on any common word with enough rhymes for its partners (`MIN_PARTNERS`), and the
 # partners then rhyme with what it said. A planned word bent it ("I will always have a plumber"); on dev
-# set 1 with the prior, weak ends 12.9 -> 10.0 %, exact rhymes 92.5 -> 96.7 %, end words under Zipf 4
+# set 1 with the prior at 0.1, weak ends 12.9 -> 10.0 %, exact rhymes 92.5 -> 96.7 %, end words under Zipf 4
 # 15.8 -> 7.9 %
 FREE_ROUNDS = 2
 RHYME_STRENGTH = 3.0  # log-prob bonus steering the last word onto a rhyme (see decode.rhyme_bias)
@@ -132,20 +134,21 @@ def section_prompt(lm, section: str, syllables: list[int], scheme: str, keywords
 
 
 def line_start(lm, cache, logp, syllables: int, finals: frozenset[str] | None, tried: set[str],
-               rank=None, pending: list[int] | None = None, prior: float = PRIOR_WEIGHT) -> tuple | None:
+               rank=None, pending: list[int] | None = None, prior: float | None = None) -> tuple | None:
     """What the next line is sampled after: (cache, log-probs, header ids, allowed end words).
 
     For a format-3 model the line opens with a header naming its syllables and one end word, never a
     dangling or weak one, not yet in `tried` (which it joins): the first of `finals` by `rank` (a word ->
-    sort key; None: alphabetical), or, with `prior` > 0, of its `PRIOR_TOP` first the one whose plan score
-    (`rank.plan`, if it has one) plus `prior` × the model's log-prob of it in the header (`endprior`) is
-    highest. None when every word was tried. `finals` None: a header without an end word. Other formats:
-    no header. `pending`: ids of the previous line not yet in `cache`, run before the header (format 3
-    only: other formats take `cache` and `logp` as they are).
+    sort key; None: alphabetical), or, with `prior` > 0 (None: `PRIOR_WEIGHT`), of its `PRIOR_TOP` first
+    the one whose plan score (`rank.plan`, if it has one) plus `prior` × the model's log-prob of it in the
+    header (`endprior`) is highest. None when every word was tried. `finals` None: a header without an
+    end word. Other formats: no header. `pending`: ids of the previous line not yet in `cache`, run before
+    the header (format 3 only: other formats take `cache` and `logp` as they are).
     """
     if getattr(lm, "prompt_format", 1) != 3:
         return cache, logp, [], finals
     pending = pending or []
+    prior = PRIOR_WEIGHT if prior is None else prior
     end = None
     if finals is not None:
         # a pronoun or conjunction would end every candidate of the try dangling ("… summer they")
