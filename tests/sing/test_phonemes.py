@@ -39,3 +39,13 @@ def test_non_latin_words_are_refused(word):
 
 def test_accents_are_sung_as_their_letters():
     assert flat(word_phones("café", 2))[1][0] == "f"
+
+
+def test_function_words_are_sung_with_their_strong_vowel():
+    """A held schwa is not understood: "a" is sung "ay", "and" with its full vowel, "the" not as "thee"."""
+    from musegen.sing.phonemes import sung_pronunciation
+
+    assert sung_pronunciation("a") == ["EY1"]
+    assert sung_pronunciation("and") == ["AE1", "N", "D"]
+    assert sung_pronunciation("the") == ["DH", "AH1"]
+    assert sung_pronunciation("qwzx") is None
