@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import torch
 
+from musegen.lyrics.endscore import OUTSIDE
 from musegen.lyrics.lean import BranchCache, KVCache
-
-OUTSIDE = -20.0  # log-prob of a token outside the scored sub-vocabulary (a very unlikely one)
 
 
 def header_opening(lm, syllables: int) -> list[int]:

@@ -150,6 +150,7 @@ def line_start(lm, cache, logp, syllables: int, finals: frozenset[str] | None, t
     pending = pending or []
     prior = PRIOR_WEIGHT if prior is None else prior
     end = None
+    opened = None  # (opening ids, cache after them) when the prior read the header's opening
     if finals is not None:
         # a pronoun or conjunction would end every candidate of the try dangling ("… summer they")
         left = sorted((w for w in finals - tried if w not in DANGLING and w not in WEAK_FINALS),
@@ -164,14 +165,13 @@ def line_start(lm, cache, logp, syllables: int, finals: frozenset[str] | None, t
             lp = end_word_prior(lm, ocache, olast, top)
             plan = getattr(rank, "plan", None)
             end = max(top, key=lambda w: (plan(w) if plan else 0.0) + prior * lp[w])
-            head = lm.tokenizer.encode(line_head(syllables, end), add_special_tokens=False)
-            if head[:len(opening)] == opening:  # the header goes on from its opening, already run
-                tried.add(end)
-                hcache, hlogp = lm.prefill(head[len(opening):], ocache)
-                return hcache, hlogp, head, frozenset({end})
+            opened = opening, ocache
         tried.add(end)
     head = lm.tokenizer.encode(line_head(syllables, end), add_special_tokens=False)
-    hcache, hlogp = lm.prefill([*pending, *head], cache)
+    if opened is not None and head[:len(opened[0])] == opened[0]:  # the header goes on from its opening
+        hcache, hlogp = lm.prefill(head[len(opened[0]):], opened[1])
+    else:
+        hcache, hlogp = lm.prefill([*pending, *head], cache)
     return hcache, hlogp, head, None if end is None else frozenset({end})
 
 
@@ -337,7 +337,8 @@ def write_section(lm, sec: SectionPlan, theme: list[str], used: set[str], *, gen
                              f"in {len(tries)} tries; try another --seed or adapter")
         got, r, spec.finals, vec = take
         if stats is not None and planned is not None:
-            key = "planned_ends" if r < planned_tries else "unplanned_ends"
+            # a line of the free rounds ended on a word of its own, not a planned one
+            key = "unplanned_ends" if r >= planned_tries or tries[r] is None else "planned_ends"
             stats[key] = stats.get(key, 0) + 1
         if rerank is not None:
             rerank.chosen_vec = vec
