@@ -203,6 +203,11 @@ class Song:
         """All syllables in singing order (VocalNote.syllable indexes this list)."""
         return [s for sec in self.sections for line in sec.lines for s in line.syllables]
 
+    def syllable_lines(self) -> list[tuple[int, int, int]]:
+        """Per syllable of `syllables()`: its section index, line index and place in the line."""
+        return [(k, i, j) for k, sec in enumerate(self.sections) for i, line in enumerate(sec.lines)
+                for j in range(len(line.syllables))]
+
     @property
     def length_ticks(self) -> int:
         """Song length in ticks (sum of section bars)."""

@@ -43,13 +43,11 @@ def alignment_metrics(song: Song) -> dict[str, float]:
             b.syllable == a.syllable + 1 and not syls[a.syllable].word_end)
         if same_word and b.onset > a.onset + a.duration:
             rests_in_words += 1
-    last_note: dict[int, int] = {}  # line -> index of its last vocal note
-    line_of: list[int] = []
-    for li, line in enumerate(line for sec in song.sections for line in sec.lines):
-        line_of.extend([li] * len(line.syllables))
+    last_note: dict[tuple[int, int], int] = {}  # (section, line) -> index of its last vocal note
+    line_of = song.syllable_lines()
     for i, n in enumerate(song.vocal):
         if n.syllable is not None and n.syllable < len(line_of):
-            last_note[line_of[n.syllable]] = i
+            last_note[line_of[n.syllable][:2]] = i
     no_rest = sum(1 for i in last_note.values()
                   if i + 1 < len(song.vocal)
                   and song.vocal[i + 1].onset <= song.vocal[i].onset + song.vocal[i].duration)

@@ -22,10 +22,7 @@ Key = tuple[int, int]  # (section index, line index)
 
 def line_notes(song: Song) -> tuple[dict[Key, list[VocalNote]], list[VocalNote]]:
     """Per lyric line its vocal notes (syllable indices made line-local), and the vocalise notes."""
-    where: list[tuple[Key, int]] = []
-    for k, s in enumerate(song.sections):
-        for i, line in enumerate(s.lines):
-            where += [((k, i), j) for j in range(len(line.syllables))]
+    where = song.syllable_lines()
     out: dict[Key, list[VocalNote]] = {}
     out.update({(k, i): [] for k, s in enumerate(song.sections) for i in range(len(s.lines))})
     free: list[VocalNote] = []
@@ -33,8 +30,8 @@ def line_notes(song: Song) -> tuple[dict[Key, list[VocalNote]], list[VocalNote]]
         if n.syllable is None:
             free.append(copy.copy(n))
             continue
-        key, local = where[n.syllable]
-        out[key].append(replace(n, syllable=local))
+        k, i, local = where[n.syllable]
+        out[(k, i)].append(replace(n, syllable=local))
     return out, free
 
 

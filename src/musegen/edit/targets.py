@@ -161,11 +161,11 @@ def bars_target(song: Song, spec: str, only_this: bool = False) -> Target:
         raise InputError(f"--bars {spec!r}: the song has bars 1-{total}; sections: {describe(song)}")
     bar = song.plan.bar_ticks
     lo, hi = (a - 1) * bar, b * bar
-    where = line_index(song)
+    where = song.syllable_lines()
     picked: dict[int, list[int]] = {}
     for n in song.vocal:
         if n.syllable is not None and lo <= n.onset < hi:
-            k, i = where[n.syllable]
+            k, i, _ = where[n.syllable]
             picked.setdefault(k, []).append(i)
     if not picked:
         raise InputError(f"--bars {spec!r}: no lyric line is sung there; sections: {describe(song)}")
@@ -185,11 +185,3 @@ def resolve(song: Song, *, line: str | None = None, section: str | None = None, 
         return section_target(song, section, only_this)
     return bars_target(song, bars or "", only_this)
 
-
-def line_index(song: Song) -> list[tuple[int, int]]:
-    """(section index, line index) of every syllable of `song.syllables()`."""
-    out = []
-    for k, s in enumerate(song.sections):
-        for i, line in enumerate(s.lines):
-            out += [(k, i)] * len(line.syllables)
-    return out
