@@ -306,10 +306,18 @@ PREVIOUS_KEEP = {"KEEP_UNSTRESSED": 0.0, "CONTENT_STRESS": 3.0}  # the aligner b
 PREVIOUS_MOVES = {"MOVE_COST": 0.4}  # the aligner before session 17 (moved onsets twice as readily)
 NO_LATE_START = {"LATE_PACE": 0.0}  # before session 17: a phrase may wait until only 8th spacing is left
 
+
+def _no_chord_mask(style: str, mode: str) -> None:
+    """Before session 19: the model wrote any of its chords (12 roots × 13 qualities)."""
+    return None
+
+
+FREE_CHORDS = {"song_chords": _no_chord_mask}
+
 ALIGN, MUSIC, SAMPLER = "musegen.conductor.align", "musegen.music.generate", "musegen.music.sampler"
 # the same-run A/Bs on kept songs (--songs-dir): flag -> (module the other arm patches, its name, its values,
 # --help); a music-stage arm writes its own melody, an aligner arm re-aligns the shipped arm's melody
-AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
+AB_ARMS: dict[str, tuple[str, str, dict[str, object], str]] = {
     "aligner": (ALIGN, "previous_aligner", PREVIOUS_ALIGNER, "the previous aligner stress weights"),
     "key": (MUSIC, "previous_rerank", PREVIOUS_RERANK, "the music rerank without its key-profile term"),
     "content-stress": (ALIGN, "previous_content_stress", PREVIOUS_CONTENT_STRESS,
@@ -322,6 +330,9 @@ AB_ARMS: dict[str, tuple[str, str, dict[str, float], str]] = {
                   "session 17)"),
     "late-start": (SAMPLER, "no_late_start", NO_LATE_START,
                    "the sampler before session 17 (no LATE_PACE: a line may start late and be crammed)"),
+    "chords": (MUSIC, "free_chords", FREE_CHORDS,
+               "the model's chords unmasked, as before session 19 (any root and quality, not only the key's, "
+               "the genre's and the common dominants)"),
 }
 
 
@@ -329,6 +340,13 @@ def _pacing_shares(rows: list[dict[str, int]]) -> dict[str, float]:
     tot = {k: sum(r[k] for r in rows) for k in ("lines", "late_lines", "iois", "sixteenth_iois")}
     return {"late_line_share": round(tot["late_lines"] / max(1, tot["lines"]), 4),
             "sixteenth_ioi_share": round(tot["sixteenth_iois"] / max(1, tot["iois"]), 4)}
+
+
+def _chord_shares(rows: list[dict[str, int]]) -> dict:
+    n = max(1, sum(r["chords"] for r in rows))
+    return {"chords_in_key_share": round(sum(r["in_key"] for r in rows) / n, 4),
+            "chords_in_genre_vocabulary_share": round(sum(r["in_vocabulary"] for r in rows) / n, 4),
+            "distinct_chords_per_song": summary([r["distinct"] for r in rows])}
 
 
 def line_pacing(song) -> dict[str, int]:
@@ -353,7 +371,7 @@ def line_pacing(song) -> dict[str, int]:
 
 
 def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
-               other: tuple[str, str, dict[str, float]] = AB_ARMS["aligner"][:3]) -> dict:
+               other: tuple[str, str, dict[str, object]] = AB_ARMS["aligner"][:3]) -> dict:
     """The music stage once more on each kept song's own plan and lyrics (seed = its index, as
     `bench_songs` composed it), aligned, in two arms: the shipped code, and `other` = (module, arm name,
     values that arm sets in that module). An `ALIGN` arm re-aligns the shipped arm's melody: a same-run A/B
@@ -366,6 +384,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
     import tempfile as tf
 
     from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.harmony import chord_counts
     from musegen.evaluation.melody import (
         legato,
         legato_counts,
@@ -418,6 +437,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
                               "same_as_kept": [(n.onset, n.duration, n.pitch) for n in song.vocal]
                               == [(n.onset, n.duration, n.pitch) for n in old.vocal],
                               "scale": scale_consistency(mel), "pacing": line_pacing(song),
+                              "chords": chord_counts(song),
                               **{k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
                                                      "stress_inversions", "polysyllabic_words")}})
         last = {n: acc[n]["rows"][-1] for n, _ in arms}
@@ -437,6 +457,7 @@ def aligner_ab(root: Path, corpus: Path, sung_corpus: Path,
                         for k in ("stressed_on_strong", "unstressed_on_strong")},
                      "scale_consistency": round(sum(r["scale"] for r in rows) / max(1, len(rows)), 4),
                      **_pacing_shares([r["pacing"] for r in rows]),
+                     **_chord_shares([r["chords"] for r in rows]),
                      **legato(acc[name]["counts"]),
                      "overlap_song_mid": {
                          ref: {k: round(v, 4) for k, v in overlap(acc[name]["mels"], r).items()}

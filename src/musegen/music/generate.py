@@ -15,6 +15,7 @@ import torch
 from musegen.device import seeded, torch_threads
 from musegen.errors import InputError, ModelError
 from musegen.music import vocab as V
+from musegen.music.harmony import song_chords
 from musegen.music.model import MusicTransformer, load_checkpoint
 from musegen.music.sampler import BREATH, Cursor, SectionSpec, sample_section
 from musegen.music.tokenizer import bar_steps, half_bar, key_shift
@@ -404,6 +405,7 @@ def generate_melody(
     meter = plan.meter
     steps, half = bar_steps(meter), half_bar(meter)
     pitch_ok = _pitch_mask(plan.vocal_range, shift)
+    chord_ok = song_chords(plan.style, key.mode)
     place_cost = stress_costs(meter) if lyrics is not None or syllables is not None else None
     levels = metric_levels(meter)
     style = "folk" if plan.style == "folk" else "pop"  # the model's corpus styles; pop unless asked
@@ -459,6 +461,7 @@ def generate_melody(
                 syl=syl,
                 levels=levels if syl is not None else None,
                 gap=onset_gap(windows, plan.tempo),
+                chord_ok=chord_ok,
             )
             ctx.append(spec.section_token)
             c = None

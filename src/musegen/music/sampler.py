@@ -64,6 +64,7 @@ class SectionSpec:
     syl: list[list[int]] | None = None  # per phrase, each note's Syl token (None: all Syl_X)
     levels: np.ndarray | None = None  # metric level per bar step (0 downbeat … 5), for the inversion penalty
     gap: int = 1  # fewest grid steps between two onsets of a phrase (`musegen.music.generate.onset_gap`)
+    chord_ok: np.ndarray | None = None  # bool per chord token after "no chord" it may write (None: any)
     limits: list[tuple[int, int]] = field(init=False)  # per phrase: (onsets before, last note ends by)
 
     def __post_init__(self) -> None:
@@ -177,7 +178,7 @@ class Cursor:
             if s.chords is not None:
                 m[s.chords[self.bar]] = True
             else:
-                m[V.CHORD[1] : V.CHORD[-1] + 1] = True  # any chord but "no chord"
+                m[V.CHORD[1] : V.CHORD[-1] + 1] = True if s.chord_ok is None else s.chord_ok  # not "no chord"
         elif p in V.PHRASE:
             m[V.PBARS[s.pbars(self.phrase) - 1]] = True
         elif p in V.PBARS:
@@ -195,7 +196,7 @@ class Cursor:
                         m[start] = True
                     self._penalise(start, self._stress(self.now()))
                 if p in V.POSITION and self.pos == s.half and not self.chord_here and s.chords is None:
-                    m[V.CHORD[1] : V.CHORD[-1] + 1] = True
+                    m[V.CHORD[1] : V.CHORD[-1] + 1] = True if s.chord_ok is None else s.chord_ok
             if p in V.CHORD or p in V.DURATION:
                 self._moves(m)
         return m
