@@ -159,3 +159,16 @@ def test_genre_colour_turns_triads_into_sevenths():
     p.style = "jazz"
     song = arrange(align(p, h.lyrics(), h.melody(p)))
     assert all(len(Chord.parse(c.symbol).pitch_classes()) == 4 for c in song.chords)
+
+
+def test_sevenths_keep_the_secondary_dominants_dominant():
+    from musegen.conductor.voicing import colour_chords
+    from musegen.theory import Key
+    from musegen.types import ChordEvent
+
+    chords = [ChordEvent(i * 1920, 1920, s) for i, s in enumerate(["C", "A", "Dm", "G", "F", "E", "Am"])]
+    got = [c.symbol for c in colour_chords(chords, Key.parse("C major"), "sevenths")]
+    assert got == ["Cmaj7", "A7", "Dm7", "G7", "Fmaj7", "E7", "Am7"]
+    pair = [chords[0], ChordEvent(1920, 1920, "E")]
+    minor = [c.symbol for c in colour_chords(pair, Key.parse("A minor"), "sevenths")]
+    assert minor == ["Cmaj7", "E7"]

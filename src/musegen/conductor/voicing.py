@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 
+from musegen.music.harmony import DOMINANTS
 from musegen.theory import Chord, Key
 from musegen.types import ChordEvent, Song
 
@@ -47,16 +48,20 @@ def complete_chords(song: Song) -> list[ChordEvent]:
 
 
 def colour_chords(chords: list[ChordEvent], key: Key, colour: str) -> list[ChordEvent]:
-    """Triads → the genre's chord vocabulary: "sevenths" (V stays dominant), "dominant", else unchanged."""
+    """Triads → the genre's chord vocabulary: "sevenths", "dominant", else unchanged.
+
+    Under "sevenths" V and the secondary dominants stay dominant (A7, not Amaj7, for V/ii in C).
+    """
     if colour not in ("sevenths", "dominant"):
         return chords
+    dominants = {7} | {off for off, qs in DOMINANTS[key.mode] if "7" in qs}
     out = []
     for c in chords:
         ch = Chord.parse(c.symbol)
         if colour == "dominant":
             quality = DOMINANT_OF.get(ch.quality, ch.quality)
-        elif ch.quality == "" and (ch.root - key.tonic) % 12 == 7:
-            quality = "7"  # the dominant
+        elif ch.quality == "" and (ch.root - key.tonic) % 12 in dominants:
+            quality = "7"  # the dominant, or a secondary one
         else:
             quality = SEVENTH_OF.get(ch.quality, ch.quality)
         symbol = Chord(ch.root, quality, ch.bass).symbol(key.prefer_flats)
