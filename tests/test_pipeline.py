@@ -136,6 +136,12 @@ def test_fine_tuned_style_brings_its_music_model(tmp_path, monkeypatch, tiny_mus
     write_card(folder, StyleCard(name="reels", created="now", files_used=["a.mid"]))
     song = compose("rain", seed=2, lyrics_text=LYRICS, style="reels")
     assert song.plan.style == "reels" and song.meta["music_model"] == "style:reels"
+    masked = compose("rain", seed=2, lyrics_text=LYRICS, music_model=tiny_music)
+    # a built-in genre's song takes only its chord mask's chords; a fine-tuned style keeps its model's own
+    assert song_to_midi_bytes(masked) != song_to_midi_bytes(song)
+    import musegen.music.generate as G
+
+    monkeypatch.setattr(G, "song_chords", lambda style, mode: None)
     plain = compose("rain", seed=2, lyrics_text=LYRICS, music_model=tiny_music)
     assert song_to_midi_bytes(plain) == song_to_midi_bytes(song)  # same weights, same seed
 
