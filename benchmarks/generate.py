@@ -47,7 +47,7 @@ PROMPTS = [
     "funky confident strut", "sea shanty on a rolling ship", "quiet prayer at dusk",
     "neon club night", "bittersweet goodbye at the station",
 ]
-INVERSION_SWEEP = (0.0, 0.5, 1.0)  # aligner inversion costs re-measured on each song's model melody
+INVERSION_SWEEP = (0.0, 1.0, 2.0)  # aligner inversion costs re-measured on each song's model melody
 UNTUNED_PROMPTS = [
     "desert highway at noon", "grandmother's kitchen", "first snow in the valley",
     "last dance before closing",
