@@ -34,6 +34,7 @@ from musegen.songfile import load_song
 song_path, tmp, start, end = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 song = load_song(song_path)
 text = (tmp / "song.txt").read_text().replace("\u266d", "b").replace("\u266f", "#")  # ♭ ♯ glyphs
+text = text.replace("\ufb01", "fi").replace("\ufb02", "fl")  # the fi and fl ligatures ("ﬂy" is "fly")
 words = set(re.findall(r"[\w'#]+", text))
 syllables = [re.sub(r"[^\w']", "", s.text) for s in song.syllables()]
 chords = {c.symbol for c in song.chords}
