@@ -5,7 +5,8 @@
 
 - songs: N prompts composed and rendered in one process with the models loaded once — seconds per song
   (median/max) and per stage, song length, peak resident memory; alignment metrics from song.json and,
-  as EVALUATION.md defines them, from the song.mid lyric events (median over songs).
+  as EVALUATION.md defines them, from the song.mid lyric events (median over songs); the chords' share in
+  the key and in the genre vocabulary (`musegen.evaluation.harmony`).
 - cli: whole-process wall time of `musegen generate` (cold: models load each run), median of
   `--cli-runs`, against a baseline measured in the same run: `musegen render` of the same song.json.
 - melody: EVALUATION.md's set overlap of the song.mid vocal lines (vocal track, pretty_midi beats) against
@@ -85,6 +86,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
     import importlib
 
     from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.harmony import chord_counts
     from musegen.evaluation.melody import melody_from_midi, melody_from_notes, midi_seconds_per_beat
     from musegen.lyrics import load_lyrics_model
     from musegen.music import load_music_model
@@ -155,7 +157,8 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
                      "midi_alignment": {k: mid[k] for k in ("stressed_on_strong", "unstressed_on_strong",
                                                              "stress_inversions", "polysyllabic_words",
                                                              "words_skipped")},
-                     "realigned_inversion_cost": realigned, "pacing": line_pacing(song)})
+                     "realigned_inversion_cost": realigned, "pacing": line_pacing(song),
+                     "chords": chord_counts(song)})
         print(f"[{i + 1}/{n}] {prompt!r}: {total:.1f} s for {song.duration_seconds:.0f} s of music "
               f"({', '.join(f'{k} {v:.1f}' for k, v in timings.items())})", file=sys.stderr)
         if partial is not None:  # long runs: what is done so far survives an interruption
@@ -176,6 +179,7 @@ def bench_songs(n: int, audio: str | None, work: Path, partial: Path | None = No
         "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows])
                                for k in ("stressed_on_strong", "unstressed_on_strong", "stress_inversions")},
         **_pacing_shares([r["pacing"] for r in rows]),  # crammed lines: late starts, 16ths inside lines
+        **_chord_shares([r["chords"] for r in rows]),  # the arranged chords (colour sevenths included)
         # pooled over all songs: notes the aligner moved / the model's notes it placed; inverted words /
         # polysyllabic words
         "aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
@@ -203,6 +207,7 @@ def _pooled(rows: list[dict]) -> dict:
 def bench_folders(root: Path, melodies: dict) -> dict:
     """The same song.mid measures on song folders already written (e.g. by the previous version)."""
     from musegen.evaluation.alignment import midi_alignment
+    from musegen.evaluation.harmony import chord_counts
     from musegen.evaluation.melody import melody_from_midi, melody_from_notes, midi_seconds_per_beat
     from musegen.songfile import load_song
 
@@ -221,11 +226,12 @@ def bench_folders(root: Path, melodies: dict) -> dict:
         mid = midi_alignment((d / "song.mid").read_bytes())
         rows.append({"song": d.name, "aligner_moved": [metrics.get("notes_retimed", 0.0),
                                                        metrics.get("model_notes_aligned", 0.0)],
-                     "midi_alignment": mid, "pacing": line_pacing(song)})
+                     "midi_alignment": mid, "pacing": line_pacing(song), "chords": chord_counts(song)})
     keys = ("stressed_on_strong", "unstressed_on_strong", "stress_inversions")
     return {"n": len(rows), "folders": str(root),
             "alignment_song_mid": {k: summary([r["midi_alignment"][k] for r in rows]) for k in keys},
             **_pacing_shares([r["pacing"] for r in rows]),
+            **_chord_shares([r["chords"] for r in rows]),
             "aligner_moved_share": round(sum(r["aligner_moved"][0] for r in rows)
                                          / max(1.0, sum(r["aligner_moved"][1] for r in rows)), 4),
             "stress_inversions_pooled": round(
