@@ -117,14 +117,21 @@ def chord_mask(mode: str, numerals: list[str] | None) -> np.ndarray:
     return out
 
 
+def genre_vocabulary(style: str) -> list[str] | None:
+    """The Roman-numeral chord vocabulary of a built-in genre (plan/genres.json).
+
+    None for any other style (a fine-tuned one); [] for a genre that lists none.
+    """
+    from musegen.plan.mood import load_table
+
+    genre = load_table().styles.get(style)
+    return None if genre is None else genre.get("harmony", {}).get("vocabulary") or []
+
+
 def song_chords(style: str, mode: str) -> np.ndarray | None:
     """`chord_mask` for a song of a built-in genre (`style`).
 
     None for a fine-tuned style: its model learned its catalog's own chords.
     """
-    from musegen.plan.mood import load_table
-
-    genre = load_table().styles.get(style)
-    if genre is None:
-        return None
-    return chord_mask(mode, genre.get("harmony", {}).get("vocabulary"))
+    numerals = genre_vocabulary(style)
+    return None if numerals is None else chord_mask(mode, numerals)
